@@ -1,0 +1,333 @@
+"""Task metrics, criterion verdicts and the overall go/no-go verdict of a Study.
+
+Pure code: the Django side turns query rows into the dataclasses below and renders what
+comes back. All statistics come from ``prototypes.stats``; this module decides what is
+counted, over which denominator, and how an interval becomes a verdict.
+
+A metric that cannot be computed because there is no data is ``None``, never 0: a task
+nobody attempted has no completion rate, which is not the same as a rate of 0%.
+"""
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from prototypes import stats
+
+DIRECT = "direct"
+INDIRECT = "indirect"
+GAVE_UP = "gave_up"
+TIMED_OUT = "timed_out"
+ABANDONED = "abandoned"
+OUTCOMES = (DIRECT, INDIRECT, GAVE_UP, TIMED_OUT, ABANDONED)
+SUCCESSFUL_OUTCOMES = (DIRECT, INDIRECT)
+
+AT_LEAST = "at_least"
+AT_MOST = "at_most"
+COMPARISONS = (AT_LEAST, AT_MOST)
+
+PROPORTION_METRICS = ("completion_rate", "direct_success_rate", "misclick_rate", "answer_share")
+MEAN_METRICS = ("seq", "sus")
+TIME_METRICS = ("time_on_task",)
+METRICS = PROPORTION_METRICS + MEAN_METRICS + TIME_METRICS
+
+PASS = "PASS"
+FAIL = "FAIL"
+NOT_YET = "NOT YET"
+GO = "GO"
+NO_GO = "NO-GO"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One participant's attempt at one task."""
+
+    session_id: int
+    task_id: int
+    outcome: str  # one of OUTCOMES
+    seconds: float | None  # time on task
+    clicks: int
+    misclicks: int
+    first_click_success: bool | None
+    seq: int | None  # Single Ease Question answer, 1 to 7
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with its confidence interval.
+
+    ``low`` and ``high`` are None when the sample is too small for an interval (one value
+    of a continuous metric). For proportions ``successes`` and ``trials`` are the counts
+    behind the rate; ``trials`` differs from ``n`` only for the misclick rate, whose trials
+    are clicks while ``n`` counts attempts.
+    """
+
+    value: float
+    low: float | None
+    high: float | None
+    n: int
+    successes: int | None = None
+    trials: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskMetrics:
+    """Everything the report shows about one task.
+
+    ``n`` counts every attempt that started, abandoned ones included: a participant who
+    leaves the session in the middle of a task did not complete it, and people tend to
+    leave when they are stuck, so dropping them would flatter the completion rate.
+    Rates are fractions from 0 to 1.
+    """
+
+    n: int
+    completion: Estimate | None
+    direct_success: Estimate | None
+    indirect_rate: float | None
+    gave_up_rate: float | None
+    timed_out_rate: float | None
+    abandoned_rate: float | None
+    time_on_task: Estimate | None  # geometric mean of successful attempts, in seconds
+    median_time: float | None  # median of the same times
+    misclick: Estimate | None  # misclicks over clicks
+    first_click: Estimate | None
+    seq: Estimate | None
+
+
+@dataclass(frozen=True)
+class SusSummary:
+    mean: float
+    low: float | None
+    high: float | None
+    grade: str  # grade of the mean on the Sauro-Lewis curved grading scale
+    n: int
+
+
+@dataclass(frozen=True)
+class Criterion:
+    metric: str  # one of METRICS
+    comparison: str  # AT_LEAST or AT_MOST
+    threshold: float  # a fraction for proportion metrics, seconds for time on task
+    must_have: bool
+
+
+@dataclass(frozen=True)
+class CriterionVerdict:
+    verdict: str  # PASS, FAIL or NOT_YET
+    estimate: float | None
+    low: float | None
+    high: float | None
+    n: int
+    participants_needed: int | None  # only for NOT YET
+
+
+def task_metrics(attempts: Sequence[Attempt], confidence=0.95) -> TaskMetrics:
+    """Metrics of one task from all its attempts.
+
+    Time on task, its median and nothing else is restricted to successful attempts: the
+    time of a failure says how long someone struggled, not how long the task takes. Attempts
+    without a recorded time, first click or SEQ answer are left out of those metrics only.
+    """
+    counts = dict.fromkeys(OUTCOMES, 0)
+    times = []
+    clicks = misclicks = clicking_attempts = 0
+    first_click_attempts = first_click_successes = 0
+    seq_answers = []
+    for attempt in attempts:
+        if attempt.outcome not in counts:
+            raise ValueError(f"unknown attempt outcome {attempt.outcome!r}")
+        counts[attempt.outcome] += 1
+        if attempt.outcome in SUCCESSFUL_OUTCOMES and attempt.seconds is not None:
+            times.append(attempt.seconds)
+        if attempt.misclicks < 0 or attempt.misclicks > attempt.clicks:
+            raise ValueError(
+                f"an attempt cannot have {attempt.misclicks} misclicks in {attempt.clicks} clicks"
+            )
+        if attempt.clicks:
+            clicks += attempt.clicks
+            misclicks += attempt.misclicks
+            clicking_attempts += 1
+        if attempt.first_click_success is not None:
+            first_click_attempts += 1
+            first_click_successes += attempt.first_click_success
+        if attempt.seq is not None:
+            seq_answers.append(attempt.seq)
+
+    n = len(attempts)
+    successes = counts[DIRECT] + counts[INDIRECT]
+    return TaskMetrics(
+        n=n,
+        completion=_proportion(successes, n, confidence),
+        direct_success=_proportion(counts[DIRECT], n, confidence),
+        indirect_rate=_rate(counts[INDIRECT], n),
+        gave_up_rate=_rate(counts[GAVE_UP], n),
+        timed_out_rate=_rate(counts[TIMED_OUT], n),
+        abandoned_rate=_rate(counts[ABANDONED], n),
+        time_on_task=_time(times, confidence),
+        median_time=stats.median(times) if times else None,
+        misclick=_proportion(misclicks, clicks, confidence, n=clicking_attempts),
+        first_click=_proportion(first_click_successes, first_click_attempts, confidence),
+        seq=_mean(seq_answers, confidence),
+    )
+
+
+def sus_summary(answer_lists: Iterable[Sequence[int]], confidence=0.95) -> SusSummary | None:
+    """Mean SUS score with its interval and grade; None when nobody answered the SUS."""
+    scores = [stats.sus_score(answers) for answers in answer_lists]
+    if not scores:
+        return None
+    estimate = _mean(scores, confidence)
+    return SusSummary(
+        mean=estimate.value,
+        low=estimate.low,
+        high=estimate.high,
+        grade=stats.sus_grade(estimate.value),
+        n=estimate.n,
+    )
+
+
+def judge(
+    criterion: Criterion,
+    estimate,
+    low,
+    high,
+    n,
+    successes=None,
+    *,
+    trials=None,
+    confidence=0.95,
+) -> CriterionVerdict:
+    """Verdict on one criterion from an estimate and its confidence interval.
+
+    PASS when every value in the interval meets the criterion (an "at least 0.8" criterion
+    passes with an interval starting at exactly 0.8), FAIL when no value in it does, NOT YET
+    otherwise, and NOT YET without data or without an interval. For a NOT YET,
+    ``participants_needed`` projects the sample that would settle the question if the
+    observed result held: through the adjusted-Wald interval for proportions (pass
+    ``successes``, and ``trials`` when they are not the n participants), and through the
+    t-interval for means and time on task, with the standard deviation recovered from the
+    interval's width (on the log scale for time). ``confidence`` must be the level the
+    interval was computed at.
+    """
+    _check_criterion(criterion)
+    if not n or estimate is None or low is None or high is None:
+        return CriterionVerdict(NOT_YET, estimate, low, high, n or 0, None)
+
+    if criterion.comparison == AT_LEAST:
+        passed = low >= criterion.threshold
+        failed = high < criterion.threshold
+    else:
+        passed = high <= criterion.threshold
+        failed = low > criterion.threshold
+    if passed or failed:
+        return CriterionVerdict(PASS if passed else FAIL, estimate, low, high, n, None)
+
+    needed = _participants_needed(criterion, estimate, low, high, n, successes, trials, confidence)
+    return CriterionVerdict(NOT_YET, estimate, low, high, n, needed)
+
+
+def judge_estimate(criterion: Criterion, estimate: Estimate | None, confidence=0.95):
+    """``judge`` for an ``Estimate`` from ``task_metrics``; None means no data."""
+    if estimate is None:
+        return judge(criterion, None, None, None, 0, confidence=confidence)
+    return judge(
+        criterion,
+        estimate.value,
+        estimate.low,
+        estimate.high,
+        estimate.n,
+        estimate.successes,
+        trials=estimate.trials,
+        confidence=confidence,
+    )
+
+
+def overall_verdict(verdicts_with_must_have: Iterable[tuple[CriterionVerdict, bool]]) -> str:
+    """GO, NO-GO or NOT YET for a Study from ``(verdict, must_have)`` pairs.
+
+    NO-GO as soon as one must-have criterion fails; GO when every must-have criterion
+    passes; NOT YET otherwise. Nice-to-have criteria inform the report but never decide.
+    A Study without must-have criteria stays NOT YET: nothing was declared decisive, and
+    declaring GO on no evidence would be the one dishonest answer.
+    """
+    must_haves = [verdict.verdict for verdict, must_have in verdicts_with_must_have if must_have]
+    if FAIL in must_haves:
+        return NO_GO
+    if must_haves and all(verdict == PASS for verdict in must_haves):
+        return GO
+    return NOT_YET
+
+
+def _participants_needed(criterion, estimate, low, high, n, successes, trials, confidence):
+    if criterion.metric in PROPORTION_METRICS:
+        if successes is None:
+            return None
+        trials = n if trials is None else trials
+        needed_trials = stats.participants_needed(
+            successes, trials, criterion.threshold, confidence
+        )
+        if needed_trials is None:
+            return None
+        # Misclick trials are clicks; convert back to participants at the observed clicks
+        # per participant.
+        return math.ceil(needed_trials * n / trials)
+    if n < 2:
+        return None
+    center, threshold, half_width = estimate, criterion.threshold, (high - low) / 2
+    if criterion.metric in TIME_METRICS:
+        center, threshold = math.log(estimate), math.log(criterion.threshold)
+        half_width = (math.log(high) - math.log(low)) / 2
+    t = stats.t_critical(confidence, n - 1)
+    standard_deviation = half_width * math.sqrt(n) / t
+    return stats.participants_needed_for_mean(center, standard_deviation, threshold, confidence)
+
+
+def _check_criterion(criterion):
+    if criterion.metric not in METRICS:
+        raise ValueError(f"unknown criterion metric {criterion.metric!r}")
+    if criterion.comparison not in COMPARISONS:
+        raise ValueError(f"unknown criterion comparison {criterion.comparison!r}")
+    if criterion.metric in PROPORTION_METRICS and not 0 <= criterion.threshold <= 1:
+        raise ValueError(
+            f"{criterion.metric} thresholds are fractions from 0 to 1, got {criterion.threshold!r}"
+        )
+    if criterion.metric in TIME_METRICS and criterion.threshold <= 0:
+        raise ValueError(f"a time threshold must be positive, got {criterion.threshold!r}")
+
+
+def _rate(count, total):
+    return count / total if total else None
+
+
+def _proportion(successes, trials, confidence, n=None):
+    if not trials:
+        return None
+    low, high = stats.completion_interval(successes, trials, confidence)
+    return Estimate(
+        value=successes / trials,
+        low=low,
+        high=high,
+        n=trials if n is None else n,
+        successes=successes,
+        trials=trials,
+    )
+
+
+def _time(seconds, confidence):
+    if not seconds:
+        return None
+    if len(seconds) == 1:
+        if seconds[0] <= 0:
+            raise ValueError("task times must be positive")
+        return Estimate(value=float(seconds[0]), low=None, high=None, n=1)
+    value, low, high = stats.time_interval(seconds, confidence)
+    return Estimate(value=value, low=low, high=high, n=len(seconds))
+
+
+def _mean(values, confidence):
+    if not values:
+        return None
+    if len(values) == 1:
+        return Estimate(value=float(values[0]), low=None, high=None, n=1)
+    value, low, high = stats.mean_interval(values, confidence)
+    return Estimate(value=value, low=low, high=high, n=len(values))
