@@ -1,0 +1,104 @@
+"""Background work that survives a broker outage.
+
+Work is recorded as a Job row in the same transaction as the change that needs it, and sent to
+Celery only after that transaction commits. If the broker cannot be reached at that moment the
+request still succeeds: the job stays pending and `sweep_pending_jobs` (run by Celery beat)
+sends it once the broker is back. Tasks run through jobs must be idempotent, because a job can
+be delivered more than once (late acks, re-delivery after a worker died, a sweep racing a slow
+send).
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import Task, current_app, shared_task
+from django.db import models, transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# A job sent this long ago and still not done is presumed lost (e.g. Redis restarted without
+# persistence) and is sent again.
+LOST_AFTER = timedelta(minutes=15)
+# A pending job younger than this may still be waiting for its own on_commit send.
+PENDING_GRACE = timedelta(seconds=30)
+
+
+class Job(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for the broker"
+        SENT = "sent", "Sent to a worker"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    sends = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "prototypes"
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self):
+        return f"{self.task_name}{tuple(self.args)} ({self.state})"
+
+    def send(self):
+        """Hand the job to Celery; leave it pending if the broker does not answer."""
+        task = current_app.tasks[self.task_name]
+        try:
+            task.apply_async(args=self.args, kwargs={"job_id": self.pk}, retry=False)
+        except Exception as error:  # noqa: BLE001 - any broker failure leaves the job pending
+            logger.warning("Broker unavailable, job %s stays pending: %s", self.pk, error)
+            Job.objects.filter(pk=self.pk, state=Job.State.PENDING).update(
+                last_error=str(error)[:1000]
+            )
+            return False
+        Job.objects.filter(pk=self.pk).exclude(state__in=[Job.State.DONE, Job.State.FAILED]).update(
+            state=Job.State.SENT, sent_at=timezone.now(), sends=models.F("sends") + 1
+        )
+        return True
+
+
+def enqueue(task, *args):
+    """Record `task(*args)` as a job and send it to Celery after the current transaction commits."""
+    job = Job.objects.create(task_name=task.name, args=list(args))
+    transaction.on_commit(job.send)
+    return job
+
+
+class JobTask(Task):
+    """Base class for tasks run as jobs: records the outcome on the Job row."""
+
+    def on_success(self, retval, task_id, args, kwargs):
+        finish(kwargs.get("job_id"), Job.State.DONE)
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        finish(kwargs.get("job_id"), Job.State.FAILED, error=repr(exc))
+
+
+def finish(job_id, state, error=""):
+    if job_id is not None:
+        Job.objects.filter(pk=job_id).update(
+            state=state, finished_at=timezone.now(), last_error=error[:1000]
+        )
+
+
+@shared_task(name="prototypes.jobs.sweep_pending_jobs")
+def sweep_pending_jobs():
+    """Send jobs whose send failed or whose message was lost; returns how many were sent."""
+    now = timezone.now()
+    stale = Job.objects.filter(
+        models.Q(state=Job.State.PENDING, created_at__lt=now - PENDING_GRACE)
+        | models.Q(state=Job.State.SENT, sent_at__lt=now - LOST_AFTER)
+    ).order_by("created_at")[:500]
+    sent = 0
+    for job in stale:
+        if not job.send():
+            break
+        sent += 1
+    return sent

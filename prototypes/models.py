@@ -1,0 +1,45 @@
+"""All models of the app, defined by area in their own modules."""
+
+from prototypes.authoring.models import Hotspot, Prototype, PrototypeVersion, Screen
+from prototypes.jobs import Job
+from prototypes.player.models import (
+    Answer,
+    Comment,
+    Event,
+    ParticipantSession,
+    TaskAttempt,
+)
+from prototypes.studies.models import (
+    Criterion,
+    Problem,
+    Question,
+    ShareLink,
+    Study,
+    StudyChange,
+    Task,
+)
+from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
+
+__all__ = [
+    "Answer",
+    "Comment",
+    "Criterion",
+    "Event",
+    "Hotspot",
+    "Invitation",
+    "Job",
+    "Membership",
+    "ParticipantSession",
+    "Problem",
+    "Prototype",
+    "PrototypeVersion",
+    "Question",
+    "Role",
+    "Screen",
+    "ShareLink",
+    "Study",
+    "StudyChange",
+    "Task",
+    "TaskAttempt",
+    "Workspace",
+]

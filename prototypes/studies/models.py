@@ -1,0 +1,196 @@
+from django.conf import settings
+from django.db import models
+
+from prototypes.authoring.models import PrototypeVersion, Screen
+from prototypes.tokens import new_token
+from prototypes.workspaces.models import Workspace
+
+
+class Problem(models.Model):
+    """The customer friction a concept is meant to remove; studies and decisions hang off it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="problems")
+    title = models.CharField(max_length=200)
+    who = models.TextField("Who has the friction")
+    what = models.TextField("What the friction is")
+    evidence = models.TextField(
+        "Evidence", blank=True, help_text="Quotes, support tickets, numbers."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class Study(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        LIVE = "live", "Live"
+        PAUSED = "paused", "Paused"
+        CLOSED = "closed", "Closed"
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        FRENCH = "fr", "Français"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="studies")
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="studies")
+    prototype_version = models.ForeignKey(
+        PrototypeVersion, on_delete=models.PROTECT, related_name="studies"
+    )
+    title = models.CharField(max_length=200)
+    hypothesis = models.TextField(blank=True)
+    consent_text = models.TextField(
+        default="I agree that my clicks, answers and comments in this test are recorded and "
+        "used, without my name, to improve this product."
+    )
+    consent_version = models.PositiveIntegerField(default=1)
+    target_participants = models.PositiveIntegerField(default=20)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    # Raised when tasks, goals or criteria change after participants have started.
+    revision = models.PositiveIntegerField(default=1)
+    confidence = models.FloatField(default=0.90)
+    show_hotspots_after_misclick = models.BooleanField(default=False)
+    completion_code = models.CharField(max_length=64, blank=True)
+    redirect_url = models.URLField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    went_live_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "studies"
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_accepting(self):
+        return self.state == self.State.LIVE
+
+
+class ShareLink(models.Model):
+    """An unguessable, revocable link participants open; one per recruiting channel."""
+
+    WORKSPACE_PATH = "study__workspace"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="share_links")
+    name = models.CharField(max_length=80, default="Default link")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    quota = models.PositiveIntegerField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.study}: {self.name}"
+
+
+class Task(models.Model):
+    WORKSPACE_PATH = "study__workspace"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="tasks")
+    position = models.PositiveIntegerField(default=0)
+    instruction = models.TextField()
+    start_screen = models.ForeignKey(Screen, on_delete=models.PROTECT, related_name="+")
+    goal_screens = models.ManyToManyField(Screen, related_name="+")
+    # Screen ids from start to goal; reaching a goal by exactly this path is a direct success.
+    expected_path = models.JSONField(default=list, blank=True)
+    time_limit_seconds = models.PositiveIntegerField(null=True, blank=True)
+    ask_seq = models.BooleanField("Ask the Single Ease Question afterwards", default=True)
+
+    class Meta:
+        ordering = ["study", "position", "id"]
+
+    def __str__(self):
+        return self.instruction[:60]
+
+
+class Question(models.Model):
+    WORKSPACE_PATH = "study__workspace"
+
+    class Kind(models.TextChoices):
+        SUS = "sus", "System Usability Scale (10 items)"
+        OPEN = "open", "Open text"
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple choice"
+        RATING = "rating", "Rating scale"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.TextField(blank=True)
+    choices = models.JSONField(default=list, blank=True)
+    scale_min = models.IntegerField(default=1)
+    scale_max = models.IntegerField(default=5)
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["study", "position", "id"]
+
+    def __str__(self):
+        return self.text[:60] or self.get_kind_display()
+
+
+class Criterion(models.Model):
+    """A success criterion stated before the first participant, judged against an interval."""
+
+    WORKSPACE_PATH = "study__workspace"
+
+    class Metric(models.TextChoices):
+        COMPLETION_RATE = "completion_rate", "Completion rate"
+        DIRECT_SUCCESS_RATE = "direct_success_rate", "Direct success rate"
+        TIME_ON_TASK = "time_on_task", "Time on task (seconds)"
+        MISCLICK_RATE = "misclick_rate", "Misclick rate"
+        SEQ = "seq", "Single Ease Question (1–7)"
+        SUS = "sus", "System Usability Scale (0–100)"
+        ANSWER_SHARE = "answer_share", "Share choosing an answer"
+
+    class Comparison(models.TextChoices):
+        AT_LEAST = "at_least", "at least"
+        AT_MOST = "at_most", "at most"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="criteria")
+    metric = models.CharField(max_length=32, choices=Metric.choices)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, null=True, blank=True)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, null=True, blank=True)
+    choice = models.CharField(max_length=200, blank=True)
+    comparison = models.CharField(max_length=16, choices=Comparison.choices)
+    threshold = models.FloatField()
+    must_have = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["study", "position", "id"]
+        verbose_name_plural = "criteria"
+
+    def __str__(self):
+        return f"{self.get_metric_display()} {self.get_comparison_display()} {self.threshold:g}"
+
+
+class StudyChange(models.Model):
+    """Audit trail of changes to a study after it went live, with the reason given."""
+
+    WORKSPACE_PATH = "study__workspace"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="changes")
+    revision = models.PositiveIntegerField()
+    summary = models.TextField()
+    reason = models.TextField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at"]

@@ -1,0 +1,169 @@
+import io
+
+import factory
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image
+
+from prototypes import models
+
+
+def png_bytes(size=(390, 844), color=(250, 250, 245)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}@example.com")
+    email = factory.SelfAttribute("username")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class WorkspaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Workspace
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Membership
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    user = factory.SubFactory(UserFactory)
+    role = models.Role.DESIGNER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Invitation
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+
+
+class PrototypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Prototype
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Concept {n}")
+
+
+class VersionFactory(factory.django.DjangoModelFactory):
+    """A draft (number 0) unless a number is given."""
+
+    class Meta:
+        model = models.PrototypeVersion
+        django_get_or_create = ["prototype", "number"]
+
+    prototype = factory.SubFactory(PrototypeFactory)
+    number = 0
+
+
+class ScreenFactory(factory.django.DjangoModelFactory):
+    """A processed, ready screen with a plain image."""
+
+    class Meta:
+        model = models.Screen
+
+    version = factory.SubFactory(VersionFactory)
+    name = factory.Sequence(lambda n: f"Screen {n}")
+    position = factory.Sequence(lambda n: n)
+    status = models.Screen.Status.READY
+    width = 390
+    height = 844
+    image = factory.LazyFunction(lambda: ContentFile(png_bytes(), name="screen.png"))
+    thumbnail = factory.LazyFunction(lambda: ContentFile(png_bytes((80, 172)), name="thumb.png"))
+
+
+class HotspotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Hotspot
+
+    screen = factory.SubFactory(ScreenFactory)
+    label = factory.Sequence(lambda n: f"Button {n}")
+    x = 0.1
+    y = 0.1
+    width = 0.3
+    height = 0.1
+    action = models.Hotspot.Action.GO_TO
+
+
+class ProblemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Problem
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    title = "Customers cannot find where their order is"
+    who = "Online shoppers waiting for a parcel"
+    what = "They call support because the order status is buried three menus deep."
+
+
+class StudyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Study
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    problem = factory.SubFactory(ProblemFactory, workspace=factory.SelfAttribute("..workspace"))
+    prototype_version = factory.SubFactory(
+        VersionFactory,
+        number=1,
+        prototype=factory.SubFactory(
+            PrototypeFactory, workspace=factory.SelfAttribute("...workspace")
+        ),
+    )
+    title = factory.Sequence(lambda n: f"Study {n}")
+
+
+class ShareLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ShareLink
+
+    study = factory.SubFactory(StudyFactory)
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Task
+
+    study = factory.SubFactory(StudyFactory)
+    instruction = "Find out where your last order is."
+    start_screen = factory.SubFactory(
+        ScreenFactory, version=factory.SelfAttribute("..study.prototype_version")
+    )
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Question
+
+    study = factory.SubFactory(StudyFactory)
+    kind = models.Question.Kind.OPEN
+    text = "What would you change?"
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Criterion
+
+    study = factory.SubFactory(StudyFactory)
+    metric = models.Criterion.Metric.COMPLETION_RATE
+    comparison = models.Criterion.Comparison.AT_LEAST
+    threshold = 0.7
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ParticipantSession
+
+    study = factory.SubFactory(StudyFactory)
+    consent_version = 1
+    consented_at = factory.LazyFunction(timezone.now)
