@@ -86,6 +86,9 @@ class TaskAttempt(models.Model):
     def succeeded(self):
         return self.outcome in (self.Outcome.DIRECT, self.Outcome.INDIRECT)
 
+    def __str__(self):
+        return f"{self.session} — {self.task}: {self.outcome or 'in progress'}"
+
 
 class Event(models.Model):
     """One thing a participant did, stored once per client-generated UUID."""
@@ -129,6 +132,9 @@ class Event(models.Model):
             models.Index(fields=["screen", "type"]),
         ]
 
+    def __str__(self):
+        return f"{self.type} at {self.t_ms} ms"
+
 
 class Answer(models.Model):
     WORKSPACE_PATH = "session__study__workspace"
@@ -144,6 +150,9 @@ class Answer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "question"], name="one_answer_per_question")
         ]
+
+    def __str__(self):
+        return f"Answer to {self.question}"
 
 
 class Comment(models.Model):
@@ -166,3 +175,6 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+    def __str__(self):
+        return self.text[:60]

@@ -194,3 +194,6 @@ class StudyChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at"]
+
+    def __str__(self):
+        return f"Revision {self.revision} of {self.study}"
