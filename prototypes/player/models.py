@@ -76,6 +76,9 @@ class TaskAttempt(models.Model):
             models.UniqueConstraint(fields=["session", "task"], name="one_attempt_per_task")
         ]
 
+    def __str__(self):
+        return f"{self.session} — {self.task}: {self.outcome or 'in progress'}"
+
     @property
     def seconds(self):
         if self.ended_ms is None:
@@ -85,9 +88,6 @@ class TaskAttempt(models.Model):
     @property
     def succeeded(self):
         return self.outcome in (self.Outcome.DIRECT, self.Outcome.INDIRECT)
-
-    def __str__(self):
-        return f"{self.session} — {self.task}: {self.outcome or 'in progress'}"
 
 
 class Event(models.Model):
