@@ -112,3 +112,9 @@ def get_scoped_object_or_404(request, queryset, role=None, **lookup):
         raise Http404("No such page.")
     check_role(request, obj.scoped_workspace_id, role)
     return obj
+
+
+def public_view(view):
+    """Mark a view anyone may open (participant, stakeholder and account pages guard themselves)."""
+    view.is_public = True
+    return view

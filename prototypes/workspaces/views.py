@@ -9,6 +9,7 @@ from prototypes.workspaces import services
 from prototypes.workspaces.access import (
     check_role,
     get_scoped_object_or_404,
+    public_view,
     workspace_view,
 )
 from prototypes.workspaces.forms import (
@@ -20,12 +21,14 @@ from prototypes.workspaces.forms import (
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 
 
+@public_view
 def landing(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "workspaces/landing.html")
 
 
+@public_view
 def signup(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
@@ -152,6 +155,7 @@ def invitation_revoke(request, invitation_pk):
     return redirect("workspace_members", invitation.workspace_id)
 
 
+@public_view
 def invitation_accept(request, token):
     invitation = get_object_or_404(Invitation.objects.select_related("workspace"), token=token)
     if not request.user.is_authenticated:
