@@ -21,6 +21,7 @@ TIMED_OUT = "timed_out"
 ABANDONED = "abandoned"
 OUTCOMES = (DIRECT, INDIRECT, GAVE_UP, TIMED_OUT, ABANDONED)
 SUCCESSFUL_OUTCOMES = (DIRECT, INDIRECT)
+SEQ_ANSWERS = range(1, 8)
 
 AT_LEAST = "at_least"
 AT_MOST = "at_most"
@@ -78,6 +79,10 @@ class TaskMetrics:
     leaves the session in the middle of a task did not complete it, and people tend to
     leave when they are stuck, so dropping them would flatter the completion rate.
     Rates are fractions from 0 to 1.
+
+    The misclick interval treats every click as an independent trial. Clicks by the same
+    participant are not independent (someone lost tends to misclick repeatedly), so that
+    interval is narrower than the truth; the report should present it as indicative.
     """
 
     n: int
@@ -124,9 +129,9 @@ class CriterionVerdict:
 def task_metrics(attempts: Sequence[Attempt], confidence=0.95) -> TaskMetrics:
     """Metrics of one task from all its attempts.
 
-    Time on task, its median and nothing else is restricted to successful attempts: the
-    time of a failure says how long someone struggled, not how long the task takes. Attempts
-    without a recorded time, first click or SEQ answer are left out of those metrics only.
+    Only time on task and its median are restricted to successful attempts: the time of a
+    failure says how long someone struggled, not how long the task takes. Attempts without a
+    recorded time, first click or SEQ answer are left out of those metrics only.
     """
     counts = dict.fromkeys(OUTCOMES, 0)
     times = []
@@ -151,6 +156,8 @@ def task_metrics(attempts: Sequence[Attempt], confidence=0.95) -> TaskMetrics:
             first_click_attempts += 1
             first_click_successes += attempt.first_click_success
         if attempt.seq is not None:
+            if attempt.seq not in SEQ_ANSWERS:
+                raise ValueError(f"SEQ answers run from 1 to 7, got {attempt.seq!r}")
             seq_answers.append(attempt.seq)
 
     n = len(attempts)

@@ -141,6 +141,8 @@ def test_task_metrics_with_one_value_has_no_interval():
         attempt(clicks=2, misclicks=-1),
         attempt(seconds=0.0),
         attempt(seconds=-5.0),
+        attempt(seq=0),
+        attempt(seq=8),
     ],
 )
 def test_task_metrics_rejects_impossible_attempts(bad):
