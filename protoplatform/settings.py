@@ -13,6 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+# The embedded default keeps its database, media and collected static files here.
+(VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)
 
 
 def env(name, default=None):
@@ -109,9 +111,11 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-except Exception as error:
+except Exception:
+    # The URL may hold a password: name the variable and the scheme, never the whole value.
+    scheme = DATABASE_URL.split(":", 1)[0] if ":" in DATABASE_URL else DATABASE_URL[:20]
     raise ImproperlyConfigured(
-        f"DATABASE_URL is not a database URL Django understands ({error}); "
+        f"DATABASE_URL is not a database URL Django understands (scheme {scheme!r}); "
         "expected e.g. postgres://user:password@host:5432/name or sqlite:///path/db.sqlite3."
     ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -1,10 +1,11 @@
-from django.conf import settings
 from django.urls import include, path
 
 from prototypes.health import healthz
+from prototypes.media import rendition
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("media/screens/<str:name>", rendition, name="screen_rendition"),
     path("", include("prototypes.workspaces.urls")),
     path("", include("prototypes.authoring.urls")),
     path("", include("prototypes.studies.urls")),
@@ -12,8 +13,3 @@ urlpatterns = [
     path("", include("prototypes.reports.urls")),
     path("", include("prototypes.recruitment.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

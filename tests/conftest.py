@@ -1,6 +1,10 @@
 import os
+import shutil
+import socket
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 
 from tests import factories
 
@@ -50,3 +54,46 @@ def designer_client(client, designer):
 def owner_client(client, owner):
     client.force_login(owner)
     return client
+
+
+def service_reachable(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def missing_services(marker):
+    """What a tier needs that is not there, in words."""
+    missing = []
+    if marker == "integration":
+        database = settings.DATABASES["default"]
+        if database["ENGINE"] != "django.db.backends.postgresql":
+            missing.append("DATABASE_URL pointing at PostgreSQL (run it through `make test`)")
+        elif not service_reachable(database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)):
+            missing.append(f"PostgreSQL at {database['HOST']}:{database['PORT']}")
+        broker = urlsplit(settings.CELERY_BROKER_URL)
+        if broker.scheme != "redis":
+            missing.append("CELERY_BROKER_URL pointing at Redis (run it through `make test`)")
+        elif not service_reachable(broker.hostname, broker.port or 6379):
+            missing.append(f"Redis at {broker.hostname}:{broker.port or 6379}")
+    if marker == "e2e" and not shutil.which("chromium"):
+        missing.append("Chromium at /usr/bin/chromium (apt-get install chromium)")
+    return missing
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test whose service is down fails the run under CI=true and skips with a reason outside."""
+    for marker in ("integration", "e2e"):
+        marked = [item for item in items if item.get_closest_marker(marker)]
+        if not marked:
+            continue
+        missing = missing_services(marker)
+        if not missing:
+            continue
+        reason = "needs " + ", ".join(missing)
+        if in_ci():
+            pytest.exit(f"CI=true and the {marker} tier cannot run: {reason}", returncode=3)
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=reason))

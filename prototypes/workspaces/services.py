@@ -16,6 +16,7 @@ def create_workspace(user, name):
 
 
 def send_invitation(invitation):
+    """Email the invitation link; the task `send_invitation_email` calls this with retries."""
     link = settings.SITE_URL + reverse("invitation_accept", args=[invitation.token])
     context = {"invitation": invitation, "link": link}
     message = EmailMultiAlternatives(

@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from prototypes.jobs import enqueue
 from prototypes.workspaces import services
 from prototypes.workspaces.access import (
     check_role,
@@ -19,6 +20,7 @@ from prototypes.workspaces.forms import (
     WorkspaceForm,
 )
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
+from prototypes.workspaces.tasks import send_invitation_email
 
 
 @public_view
@@ -91,11 +93,12 @@ def workspace_members(request, workspace_pk):
     if request.method == "POST":
         check_role(request, workspace.pk, Role.OWNER)
         if form.is_valid():
-            invitation = form.save(commit=False)
-            invitation.workspace = workspace
-            invitation.invited_by = request.user
-            invitation.save()
-            transaction.on_commit(lambda: services.send_invitation(invitation))
+            with transaction.atomic():
+                invitation = form.save(commit=False)
+                invitation.workspace = workspace
+                invitation.invited_by = request.user
+                invitation.save()
+                enqueue(send_invitation_email, invitation.pk)
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("workspace_members", workspace.pk)
     memberships = workspace.memberships.select_related("user").order_by("user__email")

@@ -1,0 +1,4 @@
+"""Celery discovers tasks here; each area keeps its own tasks module."""
+
+from prototypes.jobs import sweep_pending_jobs  # noqa: F401
+from prototypes.workspaces.tasks import send_invitation_email  # noqa: F401

@@ -1,0 +1,150 @@
+"""Walk every URL of the product as every kind of user.
+
+New views are picked up from the URL resolver: a view must either be marked `@public_view`
+(it guards itself with a token) or declare its least role with `@workspace_view(role)`.
+"""
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from prototypes.workspaces.models import ROLE_RANK, Role
+from tests import factories
+
+# Django's own account views: public by nature.
+BUILTIN_PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "healthz",
+}
+ROLES = ["anonymous", "outsider", Role.VIEWER, Role.DESIGNER, Role.OWNER]
+
+
+def walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def designer_side_patterns():
+    found = []
+    for route, pattern in walk(get_resolver().url_patterns):
+        if pattern.name in BUILTIN_PUBLIC or getattr(pattern.callback, "is_public", False):
+            continue
+        if route.startswith(settings.MEDIA_URL.lstrip("/")):
+            continue
+        found.append(pytest.param(route, pattern, id=pattern.name or route))
+    return found
+
+
+def build_workspace_graph(workspace):
+    """One object of every kind in `workspace`, keyed by the URL kwarg that names it."""
+    prototype = factories.PrototypeFactory(workspace=workspace)
+    draft = factories.VersionFactory(prototype=prototype)
+    screen = factories.ScreenFactory(version=draft)
+    goal = factories.ScreenFactory(version=draft)
+    hotspot = factories.HotspotFactory(screen=screen, target=goal)
+    published = draft.publish()
+    problem = factories.ProblemFactory(workspace=workspace)
+    study = factories.StudyFactory(
+        workspace=workspace, problem=problem, prototype_version=published
+    )
+    link = factories.ShareLinkFactory(study=study)
+    task = factories.TaskFactory(study=study, start_screen=published.screens.first())
+    question = factories.QuestionFactory(study=study)
+    criterion = factories.CriterionFactory(study=study, task=task)
+    session = factories.SessionFactory(study=study, share_link=link)
+    membership = factories.MembershipFactory(workspace=workspace, role=Role.DESIGNER)
+    invitation = factories.InvitationFactory(workspace=workspace)
+    return {
+        "workspace_pk": workspace.pk,
+        "prototype_pk": prototype.pk,
+        "version_pk": published.pk,
+        "screen_pk": screen.pk,
+        "hotspot_pk": hotspot.pk,
+        "problem_pk": problem.pk,
+        "study_pk": study.pk,
+        "link_pk": link.pk,
+        "task_pk": task.pk,
+        "question_pk": question.pk,
+        "criterion_pk": criterion.pk,
+        "session_pk": session.pk,
+        "membership_pk": membership.pk,
+        "invitation_pk": invitation.pk,
+    }
+
+
+def url_for(route, pattern, objects):
+    kwargs = {}
+    for name in pattern.pattern.converters:
+        assert name in objects, (
+            f"The permission test does not know the URL kwarg {name!r} of {pattern.name!r}: "
+            "add an object for it to build_workspace_graph."
+        )
+        kwargs[name] = objects[name]
+    return reverse(pattern.name, kwargs=kwargs)
+
+
+def request_as(client, url):
+    """GET the page, or POST to it when it only takes POST; nothing it does is kept."""
+    with transaction.atomic():
+        response = client.get(url)
+        if response.status_code == 405:
+            response = client.post(url, {})
+        transaction.set_rollback(True)
+    return response
+
+
+def test_every_designer_view_declares_who_may_use_it():
+    undeclared = [
+        p.values[1].name
+        for p in designer_side_patterns()
+        if not hasattr(p.values[1].callback, "required_role")
+    ]
+    assert undeclared == [], "Views with neither @workspace_view nor @public_view: " + ", ".join(
+        map(str, undeclared)
+    )
+
+
+@pytest.mark.parametrize(("route", "pattern"), designer_side_patterns())
+def test_designer_view_answers_each_role_as_expected(client, db, route, pattern):
+    required = pattern.callback.required_role
+    workspace = factories.WorkspaceFactory(name="Acme")
+    objects = build_workspace_graph(workspace)
+    users = {
+        role: factories.MembershipFactory(workspace=workspace, role=role).user
+        for role in (Role.VIEWER, Role.DESIGNER, Role.OWNER)
+    }
+    outsider_workspace = factories.WorkspaceFactory(name="Elsewhere")
+    build_workspace_graph(outsider_workspace)
+    users["outsider"] = factories.MembershipFactory(
+        workspace=outsider_workspace, role=Role.OWNER
+    ).user
+    url = url_for(route, pattern, objects)
+    names_an_object = bool(pattern.pattern.converters)
+
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(users[role])
+        response = request_as(client, url)
+        status = response.status_code
+        where = f"{pattern.name} ({url}) as {role}: {status}"
+        if role == "anonymous":
+            assert status == 302 and response["Location"].startswith(reverse("login")), where
+        elif role == "outsider":
+            if names_an_object:
+                assert status == 404, where
+            else:
+                assert status < 500 and status not in (403, 404), where
+        elif ROLE_RANK[role] >= ROLE_RANK[required]:
+            assert status < 500 and status not in (403, 404), where
+        else:
+            assert status == 403, where
