@@ -32,6 +32,9 @@ class ParticipantSession(models.Model):
     external_participant_id = models.CharField(max_length=128, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     is_simulated = models.BooleanField(default=False)
+    # Events the participant's browser had to throw away because its queue was full, as the
+    # browser last reported it (a running total, so a batch sent twice does not count twice).
+    dropped_events = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at"]
@@ -105,6 +108,7 @@ class Event(models.Model):
         COMMENT = "comment", "Comment"
         GIVE_UP = "give_up", "Gave up"
         TEXT = "text", "Typed answer"
+        SESSION_END = "session_end", "Session finished"
 
     uuid = models.UUIDField(unique=True)
     session = models.ForeignKey(ParticipantSession, on_delete=models.CASCADE, related_name="events")
