@@ -1,0 +1,55 @@
+"""Load a demo workspace a newcomer can explore at once; running it again changes nothing."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from prototypes.authoring.demo import create_demo_prototypes
+from prototypes.authoring.script_demo import create_demo_assistant
+from prototypes.player.demo import simulate_participants
+from prototypes.studies.demo import create_demo_study
+from prototypes.studies.models import Study
+from prototypes.workspaces.models import Workspace
+from prototypes.workspaces.services import create_workspace
+
+DEMO_EMAIL = "demo@protoplatform.local"
+DEMO_PASSWORD = "try-the-demo-2026"
+DEMO_WORKSPACE = "Demo: Parcel & Co"
+
+
+class Command(BaseCommand):
+    help = "Create (once) a demo user, workspace, prototypes, a live study and 30 participants."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--participants", type=int, default=30)
+
+    def handle(self, *args, participants, **options):
+        User = get_user_model()
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(
+                username=DEMO_EMAIL, defaults={"email": DEMO_EMAIL}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            workspace = Workspace.objects.filter(
+                name=DEMO_WORKSPACE, memberships__user=user
+            ).first()
+            if workspace is None:
+                workspace = create_workspace(user, DEMO_WORKSPACE)
+            study = Study.objects.filter(workspace=workspace).order_by("pk").first()
+            if study is None:
+                versions = create_demo_prototypes(workspace, user)
+                create_demo_assistant(workspace, user)
+                study = create_demo_study(workspace, user, versions["shop"])
+                simulate_participants(study, count=participants)
+                self.stdout.write(self.style.SUCCESS("Demo workspace, prototypes and study created."))
+            else:
+                self.stdout.write("Demo data already present; nothing changed.")
+        link = study.share_links.order_by("pk").first()
+        self.stdout.write(f"Log in at {settings.SITE_URL}/login/")
+        self.stdout.write(f"  email:    {DEMO_EMAIL}")
+        self.stdout.write(f"  password: {DEMO_PASSWORD}")
+        if link is not None:
+            self.stdout.write(f"Take the demo study as a participant: {settings.SITE_URL}/s/{link.token}/")
