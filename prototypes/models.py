@@ -9,6 +9,7 @@ from prototypes.player.models import (
     ParticipantSession,
     TaskAttempt,
 )
+from prototypes.reports.models import Decision, HeatmapImage, ReportExport, ReportShare
 from prototypes.studies.models import (
     Criterion,
     Problem,
@@ -24,7 +25,9 @@ __all__ = [
     "Answer",
     "Comment",
     "Criterion",
+    "Decision",
     "Event",
+    "HeatmapImage",
     "Hotspot",
     "Invitation",
     "Job",
@@ -34,6 +37,8 @@ __all__ = [
     "Prototype",
     "PrototypeVersion",
     "Question",
+    "ReportExport",
+    "ReportShare",
     "Role",
     "Screen",
     "ShareLink",

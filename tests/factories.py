@@ -167,3 +167,51 @@ class SessionFactory(factory.django.DjangoModelFactory):
     study = factory.SubFactory(StudyFactory)
     consent_version = 1
     consented_at = factory.LazyFunction(timezone.now)
+
+
+class TaskAttemptFactory(factory.django.DjangoModelFactory):
+    """A finished direct success of 20 seconds unless told otherwise."""
+
+    class Meta:
+        model = models.TaskAttempt
+
+    session = factory.SubFactory(SessionFactory)
+    task = factory.SubFactory(TaskFactory, study=factory.SelfAttribute("..session.study"))
+    outcome = models.TaskAttempt.Outcome.DIRECT
+    started_ms = 1000
+    ended_ms = 21000
+    clicks = 2
+    misclicks = 0
+    first_click_success = True
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Event
+
+    uuid = factory.Faker("uuid4")
+    session = factory.SubFactory(SessionFactory)
+    type = models.Event.Type.CLICK
+    t_ms = factory.Sequence(lambda n: 1000 + n * 100)
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Answer
+
+    session = factory.SubFactory(SessionFactory)
+    question = factory.SubFactory(QuestionFactory, study=factory.SelfAttribute("..session.study"))
+    value = "Nothing"
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Comment
+
+    session = factory.SubFactory(SessionFactory)
+    screen = factory.SubFactory(
+        ScreenFactory, version=factory.SelfAttribute("..session.study.prototype_version")
+    )
+    x = 0.5
+    y = 0.5
+    text = "I expected the order status here."

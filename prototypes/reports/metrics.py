@@ -1,0 +1,943 @@
+"""The report of a Study: every metric, interval and verdict, in a constant number of queries.
+
+Rows are read with ``values_list()`` and aggregates only, never one query per session, task or
+screen, so a study with a thousand participants costs the same dozen queries as one with five.
+The rows become ``analysis.Attempt`` values and the statistics come from the pure modules
+(``prototypes.analysis`` and ``prototypes.stats``); this module decides what is read and how
+the results are grouped for the pages, the PDF and ``report.json``.
+
+Who counts: every session that started the study except the screened-out ones, who never
+reached a task. Attempts still in progress in an open session are left out (they have no
+outcome yet); an attempt without an outcome in a session that ended is counted as abandoned.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, F, Window
+from django.db.models.functions import Lead, RowNumber
+
+from prototypes import analysis, stats
+from prototypes.authoring.models import Screen
+from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
+from prototypes.reports.present import (
+    PERCENT,
+    SCORE,
+    SECONDS,
+    format_interval,
+    format_threshold,
+    format_value,
+)
+from prototypes.studies.models import Criterion, Question, Study, StudyChange
+
+TASK_METRICS = {
+    Criterion.Metric.COMPLETION_RATE: "completion",
+    Criterion.Metric.DIRECT_SUCCESS_RATE: "direct_success",
+    Criterion.Metric.MISCLICK_RATE: "misclick",
+    Criterion.Metric.TIME_ON_TASK: "time_on_task",
+    Criterion.Metric.SEQ: "seq",
+}
+METRIC_UNITS = {
+    Criterion.Metric.COMPLETION_RATE: PERCENT,
+    Criterion.Metric.DIRECT_SUCCESS_RATE: PERCENT,
+    Criterion.Metric.MISCLICK_RATE: PERCENT,
+    Criterion.Metric.ANSWER_SHARE: PERCENT,
+    Criterion.Metric.TIME_ON_TASK: SECONDS,
+    Criterion.Metric.SEQ: SCORE,
+    Criterion.Metric.SUS: SCORE,
+}
+# The range an interval bar is drawn over; time has no natural end, so it is chosen per chart.
+METRIC_SCALES = {
+    Criterion.Metric.COMPLETION_RATE: (0.0, 1.0),
+    Criterion.Metric.DIRECT_SUCCESS_RATE: (0.0, 1.0),
+    Criterion.Metric.MISCLICK_RATE: (0.0, 1.0),
+    Criterion.Metric.ANSWER_SHARE: (0.0, 1.0),
+    Criterion.Metric.SEQ: (1.0, 7.0),
+    Criterion.Metric.SUS: (0.0, 100.0),
+}
+
+TOP_PATHS = 5
+FRICTION_POINTS = 3
+REPRESENTATIVE_COMMENTS = 4
+CLICK_TYPES = (Event.Type.CLICK, Event.Type.MISCLICK)
+# Events that change what the participant sees: the time from one to the next is time spent
+# on the screen the first one showed.
+SCREEN_BOUNDARY_TYPES = (
+    Event.Type.NAVIGATE,
+    Event.Type.TASK_START,
+    Event.Type.TASK_END,
+    Event.Type.GIVE_UP,
+    Event.Type.SESSION_END,
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A number with its confidence interval, in the unit of its metric.
+
+    ``low`` and ``high`` are None when the sample is too small for an interval; ``value`` is
+    None when there is no data at all. For proportions ``successes`` and ``trials`` are the
+    counts behind the rate.
+    """
+
+    unit: str
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    n: int = 0
+    successes: int | None = None
+    trials: int | None = None
+
+    @classmethod
+    def of(cls, unit, estimate):
+        if estimate is None:
+            return cls(unit, None)
+        return cls(
+            unit,
+            estimate.value,
+            estimate.low,
+            estimate.high,
+            estimate.n,
+            estimate.successes,
+            estimate.trials,
+        )
+
+    @property
+    def text(self):
+        return format_value(self.value, self.unit)
+
+    @property
+    def interval_text(self):
+        return format_interval(self.low, self.high, self.unit)
+
+    def as_dict(self):
+        if self.value is None:
+            return None
+        data = {"value": self.value, "low": self.low, "high": self.high, "n": self.n}
+        if self.successes is not None:
+            data.update(successes=self.successes, trials=self.trials)
+        return data
+
+
+@dataclass(frozen=True)
+class PathCount:
+    """How many attempts at a task took exactly this path of screens."""
+
+    screen_ids: tuple
+    count: int
+    successes: int
+    share: float
+
+
+@dataclass(frozen=True)
+class FirstClick:
+    screen_id: int
+    x: float
+    y: float
+    hit: bool
+
+
+@dataclass
+class TaskReport:
+    task: object
+    number: int
+    metrics: analysis.TaskMetrics
+    confidence: float
+    reached: int = 0
+    paths: list = field(default_factory=list)
+    other_paths: int = 0
+    first_clicks: list = field(default_factory=list)
+    # Where attempts that gave up or timed out ended: screen id -> attempts.
+    give_up_screens: Counter = field(default_factory=Counter)
+
+    @property
+    def completion(self):
+        return Measure.of(PERCENT, self.metrics.completion)
+
+    @property
+    def direct_success(self):
+        return Measure.of(PERCENT, self.metrics.direct_success)
+
+    @property
+    def time_on_task(self):
+        return Measure.of(SECONDS, self.metrics.time_on_task)
+
+    @property
+    def misclick(self):
+        return Measure.of(PERCENT, self.metrics.misclick)
+
+    @property
+    def first_click(self):
+        return Measure.of(PERCENT, self.metrics.first_click)
+
+    @property
+    def seq(self):
+        return Measure.of(SCORE, self.metrics.seq)
+
+    @property
+    def outcome_shares(self):
+        """(label, share, css class) of every outcome, for the stacked outcome bar."""
+        metrics = self.metrics
+        if not metrics.n:
+            return []
+        direct = metrics.direct_success.value
+        return [
+            ("Direct success", direct, "direct"),
+            ("Indirect success", metrics.indirect_rate, "indirect"),
+            ("Gave up", metrics.gave_up_rate, "gave-up"),
+            ("Timed out", metrics.timed_out_rate, "timed-out"),
+            ("Abandoned", metrics.abandoned_rate, "abandoned"),
+        ]
+
+    def as_dict(self):
+        metrics = self.metrics
+        return {
+            "id": self.task.pk,
+            "number": self.number,
+            "instruction": self.task.instruction,
+            "attempts": metrics.n,
+            "reached": self.reached,
+            "completion": self.completion.as_dict(),
+            "direct_success": self.direct_success.as_dict(),
+            "indirect_rate": metrics.indirect_rate,
+            "gave_up_rate": metrics.gave_up_rate,
+            "timed_out_rate": metrics.timed_out_rate,
+            "abandoned_rate": metrics.abandoned_rate,
+            "time_on_task": self.time_on_task.as_dict(),
+            "median_time": metrics.median_time,
+            "misclick": self.misclick.as_dict(),
+            "first_click": self.first_click.as_dict(),
+            "seq": self.seq.as_dict(),
+            "paths": [
+                {
+                    "screens": list(path.screen_ids),
+                    "count": path.count,
+                    "successes": path.successes,
+                    "share": path.share,
+                }
+                for path in self.paths
+            ],
+            "other_paths": self.other_paths,
+        }
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    label: str
+    sessions: int
+    share: float | None
+
+    def as_dict(self):
+        return {"label": self.label, "sessions": self.sessions, "share": self.share}
+
+
+@dataclass(frozen=True)
+class ChoiceCount:
+    choice: str
+    count: int
+    share: float | None
+
+
+@dataclass
+class QuestionReport:
+    question: object
+    number: int
+    respondents: int = 0
+    choices: list = field(default_factory=list)  # single and multiple choice, rating scales
+    mean: Measure | None = None  # rating scales
+    texts: list = field(default_factory=list)  # open questions
+    sus: analysis.SusSummary | None = None
+
+    def as_dict(self):
+        question = self.question
+        data = {
+            "id": question.pk,
+            "number": self.number,
+            "kind": question.kind,
+            "text": question.text,
+            "respondents": self.respondents,
+        }
+        if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE, Question.Kind.RATING):
+            data["choices"] = [
+                {"choice": c.choice, "count": c.count, "share": c.share} for c in self.choices
+            ]
+        if question.kind == Question.Kind.RATING:
+            data["mean"] = self.mean.as_dict() if self.mean else None
+        if question.kind == Question.Kind.OPEN:
+            data["texts"] = self.texts
+        if question.kind == Question.Kind.SUS:
+            data["sus"] = _sus_dict(self.sus)
+        return data
+
+
+@dataclass
+class CriterionResult:
+    criterion: object
+    number: int
+    description: str
+    measure: Measure
+    verdict: analysis.CriterionVerdict
+    scale: tuple  # (low end, high end) of the chart
+
+    @property
+    def must_have(self):
+        return self.criterion.must_have
+
+    @property
+    def unit(self):
+        return self.measure.unit
+
+    @property
+    def threshold_text(self):
+        return format_threshold(self.criterion.threshold, self.unit)
+
+    @property
+    def css_verdict(self):
+        return self.verdict.verdict.replace(" ", "-")
+
+    def as_dict(self):
+        criterion = self.criterion
+        return {
+            "id": criterion.pk,
+            "number": self.number,
+            "metric": criterion.metric,
+            "task": criterion.task_id,
+            "question": criterion.question_id,
+            "choice": criterion.choice or None,
+            "comparison": criterion.comparison,
+            "threshold": criterion.threshold,
+            "must_have": criterion.must_have,
+            "description": self.description,
+            "verdict": self.verdict.verdict,
+            "estimate": self.verdict.estimate,
+            "low": self.verdict.low,
+            "high": self.verdict.high,
+            "n": self.verdict.n,
+            "participants_needed": self.verdict.participants_needed,
+        }
+
+
+@dataclass(frozen=True)
+class ScreenFriction:
+    """Where participants struggled: misclicks, give-ups and time spent on one screen."""
+
+    screen: Screen
+    misclicks: int
+    give_ups: int
+    seconds: float
+    visits: int
+    # Mean of the screen's shares of all misclicks, all give-ups and all time in the study.
+    score: float
+
+    @property
+    def seconds_per_visit(self):
+        return self.seconds / self.visits if self.visits else None
+
+    def as_dict(self):
+        return {
+            "screen": {"id": self.screen.pk, "name": self.screen.name},
+            "misclicks": self.misclicks,
+            "give_ups": self.give_ups,
+            "seconds": self.seconds,
+            "visits": self.visits,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True)
+class CommentNote:
+    id: int
+    session_id: int
+    screen_id: int
+    task_number: int | None
+    x: float
+    y: float
+    text: str
+    created_at: object
+
+    def as_dict(self):
+        return {
+            "id": self.id,
+            "session": self.session_id,
+            "screen": self.screen_id,
+            "task_number": self.task_number,
+            "x": self.x,
+            "y": self.y,
+            "text": self.text,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass
+class Report:
+    study: Study
+    confidence: float
+    revision: int | None  # the revision shown; None for every revision
+    revisions: list  # (revision, sessions) pairs of the whole study
+    started: int
+    completed: int
+    screened_out: int
+    tasks: list
+    sus: analysis.SusSummary | None
+    funnel: list
+    questions: list
+    criteria: list
+    verdict: str
+    changes: list
+    friction: list
+    comments: list
+    screens: dict  # id -> Screen of the tested prototype version
+
+    @property
+    def css_verdict(self):
+        return self.verdict.replace(" ", "-")
+
+    @property
+    def sus_measure(self):
+        if self.sus is None:
+            return Measure(SCORE, None)
+        return Measure(SCORE, self.sus.mean, self.sus.low, self.sus.high, self.sus.n)
+
+    @property
+    def must_haves(self):
+        return [result for result in self.criteria if result.must_have]
+
+    @property
+    def nice_to_haves(self):
+        return [result for result in self.criteria if not result.must_have]
+
+    @property
+    def comment_screens(self):
+        """(screen, comments) for every screen with comments, in prototype order."""
+        by_screen = defaultdict(list)
+        for comment in self.comments:
+            by_screen[comment.screen_id].append(comment)
+        return [(screen, by_screen[pk]) for pk, screen in self.screens.items() if pk in by_screen]
+
+    @property
+    def representative_comments(self):
+        """A few comments to read first: the most detailed one from each friction screen,
+        then the most detailed others, at most one per participant."""
+        chosen, sessions = [], set()
+        by_length = sorted(self.comments, key=lambda comment: -len(comment.text))
+        friction_screens = [point.screen.pk for point in self.friction]
+        for screen_id in friction_screens:
+            for comment in by_length:
+                if comment.screen_id == screen_id and comment.session_id not in sessions:
+                    chosen.append(comment)
+                    sessions.add(comment.session_id)
+                    break
+        for comment in by_length:
+            if len(chosen) >= REPRESENTATIVE_COMMENTS:
+                break
+            if comment not in chosen and comment.session_id not in sessions:
+                chosen.append(comment)
+                sessions.add(comment.session_id)
+        return chosen[:REPRESENTATIVE_COMMENTS]
+
+    def as_dict(self):
+        study = self.study
+        version = study.prototype_version
+        return {
+            "study": {
+                "id": study.pk,
+                "title": study.title,
+                "state": study.state,
+                "revision": study.revision,
+                "confidence": self.confidence,
+                "hypothesis": study.hypothesis,
+                "problem": {
+                    "id": study.problem.pk,
+                    "title": study.problem.title,
+                    "who": study.problem.who,
+                    "what": study.problem.what,
+                },
+                "concept": {
+                    "prototype": version.prototype.name,
+                    "version": version.label,
+                },
+            },
+            "revision": self.revision,
+            "revisions": [
+                {"revision": revision, "sessions": count} for revision, count in self.revisions
+            ],
+            "participants": {
+                "started": self.started,
+                "completed": self.completed,
+                "screened_out": self.screened_out,
+            },
+            "verdict": self.verdict,
+            "criteria": [result.as_dict() for result in self.criteria],
+            "tasks": [task.as_dict() for task in self.tasks],
+            "sus": _sus_dict(self.sus),
+            "funnel": [step.as_dict() for step in self.funnel],
+            "questions": [question.as_dict() for question in self.questions],
+            "friction": [point.as_dict() for point in self.friction],
+            "comments": [comment.as_dict() for comment in self.comments],
+            "changes": [
+                {
+                    "revision": change.revision,
+                    "summary": change.summary,
+                    "reason": change.reason,
+                    "changed_at": change.changed_at.isoformat(),
+                    "changed_by": change.changed_by.email if change.changed_by else None,
+                }
+                for change in self.changes
+            ],
+        }
+
+
+def build_report(study, revision=None):
+    """The whole report of ``study``, limited to one revision when ``revision`` is given."""
+    study = Study.objects.select_related("problem", "prototype_version__prototype").get(pk=study.pk)
+    confidence = study.confidence
+    tasks = list(study.tasks.all())
+    questions = list(study.questions.all())
+    criteria = list(study.criteria.all())
+    screens = {screen.pk: screen for screen in study.prototype_version.screens.all()}
+
+    revisions, started, completed, screened_out = _session_counts(study, revision)
+    sessions = ParticipantSession.objects.filter(study=study).exclude(
+        state=ParticipantSession.State.SCREENED_OUT
+    )
+    if revision is not None:
+        sessions = sessions.filter(revision=revision)
+
+    task_reports = _task_reports(tasks, sessions, confidence)
+    _add_first_clicks(task_reports, sessions)
+    question_reports = _question_reports(questions, sessions, confidence)
+    sus = next((q.sus for q in question_reports if q.question.kind == Question.Kind.SUS), None)
+    answered = _sessions_with_answers(sessions) if questions else 0
+
+    results = _criterion_results(criteria, task_reports, question_reports, confidence)
+    verdict = analysis.overall_verdict((result.verdict, result.must_have) for result in results)
+
+    return Report(
+        study=study,
+        confidence=confidence,
+        revision=revision,
+        revisions=revisions,
+        started=started,
+        completed=completed,
+        screened_out=screened_out,
+        tasks=task_reports,
+        sus=sus,
+        funnel=_funnel(started, task_reports, questions, answered, completed),
+        questions=question_reports,
+        criteria=results,
+        verdict=verdict,
+        changes=list(StudyChange.objects.filter(study=study).select_related("changed_by")),
+        friction=_friction(sessions, task_reports, screens),
+        comments=_comments(sessions, tasks),
+        screens=screens,
+    )
+
+
+def describe_criterion(criterion, tasks_by_id, questions_by_id):
+    """The criterion in words, e.g. "Task 2 (Find your order): completion rate at least 70%"."""
+    unit = METRIC_UNITS[criterion.metric]
+    metric = criterion.get_metric_display()
+    if criterion.metric == Criterion.Metric.ANSWER_SHARE:
+        metric = f"share answering “{criterion.choice}”"
+    elif unit == SECONDS:
+        metric = "time on task"
+    else:
+        metric = metric[0].lower() + metric[1:]
+    rule = f"{metric} {criterion.get_comparison_display()} "
+    rule += format_threshold(criterion.threshold, unit)
+    if criterion.task_id in tasks_by_id:
+        task = tasks_by_id[criterion.task_id]
+        return f"Task {task.number} ({_short(task.task.instruction)}): {rule}"
+    if criterion.question_id in questions_by_id:
+        question = questions_by_id[criterion.question_id]
+        return f"Question {question.number} ({_short(str(question.question))}): {rule}"
+    return rule[0].upper() + rule[1:]
+
+
+def _short(text, length=50):
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _session_counts(study, revision):
+    rows = (
+        ParticipantSession.objects.filter(study=study)
+        .order_by()
+        .values_list("revision", "state")
+        .annotate(sessions=Count("id"))
+    )
+    per_revision = Counter()
+    started = completed = screened_out = 0
+    for row_revision, state, count in rows:
+        if state != ParticipantSession.State.SCREENED_OUT:
+            per_revision[row_revision] += count
+        if revision is not None and row_revision != revision:
+            continue
+        if state == ParticipantSession.State.SCREENED_OUT:
+            screened_out += count
+            continue
+        started += count
+        if state == ParticipantSession.State.COMPLETED:
+            completed += count
+    return sorted(per_revision.items()), started, completed, screened_out
+
+
+def _task_reports(tasks, sessions, confidence):
+    rows = (
+        TaskAttempt.objects.filter(session__in=sessions)
+        .order_by()
+        .values_list(
+            "session_id",
+            "task_id",
+            "outcome",
+            "started_ms",
+            "ended_ms",
+            "clicks",
+            "misclicks",
+            "first_click_success",
+            "seq",
+            "path",
+            "session__state",
+        )
+    )
+    start_screens = {task.pk: task.start_screen_id for task in tasks}
+    stuck_on = defaultdict(Counter)
+    attempts = defaultdict(list)
+    reached = Counter()
+    paths = defaultdict(Counter)
+    path_successes = defaultdict(Counter)
+    for session_id, task_id, outcome, started_ms, ended_ms, *rest in rows:
+        clicks, misclicks, first_click_success, seq, path, session_state = rest
+        reached[task_id] += 1
+        if not outcome:
+            if session_state == ParticipantSession.State.ACTIVE:
+                continue
+            outcome = analysis.ABANDONED
+        seconds = None
+        if ended_ms is not None and ended_ms > started_ms:
+            seconds = (ended_ms - started_ms) / 1000
+        attempts[task_id].append(
+            analysis.Attempt(
+                session_id=session_id,
+                task_id=task_id,
+                outcome=outcome,
+                seconds=seconds,
+                # The player counts hotspot clicks and misclicks apart; a misclick rate is
+                # misclicks over every click.
+                clicks=clicks + misclicks,
+                misclicks=misclicks,
+                first_click_success=first_click_success,
+                seq=seq,
+            )
+        )
+        path = tuple(path or ())
+        paths[task_id][path] += 1
+        if outcome in analysis.SUCCESSFUL_OUTCOMES:
+            path_successes[task_id][path] += 1
+        elif outcome in (analysis.GAVE_UP, analysis.TIMED_OUT):
+            stuck_on[task_id][path[-1] if path else start_screens.get(task_id)] += 1
+
+    reports = []
+    for number, task in enumerate(tasks, start=1):
+        task_attempts = attempts[task.pk]
+        report = TaskReport(
+            task=task,
+            number=number,
+            metrics=analysis.task_metrics(task_attempts, confidence),
+            confidence=confidence,
+            reached=reached[task.pk],
+            give_up_screens=stuck_on[task.pk],
+        )
+        total = len(task_attempts)
+        common = paths[task.pk].most_common(TOP_PATHS)
+        report.paths = [
+            PathCount(path, count, path_successes[task.pk][path], count / total)
+            for path, count in common
+        ]
+        report.other_paths = total - sum(count for _, count in common)
+        reports.append(report)
+    return reports
+
+
+def _add_first_clicks(task_reports, sessions):
+    """The first click of every attempt, read in one query with a window function."""
+    ranked = (
+        Event.objects.filter(session__in=sessions, type__in=CLICK_TYPES, task__isnull=False)
+        .exclude(screen__isnull=True)
+        .exclude(x__isnull=True)
+        .exclude(y__isnull=True)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("session_id"), F("task_id")],
+                order_by=[F("t_ms").asc(), F("id").asc()],
+            )
+        )
+        .filter(rank=1)
+        .order_by()
+        .values_list("task_id", "screen_id", "x", "y", "type")
+    )
+    by_task = {report.task.pk: report for report in task_reports}
+    for task_id, screen_id, x, y, event_type in ranked:
+        if task_id in by_task:
+            by_task[task_id].first_clicks.append(
+                FirstClick(screen_id, x, y, event_type == Event.Type.CLICK)
+            )
+
+
+def _question_reports(questions, sessions, confidence):
+    rows = (
+        Answer.objects.filter(session__in=sessions)
+        .order_by("answered_at", "id")
+        .values_list("question_id", "value")
+    )
+    values = defaultdict(list)
+    for question_id, value in rows:
+        values[question_id].append(value)
+
+    reports = []
+    for number, question in enumerate(questions, start=1):
+        answers = values[question.pk]
+        report = QuestionReport(question=question, number=number, respondents=len(answers))
+        if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+            report.choices = _choice_counts(question.choices, answers)
+        elif question.kind == Question.Kind.RATING:
+            ratings = [value for value in answers if _is_number(value)]
+            report.respondents = len(ratings)
+            scale = [str(point) for point in range(question.scale_min, question.scale_max + 1)]
+            report.choices = _choice_counts(scale, [str(round(value)) for value in ratings])
+            report.mean = _mean_measure(ratings, confidence)
+        elif question.kind == Question.Kind.OPEN:
+            report.texts = [value.strip() for value in answers if isinstance(value, str)]
+            report.texts = [text for text in report.texts if text]
+            report.respondents = len(report.texts)
+        elif question.kind == Question.Kind.SUS:
+            complete = [value for value in answers if _is_sus_answer(value)]
+            report.respondents = len(complete)
+            report.sus = analysis.sus_summary(complete, confidence)
+        reports.append(report)
+    return reports
+
+
+def _choice_counts(choices, answers):
+    counts = Counter()
+    for value in answers:
+        chosen = value if isinstance(value, list) else [value]
+        counts.update({str(choice) for choice in chosen})
+    respondents = len(answers)
+    listed = [str(choice) for choice in choices]
+    # Answers outside the listed choices (an "other" field, a choice renamed since) still count.
+    listed += sorted(choice for choice in counts if choice not in listed)
+    return [
+        ChoiceCount(choice, counts[choice], counts[choice] / respondents if respondents else None)
+        for choice in listed
+    ]
+
+
+def _mean_measure(values, confidence):
+    if not values:
+        return None
+    if len(values) == 1:
+        return Measure(SCORE, float(values[0]), n=1)
+    mean, low, high = stats.mean_interval(values, confidence)
+    return Measure(SCORE, mean, low, high, len(values))
+
+
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_sus_answer(value):
+    return (
+        isinstance(value, list)
+        and len(value) == 10
+        and all(isinstance(item, int) and 1 <= item <= 5 for item in value)
+    )
+
+
+def _sessions_with_answers(sessions):
+    return Answer.objects.filter(session__in=sessions).values("session_id").distinct().count()
+
+
+def _funnel(started, task_reports, questions, answered, completed):
+    def step(label, count):
+        return FunnelStep(label, count, count / started if started else None)
+
+    steps = [step("Started", started)]
+    steps += [step(f"Reached task {task.number}", task.reached) for task in task_reports]
+    if questions:
+        steps.append(step("Reached the questions", answered))
+    steps.append(step("Completed", completed))
+    return steps
+
+
+def _criterion_results(criteria, task_reports, question_reports, confidence):
+    tasks_by_id = {report.task.pk: report for report in task_reports}
+    questions_by_id = {report.question.pk: report for report in question_reports}
+    results = []
+    for number, criterion in enumerate(criteria, start=1):
+        rule = analysis.Criterion(
+            metric=criterion.metric,
+            comparison=criterion.comparison,
+            threshold=criterion.threshold,
+            must_have=criterion.must_have,
+        )
+        measure = _criterion_measure(criterion, tasks_by_id, questions_by_id, confidence)
+        verdict = analysis.judge(
+            rule,
+            measure.value,
+            measure.low,
+            measure.high,
+            measure.n,
+            measure.successes,
+            trials=measure.trials,
+            confidence=confidence,
+        )
+        results.append(
+            CriterionResult(
+                criterion=criterion,
+                number=number,
+                description=describe_criterion(criterion, tasks_by_id, questions_by_id),
+                measure=measure,
+                verdict=verdict,
+                scale=_scale(criterion, measure),
+            )
+        )
+    return results
+
+
+def _criterion_measure(criterion, tasks_by_id, questions_by_id, confidence):
+    """The measure a criterion is judged on; a Measure without value when there is no data."""
+    unit = METRIC_UNITS[criterion.metric]
+    if criterion.metric in TASK_METRICS:
+        task = tasks_by_id.get(criterion.task_id)
+        return getattr(task, TASK_METRICS[criterion.metric]) if task else Measure(unit, None)
+
+    if criterion.metric == Criterion.Metric.SUS:
+        question = questions_by_id.get(criterion.question_id) or next(
+            (q for q in questions_by_id.values() if q.question.kind == Question.Kind.SUS), None
+        )
+        sus = question.sus if question else None
+        if sus is None:
+            return Measure(unit, None)
+        return Measure(unit, sus.mean, sus.low, sus.high, sus.n)
+
+    question = questions_by_id.get(criterion.question_id)
+    if question is None or not question.respondents:
+        return Measure(unit, None)
+    chosen = next((c.count for c in question.choices if c.choice == criterion.choice), 0)
+    low, high = stats.completion_interval(chosen, question.respondents, confidence)
+    return Measure(
+        unit,
+        chosen / question.respondents,
+        low,
+        high,
+        question.respondents,
+        chosen,
+        question.respondents,
+    )
+
+
+def _scale(criterion, measure):
+    if criterion.metric in METRIC_SCALES:
+        return METRIC_SCALES[criterion.metric]
+    # Time: from zero to a little beyond the largest number drawn.
+    largest = max(
+        value for value in (criterion.threshold, measure.value, measure.high) if value is not None
+    )
+    return (0.0, largest * 1.25)
+
+
+def _friction(sessions, task_reports, screens):
+    """The screens where participants struggled most, at most FRICTION_POINTS of them."""
+    misclicks = dict(
+        Event.objects.filter(session__in=sessions, type=Event.Type.MISCLICK, screen__isnull=False)
+        .order_by()
+        .values_list("screen_id")
+        .annotate(count=Count("id"))
+    )
+    give_ups = Counter()
+    for report in task_reports:
+        give_ups.update(report.give_up_screens)
+    time_spent = _time_on_screens(sessions)
+
+    totals = (
+        sum(misclicks.values()) or 1,
+        sum(give_ups.values()) or 1,
+        sum(seconds for seconds, _ in time_spent.values()) or 1,
+    )
+    points = []
+    for pk, screen in screens.items():
+        seconds, visits = time_spent.get(pk, (0.0, 0))
+        shares = (
+            misclicks.get(pk, 0) / totals[0],
+            give_ups.get(pk, 0) / totals[1],
+            seconds / totals[2],
+        )
+        points.append(
+            ScreenFriction(
+                screen=screen,
+                misclicks=misclicks.get(pk, 0),
+                give_ups=give_ups.get(pk, 0),
+                seconds=seconds,
+                visits=visits,
+                score=sum(shares) / 3,
+            )
+        )
+    points.sort(key=lambda point: -point.score)
+    return [point for point in points if point.score > 0][:FRICTION_POINTS]
+
+
+def _time_on_screens(sessions):
+    """Seconds spent and visits per screen: screen id -> (seconds, visits).
+
+    A visit lasts from the event that showed the screen to the session's next event that
+    changed what was shown. The next event is found with LEAD over the session's events;
+    Django cannot group by a window function, so the grouping wraps the ORM's own SQL.
+    """
+    shown = (
+        Event.objects.filter(session__in=sessions, type__in=SCREEN_BOUNDARY_TYPES)
+        .annotate(
+            next_ms=Window(
+                Lead("t_ms"),
+                partition_by=[F("session_id")],
+                order_by=[F("t_ms").asc(), F("id").asc()],
+            )
+        )
+        .order_by()
+        .values_list("type", "screen_id", "t_ms", "next_ms")
+    )
+    sql, params = shown.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT visit.screen_id, COUNT(*), SUM(visit.next_ms - visit.t_ms) "
+            f"FROM ({sql}) visit "
+            "WHERE visit.type = %s AND visit.screen_id IS NOT NULL "
+            "AND visit.next_ms IS NOT NULL "
+            "GROUP BY visit.screen_id",
+            [*params, Event.Type.NAVIGATE.value],
+        )
+        return {
+            screen_id: (milliseconds / 1000, visits)
+            for screen_id, visits, milliseconds in cursor.fetchall()
+        }
+
+
+def _comments(sessions, tasks):
+    numbers = {task.pk: number for number, task in enumerate(tasks, start=1)}
+    rows = (
+        Comment.objects.filter(session__in=sessions)
+        .order_by("created_at", "id")
+        .values_list("id", "session_id", "screen_id", "task_id", "x", "y", "text", "created_at")
+    )
+    return [
+        CommentNote(pk, session_id, screen_id, numbers.get(task_id), x, y, text, created_at)
+        for pk, session_id, screen_id, task_id, x, y, text, created_at in rows
+    ]
+
+
+def _sus_dict(sus):
+    if sus is None:
+        return None
+    return {"mean": sus.mean, "low": sus.low, "high": sus.high, "grade": sus.grade, "n": sus.n}
