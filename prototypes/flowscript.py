@@ -5,7 +5,7 @@ prototypes ("Wizard of Oz" scripts) that participants click or type through.
 flow from loading, `route_answer()` decides where a typed answer leads, and `render_script()` prints
 a `Flow` back as canonical text. The language itself is described in docs/flowscript.md.
 
-This module is pure Python: the Django editor and player build on it.
+The module does not use Django: the editor and the player build on it.
 """
 
 import re
@@ -13,13 +13,18 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import regex
+
 MAX_SCRIPT_CHARS = 1_000_000
 MAX_STEPS = 5_000
-# Python's re module has no timeout, so typed answers are matched against designer patterns under
-# three guards: short patterns, short answers and no nested repetition such as (a+)+ (the usual
-# cause of catastrophic backtracking).
+# Designers' patterns run against participants' typed answers on the server. A badly written
+# pattern can backtrack for minutes on a long answer, so patterns go through the `regex` module
+# (compatible with `re`, but with a timeout); an answer whose matching times out counts as not
+# matching. Nested repeats such as (a+)+, the classic culprit, are refused when parsing so that
+# designers hear about them early.
 MAX_PATTERN_CHARS = 200
 MAX_ANSWER_CHARS = 500
+PATTERN_TIMEOUT_SECONDS = 0.05
 
 ENDINGS = ("success", "failure")
 
@@ -157,7 +162,7 @@ class Flow:
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")
 _TAG_AT_END = re.compile(r"\[\s*(\w+)\s*\]\s*\Z")
 _PREFIX = re.compile(r"(bot|field|image|title)\s*:", re.IGNORECASE)
-_KEYWORD = re.compile(r"[\w\s'-]+\Z")
+_KEYWORDS = re.compile(r"[\w\s,'-]+\Z")
 _WORD = re.compile(r"\w+")
 _HAS_WORD = re.compile(r"\w")
 _COUNTED_REPEAT = re.compile(r"\{(\d*)(,?)(\d*)\}")
@@ -436,13 +441,10 @@ def _read_pattern(condition, number, column):
             f"a pattern can be at most {MAX_PATTERN_CHARS} characters long", number, column
         )
     try:
-        re.compile(pattern, re.IGNORECASE)
-    except re.error as error:
-        raise ScriptError(
-            f"invalid pattern: {error.msg}", number, pattern_column + (error.pos or 0)
-        ) from None
-    except OverflowError as error:
-        raise ScriptError(f"invalid pattern: {error}", number, pattern_column) from None
+        regex.compile(pattern, regex.IGNORECASE)
+    except regex.error as error:
+        column = pattern_column + min(error.pos or 0, len(pattern))
+        raise ScriptError(f"invalid pattern: {error.msg}", number, column) from None
     nested = _nested_repeat_position(pattern)
     if nested is not None:
         raise ScriptError(
@@ -511,18 +513,25 @@ def _class_length(pattern, start):
 
 
 def _read_keywords(condition, number, column):
+    if not _KEYWORDS.match(condition):
+        raise ScriptError(
+            "keywords may contain only letters, digits, spaces, '-' and \"'\"; separate "
+            "them with commas, or write a /pattern/",
+            number,
+            column,
+        )
     keywords = []
     for keyword in condition.split(","):
-        if not keyword.strip():
+        words = keyword.split()
+        if not words:
             continue
-        if not _KEYWORD.match(keyword) or not _HAS_WORD.search(keyword):
+        if not _HAS_WORD.search(keyword):
             raise ScriptError(
-                "keywords may contain only letters, digits, spaces, '-' and \"'\"; separate "
-                "them with commas, or write a /pattern/",
+                f"the keyword '{keyword.strip()}' needs at least one letter or digit",
                 number,
                 column,
             )
-        keywords.append(" ".join(keyword.split()))
+        keywords.append(" ".join(words))
     if not keywords:
         raise ScriptError(
             "an answer route needs keywords, a /pattern/ or * before '->'", number, column
@@ -539,14 +548,21 @@ def route_answer(step, text):
 
     Routes are tried in script order and the first match wins. Keywords match whole words,
     ignoring case; a keyword of several words matches those words in a row. Patterns are Python
-    regular expressions searched anywhere in the answer, ignoring case. Only the first
-    MAX_ANSWER_CHARS characters of the answer are considered.
+    regular expressions searched anywhere in the answer, ignoring case; one that takes longer than
+    PATTERN_TIMEOUT_SECONDS counts as not matching. Only the first MAX_ANSWER_CHARS characters of
+    the answer are considered.
     """
     answer = text[:MAX_ANSWER_CHARS]
     words = None
     for route in step.routes:
         if route.kind == "pattern":
-            if re.search(route.value, answer, re.IGNORECASE):
+            try:
+                found = regex.search(
+                    route.value, answer, regex.IGNORECASE, timeout=PATTERN_TIMEOUT_SECONDS
+                )
+            except TimeoutError:
+                found = None
+            if found:
                 return route.target
             continue
         if words is None:
@@ -592,7 +608,7 @@ def validate(flow):
                 )
             )
         has_field = any(isinstance(block, TextField) for block in step.blocks)
-        if step.kind == "page" and (step.routes or step.fallback) and not has_field:
+        if step.kind == "page" and (step.routes or step.fallback is not None) and not has_field:
             warnings.append(
                 ScriptWarning(
                     step.line,

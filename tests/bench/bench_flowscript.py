@@ -1,8 +1,8 @@
 import json
-import re
 import time
 
 import pytest
+import regex
 
 from prototypes.flowscript import parse, validate
 
@@ -86,7 +86,7 @@ def test_parse_and_validate_2000_steps(capsys):
     splitlines_seconds = best_time(trivial_loop, text)
     json_seconds = best_time(json.loads, document)
     # Empty the regex cache before each run so that every pattern is compiled again.
-    flowscript_seconds = best_time(parse_and_validate, text, before_each=re.purge)
+    flowscript_seconds = best_time(parse_and_validate, text, before_each=regex.purge)
 
     with capsys.disabled():
         print()

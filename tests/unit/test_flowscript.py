@@ -1,4 +1,5 @@
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from prototypes.flowscript import (
     MAX_PATTERN_CHARS,
     MAX_SCRIPT_CHARS,
     MAX_STEPS,
+    PATTERN_TIMEOUT_SECONDS,
     BotMessage,
     Choice,
     Flow,
@@ -255,6 +257,15 @@ def test_no_match_and_no_fallback_gives_none():
     assert route_answer(only_step("== a [chat]\n? yes -> b"), "no") is None
 
 
+@pytest.mark.parametrize("pattern", [r"(a|a)+b", r"\d*\d*\d*\d*!"])
+def test_patterns_that_take_too_long_count_as_not_matching(pattern):
+    # Both backtrack for minutes on a long answer with Python's re module.
+    step = only_step(f"== a [chat]\n? /{pattern}/ -> slow\n? * -> fallback")
+    started = time.perf_counter()
+    assert route_answer(step, "a1" * 5 + "a" * 60 + "1" * 200) == "fallback"
+    assert time.perf_counter() - started < 20 * PATTERN_TIMEOUT_SECONDS
+
+
 def test_only_the_start_of_a_long_answer_is_matched():
     step = only_step("== a [chat]\n? /needle/ -> b\n? * -> c")
     assert route_answer(step, "x" * (MAX_ANSWER_CHARS - 6) + "needle") == "b"
@@ -302,13 +313,13 @@ def test_script_error_formats_line_and_column():
         ("== a\n? * -> b\n? * -> c", 3, 3, "step 'a' already has a fallback (line 2)"),
         ("== a\n? yes|no -> b", 2, 3, "keywords may contain only letters, digits, spaces"),
         ('== a\n? "yes" -> b', 2, 3, "keywords may contain only letters"),
-        ("== a\n? yes, -- -> b", 2, 3, "keywords may contain only letters"),
+        ("== a\n? yes, -- -> b", 2, 3, "the keyword '--' needs at least one letter or digit"),
         ("== a\n? /abc -> b", 2, 7, "a pattern must end with '/'"),
         ("== a\n? / -> b", 2, 4, "a pattern must end with '/'"),
         ("== a\n? // -> b", 2, 3, "the pattern between the slashes is empty"),
-        ("== a\n? /ab[c/ -> b", 2, 6, "invalid pattern: unterminated character set"),
+        ("== a\n? /ab[c/ -> b", 2, 8, "invalid pattern: unterminated character set"),
         ("== a\n? /a{2,1}/ -> b", 2, 6, "invalid pattern: min repeat greater than max repeat"),
-        ("== a\n? /a{99999999999999999999}/ -> b", 2, 4, "invalid pattern: the repetition"),
+        ("== a\n? /a{99999999999999999999}/ -> b", 2, 6, "invalid pattern: repeat count too big"),
         ("== a\n? /(a+)+$/ -> b", 2, 8, "a repeated group that itself contains a repeat"),
         ("== a\n? /((a*)b)*/ -> b", 2, 11, "a repeated group that itself contains a repeat"),
         ("== a\n? /(?:x|y+){2,}/ -> b", 2, 12, "a repeated group that itself contains"),
