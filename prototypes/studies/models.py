@@ -95,6 +95,11 @@ class ShareLink(models.Model):
     def __str__(self):
         return f"{self.study}: {self.name}"
 
+    def get_absolute_url(self):
+        # The participant player serves this path; spelt out here so that nothing on the
+        # designer side depends on the player's URL conf being loaded first.
+        return f"/s/{self.token}/"
+
 
 class Task(models.Model):
     WORKSPACE_PATH = "study__workspace"
@@ -114,6 +119,11 @@ class Task(models.Model):
 
     def __str__(self):
         return self.instruction[:60]
+
+    @property
+    def number(self):
+        """The task's number as participants meet it (positions are kept 0, 1, 2, …)."""
+        return self.position + 1
 
 
 class Question(models.Model):
@@ -160,6 +170,25 @@ class Criterion(models.Model):
         AT_LEAST = "at_least", "at least"
         AT_MOST = "at_most", "at most"
 
+    TASK_METRICS = frozenset(
+        {
+            Metric.COMPLETION_RATE,
+            Metric.DIRECT_SUCCESS_RATE,
+            Metric.TIME_ON_TASK,
+            Metric.MISCLICK_RATE,
+            Metric.SEQ,
+        }
+    )
+    # Stored as fractions from 0 to 1, entered and shown as percentages.
+    RATE_METRICS = frozenset(
+        {
+            Metric.COMPLETION_RATE,
+            Metric.DIRECT_SUCCESS_RATE,
+            Metric.MISCLICK_RATE,
+            Metric.ANSWER_SHARE,
+        }
+    )
+
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="criteria")
     metric = models.CharField(max_length=32, choices=Metric.choices)
     task = models.ForeignKey(Task, on_delete=models.CASCADE, null=True, blank=True)
@@ -175,7 +204,35 @@ class Criterion(models.Model):
         verbose_name_plural = "criteria"
 
     def __str__(self):
-        return f"{self.get_metric_display()} {self.get_comparison_display()} {self.threshold:g}"
+        return (
+            f"{self.get_metric_display()} {self.get_comparison_display()} {self.threshold_display}"
+        )
+
+    @property
+    def needs_task(self):
+        return self.metric in self.TASK_METRICS
+
+    @property
+    def is_rate(self):
+        return self.metric in self.RATE_METRICS
+
+    @property
+    def threshold_display(self):
+        if self.is_rate:
+            return f"{round(self.threshold * 100, 4):g}%"
+        if self.metric == self.Metric.TIME_ON_TASK:
+            return f"{self.threshold:g} s"
+        return f"{self.threshold:g}"
+
+    def describe(self):
+        """The criterion as one sentence, e.g. "Completion rate of task 1 at least 70%"."""
+        if self.metric == self.Metric.ANSWER_SHARE:
+            subject = f"Share answering “{self.choice}” to “{self.question}”"
+        elif self.needs_task and self.task_id:
+            subject = f"{self.get_metric_display()} of task {self.task.number}"
+        else:
+            subject = self.get_metric_display()
+        return f"{subject} {self.get_comparison_display()} {self.threshold_display}"
 
 
 class StudyChange(models.Model):
