@@ -147,8 +147,8 @@ def clean_paper_photo(image):
     """Return a grayscale copy of a paper photo with white paper and dark pencil lines.
 
     Uneven lighting is removed by dividing by an estimate of the paper's own brightness: the
-    image shrunk eight times, with a maximum filter so pencil strokes disappear from it, blurred
-    and enlarged back. What is left is the ink's darkness relative to the paper around it.
+    image shrunk (up to eight times), with a maximum filter so pencil strokes disappear from it,
+    blurred and enlarged back. What is left is the ink's darkness relative to the paper around it.
     """
     gray = image.convert("L")
     factor = max(1, min(8, min(gray.size) // 32))
@@ -253,7 +253,7 @@ def _decode_image(data, kind, limits, draft_to_gray):
             icc_profile = image.info.get("icc_profile")
             if image.format in ("JPEG", "MPO"):
                 # libjpeg can decode at 1/2, 1/4 or 1/8 scale directly: a 12-megapixel photo
-                # then costs a quarter of the memory and time of a full decode.
+                # then needs a quarter of the memory, and skips most of the inverse DCT work.
                 target = _fitted_size(image.size, limits.display_long_edge)
                 image.draft("L" if draft_to_gray else image.mode, target)
             image.load()
@@ -354,10 +354,10 @@ def _resize_to_fit(image, long_edge):
 
 def _to_8_bit(image):
     """Bring every decoded mode to L, LA, RGB, RGBA or CMYK so it can be resized smoothly."""
-    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+    if image.mode.startswith("I;16"):
         # 16-bit grayscale PNG: Pillow's convert("L") clips instead of scaling.
         return image.point(lambda value: value / 257 + 0.5).convert("L")
-    if image.mode in ("P", "PA"):
+    if image.mode == "P":
         return image.convert("RGBA" if image.has_transparency_data else "RGB")
     if image.mode == "1":
         return image.convert("L")
@@ -366,9 +366,9 @@ def _to_8_bit(image):
 
 def _flatten_on_white(image):
     """Put transparent pixels on white paper, which is how a screen sketch is meant to look."""
-    if image.mode not in ("LA", "La", "RGBA", "RGBa"):
+    if image.mode not in ("LA", "RGBA"):
         return image
-    base_mode = "L" if image.mode in ("LA", "La") else "RGB"
+    base_mode = "L" if image.mode == "LA" else "RGB"
     paper = Image.new(base_mode, image.size, 255 if base_mode == "L" else (255, 255, 255))
     paper.paste(image.convert(base_mode), mask=image.getchannel("A"))
     return paper

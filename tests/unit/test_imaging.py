@@ -358,16 +358,21 @@ def test_transparent_pixels_become_white_paper(mode):
 
 
 def test_multi_picture_jpeg_is_not_mistaken_for_an_animation():
-    # Many phones write MPO: a JPEG followed by extra pictures (depth, HDR gain map...).
-    primary = Image.new("RGB", (80, 60), (30, 90, 200))
-    extra = Image.new("RGB", (80, 60), (250, 200, 0))
+    # Many phones write MPO: a JPEG followed by extra pictures (depth, HDR gain map...). This
+    # one is large enough to be drafted at half size, which must still read the first picture.
+    primary = Image.new("RGB", (4000, 3000), (30, 90, 200))
+    primary.paste((250, 250, 250), (0, 0, 2000, 3000))
+    extra = Image.new("RGB", (4000, 3000), (250, 200, 0))
     buffer = io.BytesIO()
     primary.save(buffer, "MPO", save_all=True, append_images=[extra])
     assert Image.open(io.BytesIO(buffer.getvalue())).n_frames == 2
 
     [page] = process_upload(io.BytesIO(buffer.getvalue()))
 
-    assert near(decode(page.display).getpixel((40, 30)), (30, 90, 200))
+    display = decode(page.display)
+    assert (page.width, page.height) == (2000, 1500)
+    assert near(display.getpixel((500, 700)), (250, 250, 250))
+    assert near(display.getpixel((1500, 700)), (30, 90, 200))
 
 
 def test_path_and_open_file_give_the_same_page():
