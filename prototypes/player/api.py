@@ -1,0 +1,161 @@
+"""The JSON API the participant player talks to; the contract is written up in docs/api.md.
+
+No account is involved: a share link's token lets anyone who consents start a session, and the
+session's token is then the only key to its events. The endpoints are CSRF-exempt because
+`navigator.sendBeacon` cannot send the CSRF header and there is no cookie-borne authority to
+abuse; an Origin check stops other sites' pages from posting, while a request with no Origin at
+all is let through (a same-origin beacon may omit it, and a script outside a browser could
+forge it anyway: the token is what guards the session).
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.http import JsonResponse
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from prototypes.player import ingestion, services
+from prototypes.player.models import ParticipantSession
+from prototypes.ratelimit import Limit, client_ip, retry_after, too_many_requests
+from prototypes.workspaces.access import public_view
+
+# A participant's player sends a batch every second or so while they click; this leaves room
+# for bursts and for a backlog sent after a network outage.
+EVENTS_LIMIT = Limit("player-events", requests=120, seconds=60)
+# Several participants may share one address (an office, a classroom).
+SESSIONS_LIMIT = Limit("player-sessions", requests=60, seconds=60)
+MAX_TOKEN_CHARS = 64
+MAX_START_BODY_BYTES = 10_000
+
+
+def error(message, status):
+    return JsonResponse({"error": message}, status=status)
+
+
+def origin_allowed(request):
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    allowed = {
+        f"{request.scheme}://{request.get_host()}",
+        _origin_of(settings.SITE_URL),
+        *(_origin_of(url) for url in settings.CSRF_TRUSTED_ORIGINS),
+    }
+    return origin in allowed
+
+
+def _origin_of(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def read_json_body(request, limit):
+    """The parsed JSON body, or an error response."""
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        return None, error(f"The body is larger than {limit} bytes.", 413)
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return None, error(f"The body is larger than {limit} bytes.", 413)
+    if len(body) > limit:
+        return None, error(f"The body is larger than {limit} bytes.", 413)
+    return body, None
+
+
+@require_POST
+@csrf_exempt
+@public_view
+def session_start(request, token):
+    """Start a session after consent: 201 with the session token and the study to run."""
+    if not origin_allowed(request):
+        return error("Requests from another site are not accepted.", 403)
+    seconds = retry_after(SESSIONS_LIMIT, client_ip(request))
+    if seconds is not None:
+        return too_many_requests(seconds, as_json=True)
+    link = services.find_link(token[:MAX_TOKEN_CHARS])
+    if link is None or link.revoked_at is not None:
+        return error("No such study link.", 404)
+    reason = services.closing_reason(link)
+    if reason is not None:
+        return error(f"This study is not accepting participants ({reason}).", 409)
+    body, failure = read_json_body(request, MAX_START_BODY_BYTES)
+    if failure:
+        return failure
+    try:
+        payload = ingestion.strict_json_loads(body or b"{}")
+        if not isinstance(payload, dict):
+            raise ValueError
+    except (ValueError, RecursionError):
+        return error('The body must be a JSON object like {"consent": true}.', 400)
+    if payload.get("consent") is not True:
+        return error("The participant must consent before a session starts.", 400)
+    participant_id = payload.get("participant_id") or ""
+    if (
+        not isinstance(participant_id, str)
+        or len(participant_id) > services.MAX_PARTICIPANT_ID_CHARS
+        or "\x00" in participant_id
+        or not participant_id.isprintable()
+    ):
+        return error("participant_id must be printable text of at most 128 characters.", 400)
+    study = link.study
+    with translation.override(study.language), transaction.atomic():
+        session = services.start_session(
+            study,
+            link=link,
+            participant_id=participant_id,
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        data = services.study_payload(study)
+    return JsonResponse({"session_token": session.token, **data}, status=201)
+
+
+@require_GET
+@never_cache
+@public_view
+def session_state(request, token):
+    """The study and where the session stands, for a player resuming after a reload."""
+    session = (
+        ParticipantSession.objects.select_related("study__prototype_version__prototype")
+        .filter(token=token[:MAX_TOKEN_CHARS])
+        .first()
+    )
+    if session is None:
+        return error("No such session.", 404)
+    study = session.study
+    with translation.override(study.language):
+        data = services.study_payload(study)
+    return JsonResponse(
+        {"session_token": session.token, "session": services.session_state(session), **data}
+    )
+
+
+@require_POST
+@csrf_exempt
+@public_view
+def events(request, token):
+    """Store a batch of events: 200 {"stored": n, "duplicates": m} or a 4xx {"error": ...}."""
+    if not origin_allowed(request):
+        return error("Requests from another site are not accepted.", 403)
+    if len(token) > MAX_TOKEN_CHARS:
+        return error("No such session.", 404)
+    seconds = retry_after(EVENTS_LIMIT, token)
+    if seconds is not None:
+        return too_many_requests(seconds, as_json=True)
+    body, failure = read_json_body(request, ingestion.MAX_BATCH_BYTES)
+    if failure:
+        return failure
+    try:
+        batch, dropped = ingestion.parse_batch(body)
+        result = ingestion.ingest_events(token, batch, dropped)
+    except ingestion.BatchError as problem:
+        return error(problem.message, problem.status)
+    return JsonResponse({"stored": result.stored, "duplicates": result.duplicates})

@@ -1,0 +1,571 @@
+"""Storing the events a participant's browser sends, exactly once, and what follows from them.
+
+`parse_batch` reads a request body; `ingest_events` validates the events against the study and
+stores them in one transaction, with the task attempts, answers, comments and session state
+derived from them. Both the events API and the demo data go through `ingest_events`.
+
+Exactly once: every event carries a UUID made by the browser, which retries a batch until it
+gets an answer. Events whose UUID is already stored are counted as duplicates and skipped, and
+everything derived is recomputed from all the stored events of the session, so a batch sent
+twice, late or out of order gives the same rows as a single clean delivery. Batches of one
+session are serialised by a row lock on the session.
+"""
+
+import json
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from prototypes.authoring.models import Hotspot, Screen
+from prototypes.player import attempts
+from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
+from prototypes.studies.models import Question, Task
+
+MAX_BATCH_EVENTS = 500
+MAX_BATCH_BYTES = 1_000_000
+# Sessions are resumable, so a participant may come back days later; a month is far enough.
+MAX_T_MS = 31 * 24 * 3600 * 1000
+MAX_TEXT_CHARS = 2000
+MAX_OPEN_ANSWER_CHARS = 5000
+MAX_DROPPED = 1_000_000_000
+SEQ_RANGE = (1, 7)
+SUS_ITEM_COUNT = 10
+# A finished session still takes events for a while: the browser may retry a batch whose
+# answer it never saw, or send what it queued before the session_end arrived.
+LATE_EVENTS_GRACE = timedelta(hours=24)
+# last_seen_at is refreshed at most this often, to spare a write on most batches.
+LAST_SEEN_PRECISION = timedelta(seconds=30)
+
+EVENT_KEYS = frozenset({"id", "type", "t_ms", "task", "screen", "hotspot", "x", "y", "data"})
+DATA_KEYS = {
+    Event.Type.TASK_END: {"reason"},
+    Event.Type.ANSWER: {"question", "value", "seq"},
+    Event.Type.COMMENT: {"text"},
+    Event.Type.TEXT: {"text"},
+}
+
+
+class BatchError(Exception):
+    """A request the client must not retry as it is; `status` is the HTTP status to answer."""
+
+    status = 400
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class SessionNotFound(BatchError):
+    status = 404
+
+
+class SessionClosed(BatchError):
+    status = 410
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    stored: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class QuestionPlan:
+    kind: str
+    choices: tuple[str, ...]
+    scale_min: int
+    scale_max: int
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """What events of one study may refer to, loaded once per batch."""
+
+    tasks: dict[int, attempts.TaskPlan]
+    screens: frozenset[int]
+    links: dict[int, attempts.Link]
+    questions: dict[int, QuestionPlan]
+
+    def distances(self, task):
+        return attempts.distances_to_goal(self.links.values(), task.goal_screens)
+
+
+@dataclass(frozen=True)
+class CleanEvent:
+    uuid: uuid.UUID
+    type: str
+    t_ms: int
+    task: int | None
+    screen: int | None
+    hotspot: int | None
+    x: float | None
+    y: float | None
+    data: dict
+
+
+def parse_batch(body):
+    """The events and dropped count of a request body, or BatchError."""
+    if len(body) > MAX_BATCH_BYTES:
+        raise BatchError(f"The batch is larger than {MAX_BATCH_BYTES} bytes.", status=413)
+    try:
+        payload = strict_json_loads(body)
+    except (ValueError, RecursionError):
+        raise BatchError("The body is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise BatchError('The body must be a JSON object like {"events": [...]}.')
+    unknown = set(payload) - {"events", "dropped"}
+    if unknown:
+        raise BatchError('Only "events" and "dropped" are allowed at the top level.')
+    events = payload.get("events")
+    if not isinstance(events, list):
+        raise BatchError('"events" must be a list.')
+    if len(events) > MAX_BATCH_EVENTS:
+        raise BatchError(f"A batch holds at most {MAX_BATCH_EVENTS} events.", status=413)
+    dropped = payload.get("dropped", 0)
+    if dropped is None:
+        dropped = 0
+    if not _is_int(dropped) or not 0 <= dropped <= MAX_DROPPED:
+        raise BatchError('"dropped" must be a whole number, 0 or more.')
+    _refuse_bad_strings(payload)
+    return events, dropped
+
+
+def ingest_events(session_token, events, dropped=0):
+    """Validate and store a batch of raw event dicts for the session with this token.
+
+    Raises SessionNotFound, SessionClosed or BatchError (nothing stored); returns how many
+    events were new and how many were already stored.
+    """
+    with transaction.atomic():
+        session = (
+            ParticipantSession.objects.select_for_update(of=("self",))
+            .select_related("study")
+            .filter(token=session_token)
+            .first()
+        )
+        if session is None:
+            raise SessionNotFound("No such session.")
+        if not accepts_events(session):
+            raise SessionClosed("This session is finished and takes no more events.")
+        plan = load_plan(session.study)
+        batch = {}
+        for index, raw in enumerate(events):
+            event = clean_event(raw, plan, index)
+            batch.setdefault(event.uuid, event)
+        known = set(
+            Event.objects.filter(uuid__in=list(batch)).order_by().values_list("uuid", flat=True)
+        )
+        new = [event for key, event in batch.items() if key not in known]
+        Event.objects.bulk_create(
+            [
+                Event(
+                    uuid=event.uuid,
+                    session=session,
+                    type=event.type,
+                    t_ms=event.t_ms,
+                    task_id=event.task,
+                    screen_id=event.screen,
+                    hotspot_id=event.hotspot,
+                    x=event.x,
+                    y=event.y,
+                    data=event.data,
+                )
+                for event in new
+            ],
+            ignore_conflicts=True,
+        )
+        touched_tasks = {
+            event.task
+            for event in new
+            if event.task is not None and event.type in attempts.ATTEMPT_EVENT_TYPES
+        }
+        if touched_tasks:
+            _update_attempts(session, plan, touched_tasks)
+        if any(event.type == Event.Type.ANSWER and "question" in event.data for event in new):
+            _update_answers(session)
+        comments = [event for event in new if event.type == Event.Type.COMMENT]
+        if comments:
+            _create_comments(session, comments)
+        _update_session(session, new, dropped)
+    return IngestResult(stored=len(new), duplicates=len(events) - len(new))
+
+
+def accepts_events(session):
+    if session.state == ParticipantSession.State.ACTIVE:
+        return True
+    return (
+        session.state == ParticipantSession.State.COMPLETED
+        and session.finished_at is not None
+        and timezone.now() - session.finished_at < LATE_EVENTS_GRACE
+    )
+
+
+def load_plan(study):
+    goals = {}
+    for task_id, screen_id in Task.goal_screens.through.objects.filter(
+        task__study=study
+    ).values_list("task_id", "screen_id"):
+        goals.setdefault(task_id, set()).add(screen_id)
+    tasks = {
+        task_id: attempts.TaskPlan(
+            id=task_id,
+            start_screen=start_screen_id,
+            goal_screens=frozenset(goals.get(task_id, ())),
+            expected_path=tuple(step for step in (expected_path or []) if _is_int(step)),
+        )
+        for task_id, start_screen_id, expected_path in Task.objects.filter(study=study).values_list(
+            "id", "start_screen_id", "expected_path"
+        )
+    }
+    screens = frozenset(
+        Screen.objects.filter(version_id=study.prototype_version_id).values_list("id", flat=True)
+    )
+    links = {
+        hotspot_id: attempts.Link(
+            screen=screen_id, target=target_id if action == Hotspot.Action.GO_TO else None
+        )
+        for hotspot_id, screen_id, action, target_id in Hotspot.objects.filter(
+            screen__version_id=study.prototype_version_id
+        ).values_list("id", "screen_id", "action", "target_id")
+    }
+    questions = {
+        question_id: QuestionPlan(
+            kind=kind,
+            choices=tuple(choice_labels(choices)),
+            scale_min=scale_min,
+            scale_max=scale_max,
+        )
+        for question_id, kind, choices, scale_min, scale_max in Question.objects.filter(
+            study=study
+        ).values_list("id", "kind", "choices", "scale_min", "scale_max")
+    }
+    return StudyPlan(tasks=tasks, screens=screens, links=links, questions=questions)
+
+
+def choice_labels(choices):
+    """The labels of a question's choices (stored as a list of strings)."""
+    return [str(choice) for choice in choices or []]
+
+
+def clean_event(raw, plan, index=0):
+    """A validated event, or BatchError naming the event and what is wrong with it."""
+
+    def fail(message):
+        raise BatchError(f"events[{index}]: {message}")
+
+    if not isinstance(raw, dict):
+        fail("must be an object.")
+    if not set(raw) <= EVENT_KEYS:
+        fail(f"unknown field; allowed fields are {', '.join(sorted(EVENT_KEYS))}.")
+    event_id = raw.get("id")
+    try:
+        if not isinstance(event_id, str) or len(event_id) > 45:
+            raise ValueError
+        event_uuid = uuid.UUID(event_id)
+    except ValueError:
+        fail('"id" must be a UUID string.')
+    event_type = raw.get("type")
+    if event_type not in Event.Type.values:
+        fail(f'"type" must be one of {", ".join(Event.Type.values)}.')
+    t_ms = raw.get("t_ms")
+    if not _is_int(t_ms) or not 0 <= t_ms <= MAX_T_MS:
+        fail(f'"t_ms" must be a whole number of milliseconds from 0 to {MAX_T_MS}.')
+
+    task = _optional_id(raw, "task", plan.tasks, fail)
+    screen = _optional_id(raw, "screen", plan.screens, fail)
+    hotspot = _optional_id(raw, "hotspot", plan.links, fail)
+    x = _optional_fraction(raw, "x", fail)
+    y = _optional_fraction(raw, "y", fail)
+    data = raw.get("data")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        fail('"data" must be an object.')
+    if not set(data) <= DATA_KEYS.get(event_type, set()):
+        allowed = ", ".join(sorted(DATA_KEYS.get(event_type, ()))) or "nothing"
+        fail(f'"data" of a {event_type} event may hold {allowed}.')
+
+    def require(**fields):
+        missing = [name for name, value in fields.items() if value is None]
+        if missing:
+            fail(f"a {event_type} event needs {', '.join(missing)}.")
+
+    Type = Event.Type
+    if event_type == Type.TASK_START:
+        require(task=task, screen=screen)
+    elif event_type == Type.TASK_END:
+        require(task=task)
+        if data.get("reason") not in attempts.END_REASONS:
+            fail(f"data.reason must be one of {', '.join(attempts.END_REASONS)}.")
+    elif event_type == Type.GIVE_UP:
+        require(task=task)
+    elif event_type == Type.CLICK:
+        require(screen=screen, hotspot=hotspot, x=x, y=y)
+        if plan.links[hotspot].screen != screen:
+            fail("the hotspot is not on that screen.")
+    elif event_type == Type.MISCLICK:
+        require(screen=screen, x=x, y=y)
+        if hotspot is not None:
+            fail("a misclick has no hotspot.")
+    elif event_type == Type.NAVIGATE:
+        require(screen=screen)
+    elif event_type == Type.COMMENT:
+        require(screen=screen, x=x, y=y)
+        data = {"text": _text(data.get("text"), MAX_TEXT_CHARS, fail, "data.text")}
+    elif event_type == Type.TEXT:
+        data = {"text": _text(data.get("text"), MAX_TEXT_CHARS, fail, "data.text", blank=True)}
+    elif event_type == Type.ANSWER:
+        data = _clean_answer(data, task, plan, fail)
+    return CleanEvent(
+        uuid=event_uuid,
+        type=event_type,
+        t_ms=t_ms,
+        task=task,
+        screen=screen,
+        hotspot=hotspot,
+        x=x,
+        y=y,
+        data=data,
+    )
+
+
+def _clean_answer(data, task, plan, fail):
+    if "seq" in data:
+        if task is None or set(data) != {"seq"}:
+            fail("a SEQ answer has a task and only data.seq.")
+        seq = data["seq"]
+        if not _is_int(seq) or not SEQ_RANGE[0] <= seq <= SEQ_RANGE[1]:
+            fail("data.seq must be a whole number from 1 to 7.")
+        return {"seq": seq}
+    question_id = data.get("question")
+    if not _is_int(question_id) or question_id not in plan.questions:
+        fail("data.question must be the id of a question of this study.")
+    if "value" not in data:
+        fail("an answer needs data.value.")
+    if task is not None:
+        fail("an answer to a study question has no task.")
+    question = plan.questions[question_id]
+    value = data["value"]
+    kind = question.kind
+    Kind = Question.Kind
+    if kind == Kind.SUS:
+        if not (
+            isinstance(value, list)
+            and len(value) == SUS_ITEM_COUNT
+            and all(_is_int(item) and 1 <= item <= 5 for item in value)
+        ):
+            fail("a SUS answer is a list of 10 whole numbers from 1 to 5.")
+    elif kind == Kind.OPEN:
+        value = _text(value, MAX_OPEN_ANSWER_CHARS, fail, "data.value", blank=True)
+    elif kind == Kind.SINGLE:
+        if value not in question.choices:
+            fail("data.value must be one of the question's choices.")
+    elif kind == Kind.MULTIPLE:
+        if not (
+            isinstance(value, list)
+            and all(isinstance(item, str) and item in question.choices for item in value)
+            and len(set(value)) == len(value)
+        ):
+            fail("data.value must be a list of distinct choices of the question.")
+    elif kind == Kind.RATING:
+        if not _is_int(value) or not question.scale_min <= value <= question.scale_max:
+            fail(
+                f"data.value must be a whole number from {question.scale_min} "
+                f"to {question.scale_max}."
+            )
+    else:
+        fail("this question takes no answers.")
+    return {"question": question_id, "value": value}
+
+
+def _optional_id(raw, name, known, fail):
+    value = raw.get(name)
+    if value is None:
+        return None
+    if not _is_int(value) or value not in known:
+        fail(f'"{name}" must be the id of a {name} of this study.')
+    return value
+
+
+def _optional_fraction(raw, name, fail):
+    value = raw.get(name)
+    if value is None:
+        return None
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or not 0 <= value <= 1
+    ):
+        fail(f'"{name}" must be a number from 0 to 1 (a fraction of the screen).')
+    return float(value)
+
+
+def _text(value, limit, fail, name, blank=False):
+    if not isinstance(value, str) or len(value) > limit or (not blank and not value.strip()):
+        fail(f"{name} must be text of {'at most' if blank else '1 to'} {limit} characters.")
+    return value
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def strict_json_loads(body):
+    """json.loads refusing NaN, Infinity and numbers too large for a float (which Python's
+    parser would otherwise accept and turn into non-finite floats)."""
+    return json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not allowed")
+
+
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    return value
+
+
+def _refuse_bad_strings(payload):
+    """PostgreSQL stores neither NUL characters nor lone surrogates; refuse them up front."""
+    pending = [payload]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                raise BatchError("Text must not contain NUL characters.")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BatchError("Text must be valid Unicode (no lone surrogates).") from None
+
+
+def _update_attempts(session, plan, task_ids):
+    steps = {}
+    rows = (
+        Event.objects.filter(
+            session=session, task_id__in=task_ids, type__in=attempts.ATTEMPT_EVENT_TYPES
+        )
+        .order_by()
+        .values_list("uuid", "type", "t_ms", "task_id", "screen_id", "hotspot_id", "data")
+    )
+    for event_uuid, event_type, t_ms, task_id, screen_id, hotspot_id, data in rows:
+        steps.setdefault(task_id, []).append(
+            attempts.Step(
+                uuid=str(event_uuid),
+                type=event_type,
+                t_ms=t_ms,
+                screen=screen_id,
+                hotspot=hotspot_id,
+                data=data,
+            )
+        )
+    rows = []
+    for task_id, task_steps in steps.items():
+        task = plan.tasks[task_id]
+        summary = attempts.summarize_attempt(task, task_steps, plan.links, plan.distances(task))
+        rows.append(
+            TaskAttempt(
+                session=session,
+                task_id=task_id,
+                outcome=summary.outcome,
+                started_ms=summary.started_ms,
+                ended_ms=summary.ended_ms,
+                clicks=summary.clicks,
+                misclicks=summary.misclicks,
+                path=summary.path,
+                first_click_success=summary.first_click_success,
+                seq=summary.seq,
+            )
+        )
+    TaskAttempt.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["session", "task"],
+        update_fields=[
+            "outcome",
+            "started_ms",
+            "ended_ms",
+            "clicks",
+            "misclicks",
+            "path",
+            "first_click_success",
+            "seq",
+        ],
+    )
+
+
+def _update_answers(session):
+    """Each question's answer is its latest answer event (by the participant's clock)."""
+    latest = {}
+    rows = (
+        Event.objects.filter(session=session, type=Event.Type.ANSWER, task__isnull=True)
+        .order_by()
+        .values_list("t_ms", "uuid", "data")
+    )
+    for *_order, data in sorted(rows, key=lambda row: (row[0], str(row[1]))):
+        latest[data["question"]] = data["value"]
+    Answer.objects.bulk_create(
+        [
+            Answer(session=session, question_id=question_id, value=value)
+            for question_id, value in latest.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["session", "question"],
+        update_fields=["value"],
+    )
+
+
+def _create_comments(session, comments):
+    stored = dict(
+        Event.objects.filter(session=session, uuid__in=[event.uuid for event in comments])
+        .order_by()
+        .values_list("uuid", "pk")
+    )
+    Comment.objects.bulk_create(
+        [
+            Comment(
+                session=session,
+                event_id=stored[event.uuid],
+                task_id=event.task,
+                screen_id=event.screen,
+                x=event.x,
+                y=event.y,
+                text=event.data["text"],
+            )
+            for event in comments
+            if event.uuid in stored
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _update_session(session, new, dropped):
+    now = timezone.now()
+    changes = {}
+    if dropped > session.dropped_events:
+        changes["dropped_events"] = dropped
+    if session.state == ParticipantSession.State.ACTIVE and any(
+        event.type == Event.Type.SESSION_END for event in new
+    ):
+        changes["state"] = ParticipantSession.State.COMPLETED
+        changes["finished_at"] = now
+    if session.last_seen_at is None or now - session.last_seen_at >= LAST_SEEN_PRECISION:
+        changes["last_seen_at"] = now
+    if changes:
+        ParticipantSession.objects.filter(pk=session.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(session, field, value)

@@ -1,0 +1,157 @@
+"""Starting a participant's session and telling the player what the study holds."""
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from prototypes.authoring.models import Hotspot, Screen
+from prototypes.player.models import ParticipantSession, TaskAttempt
+from prototypes.studies import sus
+from prototypes.studies.models import Question, ShareLink, Study
+
+MAX_PARTICIPANT_ID_CHARS = 128
+
+
+def find_link(token):
+    """The share link with this token, with its study and prototype; None if there is none."""
+    return (
+        ShareLink.objects.select_related("study__prototype_version__prototype")
+        .filter(token=token)
+        .first()
+    )
+
+
+def closing_reason(link):
+    """Why the link takes no new participants, as a short key, or None when it does.
+
+    "revoked", "expired" (past the link's closing date), "full" (the link's quota of completed
+    sessions is reached) or the study's state ("draft", "paused", "closed").
+    """
+    if link.revoked_at is not None:
+        return "revoked"
+    study = link.study
+    if study.state != Study.State.LIVE:
+        return study.state
+    if link.closes_at is not None and link.closes_at <= timezone.now():
+        return "expired"
+    if (
+        link.quota is not None
+        and link.sessions.filter(state=ParticipantSession.State.COMPLETED).count() >= link.quota
+    ):
+        return "full"
+    return None
+
+
+def start_session(study, *, link=None, participant_id="", user_agent="", simulated=False):
+    """A new session of the study, once the participant has consented to its current text."""
+    return ParticipantSession.objects.create(
+        study=study,
+        share_link=link,
+        revision=study.revision,
+        language=study.language,
+        consent_version=study.consent_version,
+        consented_at=timezone.now(),
+        external_participant_id=participant_id[:MAX_PARTICIPANT_ID_CHARS],
+        user_agent=user_agent[:300],
+        is_simulated=simulated,
+    )
+
+
+def study_payload(study):
+    """What the player needs to run the study, in the study's language (call it under
+    `translation.override(study.language)`): five queries, however large the study."""
+    version = study.prototype_version
+    prototype = version.prototype
+    tasks = list(study.tasks.prefetch_related("goal_screens"))
+    screens = list(
+        Screen.objects.filter(version=version, status=Screen.Status.READY)
+        .exclude(image="")
+        .prefetch_related(Prefetch("hotspots", queryset=Hotspot.objects.order_by("position", "id")))
+        .order_by("position", "id")
+    )
+    questions = list(study.questions.all())
+    return {
+        "study": {
+            "title": study.title,
+            "language": study.language,
+            "device": prototype.device,
+            "aspect_ratio": prototype.aspect_ratio,
+            "show_hotspots_after_misclick": study.show_hotspots_after_misclick,
+        },
+        "tasks": [
+            {
+                "id": task.pk,
+                "number": index,
+                "instruction": task.instruction,
+                "start_screen": task.start_screen_id,
+                "goal_screens": sorted(screen.pk for screen in task.goal_screens.all()),
+                "time_limit_seconds": task.time_limit_seconds,
+                "ask_seq": task.ask_seq,
+            }
+            for index, task in enumerate(tasks, start=1)
+        ],
+        "screens": [
+            {
+                "id": screen.pk,
+                "name": screen.name,
+                "image_url": screen.image.url,
+                "width": screen.width,
+                "height": screen.height,
+                "hotspots": [
+                    {
+                        "id": hotspot.pk,
+                        "label": hotspot.label,
+                        "x": hotspot.x,
+                        "y": hotspot.y,
+                        "width": hotspot.width,
+                        "height": hotspot.height,
+                        "action": hotspot.action,
+                        "target": hotspot.target_id,
+                    }
+                    for hotspot in screen.hotspots.all()
+                ],
+            }
+            for screen in screens
+        ],
+        "questions": [question_payload(question, study.language) for question in questions],
+    }
+
+
+def question_payload(question, language):
+    payload = {
+        "id": question.pk,
+        "kind": question.kind,
+        "text": question.text,
+        "required": question.required,
+    }
+    if question.kind == Question.Kind.SUS:
+        low, high = sus.anchors(language)
+        payload.update(
+            text=question.text or _("Please rate how much you agree with each statement."),
+            items=sus.items(language),
+            scale_min=sus.SCALE_MIN,
+            scale_max=sus.SCALE_MAX,
+            anchors=[low, high],
+        )
+    elif question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
+        payload["choices"] = [str(choice) for choice in question.choices]
+    elif question.kind == Question.Kind.RATING:
+        payload.update(scale_min=question.scale_min, scale_max=question.scale_max)
+    return payload
+
+
+def session_state(session):
+    """Where the session stands on the server, for a player resuming after a reload."""
+    attempts = TaskAttempt.objects.filter(session=session).values_list("task_id", "outcome")
+    state = {
+        "state": session.state,
+        "tasks_ended": sorted(task_id for task_id, outcome in attempts if outcome),
+        "questions_answered": sorted(session.answers.values_list("question_id", flat=True)),
+    }
+    if session.state == ParticipantSession.State.COMPLETED:
+        study = session.study
+        state["completion"] = {
+            "code": study.completion_code,
+            "redirect_url": study.redirect_url,
+        }
+    return state

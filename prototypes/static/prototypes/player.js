@@ -1,0 +1,799 @@
+/*
+ * The participant player: consent, tasks on the prototype, the SEQ after each task, the study's
+ * questions and the thank-you page. Everything the participant does goes through the event
+ * queue (event-queue.js); where they are is kept in localStorage, so a reload resumes there.
+ * All the words come from the page (translated by Django), none from this file.
+ */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("player");
+  if (!root || !window.Protoplatform || !window.Protoplatform.EventQueue) return;
+
+  const strings = JSON.parse(document.getElementById("player-strings").textContent);
+  const shareToken = root.dataset.shareToken;
+  const stateKey = "protoplatform.player." + shareToken;
+  const PIN_STEP = 0.02;
+  const REVEAL_MS = 1200;
+
+  let state = null; // where the participant is, saved after every step
+  let study = null;
+  let tasks = [];
+  let questions = [];
+  const screens = new Map();
+  const hotspots = new Map();
+  const images = new Map();
+  let queue = null;
+  let timer = null;
+  let pin = null; // {x, y} while a comment is being written
+  let renderCount = 0;
+
+  function slot(name) {
+    return root.querySelector(`[data-slot="${name}"]`);
+  }
+
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (match, key) => String(values[key]));
+  }
+
+  function sessionUrl(template, token) {
+    return root.dataset[template].replace("SESSION", encodeURIComponent(token));
+  }
+
+  // Saved position ---------------------------------------------------------------------------
+
+  function loadState() {
+    try {
+      return JSON.parse(window.localStorage.getItem(stateKey) || "null");
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function saveState() {
+    try {
+      window.localStorage.setItem(stateKey, JSON.stringify(state));
+    } catch (error) {
+      // Storage unavailable: the study still runs, it just cannot resume after a reload.
+    }
+  }
+
+  function forgetState() {
+    try {
+      window.localStorage.removeItem(stateKey);
+    } catch (error) {
+      // Nothing was stored.
+    }
+  }
+
+  // Steps ------------------------------------------------------------------------------------
+
+  function show(step, focus) {
+    root.querySelectorAll("[data-step]").forEach((section) => {
+      section.hidden = section.dataset.step !== step;
+    });
+    document.body.classList.toggle("player-is-testing", step === "prototype");
+    if (focus !== false) {
+      const heading = root.querySelector(`[data-step="${step}"] h1[tabindex]`);
+      if (heading) heading.focus({ preventScroll: true });
+      window.scrollTo(0, 0);
+    }
+  }
+
+  function announce(text) {
+    const region = slot("announcer");
+    region.textContent = "";
+    // A short delay makes screen readers notice a change to the same text.
+    window.setTimeout(() => {
+      region.textContent = text;
+    }, 60);
+  }
+
+  function showMessage(text, canRetry) {
+    slot("message").textContent = text;
+    root.querySelector('[data-action="reload"]').hidden = !canRetry;
+    show("message");
+  }
+
+  function showStatus(status) {
+    const banner = slot("status");
+    banner.hidden = status === "ok";
+    if (status !== "ok") banner.textContent = strings.offline;
+  }
+
+  // Start and resume -------------------------------------------------------------------------
+
+  function setUp(payload) {
+    study = payload.study;
+    tasks = payload.tasks;
+    questions = payload.questions;
+    screens.clear();
+    hotspots.clear();
+    payload.screens.forEach((screen) => {
+      screens.set(screen.id, screen);
+      screen.hotspots.forEach((hotspot) => hotspots.set(hotspot.id, hotspot));
+    });
+    queue = new window.Protoplatform.EventQueue({
+      url: sessionUrl("eventsUrl", state.sessionToken),
+      storageKey: "protoplatform.events." + state.sessionToken,
+      startedAt: state.startedAt,
+      onStatus: showStatus,
+      onSessionGone: () => {
+        forgetState();
+        stopTimer();
+        showMessage(strings.session_gone, false);
+      },
+    });
+  }
+
+  async function boot() {
+    const saved = loadState();
+    if (saved && saved.sessionToken && saved.payload) {
+      state = saved;
+      setUp(saved.payload);
+      resume();
+      checkServerState();
+      return;
+    }
+    show("welcome");
+  }
+
+  /** The server may know better: the session may be gone, or finished while we reloaded. */
+  async function checkServerState() {
+    let response;
+    try {
+      response = await window.fetch(sessionUrl("stateUrl", state.sessionToken), {
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      return; // Offline: carry on from what this device knows.
+    }
+    if (response.status === 404) {
+      forgetState();
+      stopTimer();
+      showMessage(strings.session_gone, false);
+      return;
+    }
+    if (!response.ok) return;
+    const data = await response.json();
+    if (data.session.state === "completed" && state.phase !== "done" && !queue.events.length) {
+      complete(data.session.completion);
+    }
+  }
+
+  async function startSession(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const agreed = form.elements.consent.checked;
+    slot("consent-error").hidden = agreed;
+    if (!agreed) {
+      form.elements.consent.focus();
+      return;
+    }
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    let response;
+    try {
+      response = await window.fetch(root.dataset.startUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify({ consent: true, participant_id: root.dataset.participantId || null }),
+      });
+    } catch (error) {
+      response = null;
+    }
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    if (response && response.status === 201) {
+      const payload = await response.json();
+      state = {
+        sessionToken: payload.session_token,
+        startedAt: Date.now(),
+        phase: "task-intro",
+        taskIndex: 0,
+        payload: payload,
+      };
+      saveState();
+      setUp(payload);
+      goToTask(0);
+    } else if (response && (response.status === 409 || response.status === 404)) {
+      showMessage(strings.not_accepting, false);
+    } else {
+      showMessage(strings.start_failed, true);
+    }
+  }
+
+  function resume() {
+    switch (state.phase) {
+      case "prototype":
+        enterPrototype();
+        showScreen(state.screenId);
+        break;
+      case "after-task":
+        afterTask();
+        break;
+      case "seq":
+        showSeq();
+        break;
+      case "question":
+        showQuestion();
+        break;
+      case "finishing":
+        finish();
+        break;
+      case "done":
+        showThanks();
+        break;
+      default:
+        goToTask(state.taskIndex || 0);
+    }
+  }
+
+  // Tasks ------------------------------------------------------------------------------------
+
+  function currentTask() {
+    return tasks[state.taskIndex];
+  }
+
+  function goToTask(index) {
+    if (index >= tasks.length) {
+      goToQuestion(0);
+      return;
+    }
+    state.phase = "task-intro";
+    state.taskIndex = index;
+    saveState();
+    const task = currentTask();
+    slot("task-progress").textContent = format(strings.task_of, {
+      number: index + 1,
+      count: tasks.length,
+    });
+    slot("instruction").textContent = task.instruction;
+    const limit = slot("time-limit");
+    limit.hidden = !task.time_limit_seconds;
+    if (task.time_limit_seconds) {
+      limit.textContent = format(strings.time_limit, {
+        minutes: Math.max(1, Math.round(task.time_limit_seconds / 60)),
+      });
+    }
+    if (screens.has(task.start_screen)) imageFor(screens.get(task.start_screen));
+    show("task-intro");
+  }
+
+  function beginTask() {
+    const task = currentTask();
+    const started = queue.record("task_start", { task: task.id, screen: task.start_screen });
+    state.phase = "prototype";
+    state.screenId = task.start_screen;
+    state.history = [];
+    state.taskStartedMs = started.t_ms;
+    saveState();
+    enterPrototype();
+    showScreen(task.start_screen);
+  }
+
+  function enterPrototype() {
+    const task = currentTask();
+    slot("panel-instruction").textContent = task.instruction;
+    setTaskPanel(false);
+    cancelComment();
+    show("prototype", false);
+    layout();
+    startTimer(task);
+  }
+
+  function setTaskPanel(open) {
+    const toggle = root.querySelector('[data-action="toggle-task"]');
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.textContent = open ? strings.hide_task : strings.show_task;
+    document.getElementById("player-task-panel").hidden = !open;
+    layout();
+  }
+
+  function startTimer(task) {
+    stopTimer();
+    const display = slot("timer");
+    display.hidden = !task.time_limit_seconds;
+    if (!task.time_limit_seconds) return;
+    const deadline = state.taskStartedMs + task.time_limit_seconds * 1000;
+    const tick = () => {
+      const left = deadline - queue.now();
+      if (left <= 0) {
+        endTask("timed_out");
+        return;
+      }
+      const seconds = Math.ceil(left / 1000);
+      const time = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+      display.textContent = format(strings.time_left, { time: time });
+    };
+    tick();
+    timer = window.setInterval(tick, 1000);
+  }
+
+  function stopTimer() {
+    if (timer) window.clearInterval(timer);
+    timer = null;
+  }
+
+  function endTask(reason) {
+    if (state.phase !== "prototype") return;
+    const task = currentTask();
+    stopTimer();
+    cancelComment();
+    if (slot("give-up-dialog").open) slot("give-up-dialog").close();
+    if (reason === "gave_up") {
+      queue.record("give_up", { task: task.id, screen: state.screenId });
+    }
+    queue.record("task_end", { task: task.id, screen: state.screenId, data: { reason: reason } });
+    state.phase = "after-task";
+    saveState();
+    if (reason === "goal" || reason === "timed_out") {
+      const success = reason === "goal";
+      slot("ended-title").textContent = success ? strings.goal_title : strings.timeout_title;
+      slot("ended-text").textContent = success ? strings.goal_text : strings.timeout_text;
+      slot("ended-dialog").showModal();
+    } else {
+      afterTask();
+    }
+  }
+
+  function afterTask() {
+    if (currentTask().ask_seq) {
+      showSeq();
+    } else {
+      goToTask(state.taskIndex + 1);
+    }
+  }
+
+  function showSeq() {
+    state.phase = "seq";
+    saveState();
+    slot("seq-form").reset();
+    slot("seq-error").hidden = true;
+    show("seq");
+  }
+
+  function submitSeq(event) {
+    event.preventDefault();
+    const choice = slot("seq-form").querySelector('input[name="seq"]:checked');
+    slot("seq-error").hidden = Boolean(choice);
+    if (!choice) {
+      slot("seq-form").querySelector('input[name="seq"]').focus();
+      return;
+    }
+    queue.record("answer", { task: currentTask().id, data: { seq: Number(choice.value) } });
+    goToTask(state.taskIndex + 1);
+  }
+
+  // The prototype ----------------------------------------------------------------------------
+
+  function layout() {
+    if (!study || state.phase !== "prototype") return;
+    const stage = slot("stage");
+    const ratio = study.aspect_ratio || 390 / 844;
+    const width = Math.min(stage.clientWidth, stage.clientHeight * ratio);
+    const frame = slot("frame");
+    frame.style.width = `${Math.floor(width)}px`;
+    frame.style.height = `${Math.floor(width / ratio)}px`;
+  }
+
+  function imageFor(screen) {
+    let entry = images.get(screen.id);
+    if (!entry) {
+      const element = new Image();
+      element.className = "player-image";
+      element.alt = "";
+      if (screen.width && screen.height) {
+        element.width = screen.width;
+        element.height = screen.height;
+      }
+      element.src = screen.image_url;
+      const loaded = element.decode
+        ? element.decode()
+        : new Promise((resolve) => {
+            element.onload = resolve;
+            element.onerror = resolve;
+          });
+      entry = { element: element, ready: loaded.catch(() => undefined) };
+      images.set(screen.id, entry);
+    }
+    return entry;
+  }
+
+  /** Start loading every screen one click away, so the next screen shows at once. */
+  function preloadNeighbours(screen) {
+    screen.hotspots.forEach((hotspot) => {
+      if (hotspot.target && screens.has(hotspot.target)) imageFor(screens.get(hotspot.target));
+    });
+  }
+
+  async function showScreen(screenId) {
+    const screen = screens.get(screenId);
+    if (!screen) return;
+    const render = ++renderCount;
+    state.screenId = screenId;
+    saveState();
+    const image = imageFor(screen);
+    await image.ready; // swap only a decoded image, so the old screen never flashes blank
+    if (render !== renderCount) return;
+    const container = slot("screen");
+    const current = container.querySelector(".player-image");
+    if (current !== image.element) {
+      if (current) current.remove();
+      container.insertBefore(image.element, slot("hotspots"));
+    }
+    renderHotspots(screen);
+    slot("frame").scrollTop = 0;
+    slot("screen-name").textContent = screen.name;
+    announce(format(strings.screen_shown, { name: screen.name }));
+    slot("screen-name").focus({ preventScroll: true });
+    preloadNeighbours(screen);
+  }
+
+  function renderHotspots(screen) {
+    const layer = slot("hotspots");
+    layer.replaceChildren();
+    screen.hotspots.forEach((hotspot) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "player-hotspot";
+      button.dataset.hotspot = String(hotspot.id);
+      button.style.left = `${hotspot.x * 100}%`;
+      button.style.top = `${hotspot.y * 100}%`;
+      button.style.width = `${hotspot.width * 100}%`;
+      button.style.height = `${hotspot.height * 100}%`;
+      const label = document.createElement("span");
+      label.className = "player-sr-only";
+      label.textContent = hotspot.label;
+      button.append(label);
+      layer.append(button);
+    });
+  }
+
+  function pointOf(event, hotspot) {
+    // A button pressed from the keyboard reports no pointer position: use its centre.
+    if (event.detail === 0 && hotspot) {
+      return { x: hotspot.x + hotspot.width / 2, y: hotspot.y + hotspot.height / 2 };
+    }
+    const rect = slot("screen").getBoundingClientRect();
+    const fraction = (value) => Math.round(Math.min(1, Math.max(0, value)) * 10000) / 10000;
+    return {
+      x: fraction((event.clientX - rect.left) / rect.width),
+      y: fraction((event.clientY - rect.top) / rect.height),
+    };
+  }
+
+  function onScreenClick(event) {
+    if (state.phase !== "prototype" || event.target.closest(".player-pin")) return;
+    const button = event.target.closest(".player-hotspot");
+    const hotspot = button ? hotspots.get(Number(button.dataset.hotspot)) : null;
+    const point = pointOf(event, hotspot);
+    if (pin) {
+      placePin(point);
+      return;
+    }
+    const task = currentTask();
+    if (!hotspot) {
+      queue.record("misclick", { task: task.id, screen: state.screenId, x: point.x, y: point.y });
+      if (study.show_hotspots_after_misclick) revealHotspots();
+      return;
+    }
+    queue.record("click", {
+      task: task.id,
+      screen: state.screenId,
+      hotspot: hotspot.id,
+      x: point.x,
+      y: point.y,
+    });
+    if (hotspot.action === "goto" && screens.has(hotspot.target)) {
+      state.history.push(state.screenId);
+      goTo(hotspot.target);
+    } else if (hotspot.action === "back" && state.history.length) {
+      goTo(state.history.pop());
+    } else if (hotspot.action === "end") {
+      endTask("done");
+    }
+  }
+
+  async function goTo(screenId) {
+    const task = currentTask();
+    queue.record("navigate", { task: task.id, screen: screenId });
+    await showScreen(screenId);
+    if (task.goal_screens.includes(screenId)) endTask("goal");
+  }
+
+  function revealHotspots() {
+    const frame = slot("frame");
+    frame.classList.remove("is-revealing");
+    void frame.offsetWidth; // restart the animation on a quick second misclick
+    frame.classList.add("is-revealing");
+    window.setTimeout(() => frame.classList.remove("is-revealing"), REVEAL_MS);
+  }
+
+  // Comments ---------------------------------------------------------------------------------
+
+  function startComment() {
+    if (pin) {
+      cancelComment();
+      return;
+    }
+    const frame = slot("frame");
+    const height = slot("screen").clientHeight || 1;
+    pin = { x: 0.5, y: Math.min(1, (frame.scrollTop + frame.clientHeight / 2) / height) };
+    const marker = slot("pin");
+    marker.setAttribute("aria-label", strings.pin_label);
+    marker.hidden = false;
+    placePin(pin);
+    const form = slot("comment-form");
+    form.reset();
+    form.hidden = false;
+    root.querySelector('[data-action="comment"]').setAttribute("aria-pressed", "true");
+    layout();
+    form.elements.text.focus();
+  }
+
+  function placePin(point) {
+    pin = { x: point.x, y: point.y };
+    const marker = slot("pin");
+    marker.style.left = `${pin.x * 100}%`;
+    marker.style.top = `${pin.y * 100}%`;
+  }
+
+  function movePin(event) {
+    const moves = {
+      ArrowLeft: [-PIN_STEP, 0],
+      ArrowRight: [PIN_STEP, 0],
+      ArrowUp: [0, -PIN_STEP],
+      ArrowDown: [0, PIN_STEP],
+    };
+    const move = moves[event.key];
+    if (!move || !pin) return;
+    event.preventDefault();
+    const clamp = (value) => Math.round(Math.min(1, Math.max(0, value)) * 10000) / 10000;
+    placePin({ x: clamp(pin.x + move[0]), y: clamp(pin.y + move[1]) });
+  }
+
+  function saveComment(event) {
+    event.preventDefault();
+    const text = event.currentTarget.elements.text;
+    if (!text.value.trim()) {
+      text.focus();
+      return;
+    }
+    queue.record("comment", {
+      task: currentTask().id,
+      screen: state.screenId,
+      x: pin.x,
+      y: pin.y,
+      data: { text: text.value.trim().slice(0, 2000) },
+    });
+    cancelComment();
+    announce(strings.comment_saved);
+    slot("screen-name").focus({ preventScroll: true });
+  }
+
+  function cancelComment() {
+    pin = null;
+    slot("pin").hidden = true;
+    slot("comment-form").hidden = true;
+    root.querySelector('[data-action="comment"]').setAttribute("aria-pressed", "false");
+    layout();
+  }
+
+  // Questions --------------------------------------------------------------------------------
+
+  function goToQuestion(index) {
+    if (index >= questions.length) {
+      finish();
+      return;
+    }
+    state.phase = "question";
+    state.questionIndex = index;
+    saveState();
+    showQuestion();
+  }
+
+  function showQuestion() {
+    const question = questions[state.questionIndex];
+    slot("question-progress").textContent = format(strings.question_of, {
+      number: state.questionIndex + 1,
+      count: questions.length,
+    });
+    slot("question-text").textContent = question.text;
+    slot("question-error").hidden = true;
+    root.querySelector('[data-action="skip-question"]').hidden = question.required;
+    const body = slot("question-body");
+    body.replaceChildren();
+    const name = `question-${question.id}`;
+    if (question.kind === "open") {
+      const textarea = document.createElement("textarea");
+      textarea.name = name;
+      textarea.rows = 4;
+      textarea.maxLength = 5000;
+      textarea.setAttribute("aria-labelledby", "question-title");
+      body.append(textarea);
+    } else if (question.kind === "single" || question.kind === "multiple") {
+      const group = document.createElement("div");
+      group.setAttribute("role", question.kind === "single" ? "radiogroup" : "group");
+      group.setAttribute("aria-labelledby", "question-title");
+      const type = question.kind === "single" ? "radio" : "checkbox";
+      question.choices.forEach((choice) => group.append(choiceInput(type, name, choice, choice)));
+      body.append(group);
+    } else if (question.kind === "rating") {
+      body.append(scale(name, question.scale_min, question.scale_max, "question-title"));
+    } else if (question.kind === "sus") {
+      question.items.forEach((item, index) => {
+        const fieldset = document.createElement("fieldset");
+        fieldset.className = "player-sus-item";
+        const legend = document.createElement("legend");
+        legend.textContent = `${index + 1}. ${item}`;
+        fieldset.append(legend, scale(`${name}-${index}`, question.scale_min, question.scale_max));
+        const anchors = document.createElement("div");
+        anchors.className = "player-scale-anchors";
+        question.anchors.forEach((text) => {
+          const span = document.createElement("span");
+          span.textContent = text;
+          anchors.append(span);
+        });
+        fieldset.append(anchors);
+        body.append(fieldset);
+      });
+    }
+    show("question");
+  }
+
+  function choiceInput(type, name, value, text) {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = type;
+    input.name = name;
+    input.value = value;
+    label.append(input, " ", text);
+    return label;
+  }
+
+  function scale(name, low, high, labelledBy) {
+    const group = document.createElement("div");
+    group.className = "player-scale";
+    group.setAttribute("role", "radiogroup");
+    if (labelledBy) group.setAttribute("aria-labelledby", labelledBy);
+    for (let value = low; value <= high; value += 1) {
+      const label = choiceInput("radio", name, String(value), "");
+      label.className = "player-scale-point";
+      const number = document.createElement("span");
+      number.textContent = String(value);
+      label.replaceChildren(label.firstChild, number);
+      group.append(label);
+    }
+    return group;
+  }
+
+  /** The answer the form holds, undefined when nothing (or not enough) is filled in. */
+  function answerOf(question) {
+    const form = slot("question-form");
+    const name = `question-${question.id}`;
+    const checked = (field) =>
+      Array.from(form.querySelectorAll(`input[name="${field}"]:checked`), (input) => input.value);
+    if (question.kind === "open") {
+      const text = form.elements[name].value.trim();
+      return text || undefined;
+    }
+    if (question.kind === "single") return checked(name)[0];
+    if (question.kind === "multiple") {
+      const values = checked(name);
+      return values.length ? values : undefined;
+    }
+    if (question.kind === "rating") {
+      const value = checked(name)[0];
+      return value === undefined ? undefined : Number(value);
+    }
+    if (question.kind === "sus") {
+      const values = question.items.map((item, index) => checked(`${name}-${index}`)[0]);
+      return values.every((value) => value !== undefined) ? values.map(Number) : undefined;
+    }
+    return undefined;
+  }
+
+  function submitQuestion(event) {
+    event.preventDefault();
+    const question = questions[state.questionIndex];
+    const value = answerOf(question);
+    if (value === undefined) {
+      if (question.required) {
+        const error = slot("question-error");
+        error.textContent = strings.required;
+        error.hidden = false;
+        const first = slot("question-body").querySelector("input, textarea");
+        if (first) first.focus();
+        return;
+      }
+    } else {
+      queue.record("answer", { data: { question: question.id, value: value } });
+    }
+    goToQuestion(state.questionIndex + 1);
+  }
+
+  // The end ----------------------------------------------------------------------------------
+
+  async function finish() {
+    if (state.phase !== "finishing") {
+      queue.record("session_end", {});
+      state.phase = "finishing";
+      saveState();
+    }
+    show("saving");
+    await queue.drained();
+    if (queue.events.length) return; // sending stopped; a reload will try again
+    let completion = null;
+    try {
+      const response = await window.fetch(sessionUrl("stateUrl", state.sessionToken), {
+        credentials: "same-origin",
+      });
+      if (response.ok) completion = (await response.json()).session.completion || null;
+    } catch (error) {
+      // Shown without the code; a reload fetches it again.
+    }
+    complete(completion);
+  }
+
+  function complete(completion) {
+    stopTimer();
+    state.phase = "done";
+    state.completion = completion;
+    delete state.payload;
+    saveState();
+    showThanks();
+  }
+
+  function showThanks() {
+    const completion = state.completion || {};
+    slot("completion-code").hidden = !completion.code;
+    slot("code").textContent = completion.code || "";
+    const redirect = completion.redirect_url || "";
+    slot("redirect").hidden = !/^https?:\/\//i.test(redirect);
+    slot("redirect-link").href = redirect || "#";
+    slot("close-hint").hidden = Boolean(redirect);
+    show("thanks");
+  }
+
+  // Wiring -----------------------------------------------------------------------------------
+
+  slot("consent-form").addEventListener("submit", startSession);
+  slot("seq-form").addEventListener("submit", submitSeq);
+  slot("question-form").addEventListener("submit", submitQuestion);
+  slot("comment-form").addEventListener("submit", saveComment);
+  slot("screen").addEventListener("click", onScreenClick);
+  slot("pin").addEventListener("keydown", movePin);
+  slot("ended-dialog").addEventListener("close", () => {
+    if (state && state.phase === "after-task") afterTask();
+  });
+  window.addEventListener("resize", layout);
+
+  const actions = {
+    "begin-task": beginTask,
+    "toggle-task": () => {
+      const open = document.getElementById("player-task-panel").hidden;
+      setTaskPanel(open);
+    },
+    done: () => endTask("done"),
+    "give-up": () => slot("give-up-dialog").showModal(),
+    "keep-trying": () => slot("give-up-dialog").close(),
+    "confirm-give-up": () => {
+      slot("give-up-dialog").close();
+      endTask("gave_up");
+    },
+    "after-task": () => slot("ended-dialog").close(),
+    comment: startComment,
+    "cancel-comment": cancelComment,
+    "skip-question": () => goToQuestion(state.questionIndex + 1),
+    reload: () => window.location.reload(),
+  };
+  root.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-action]");
+    if (button && actions[button.dataset.action]) actions[button.dataset.action](event);
+  });
+
+  boot();
+})();
