@@ -215,3 +215,39 @@ class CommentFactory(factory.django.DjangoModelFactory):
     x = 0.5
     y = 0.5
     text = "I expected the order status here."
+
+
+def published_shop_version(
+    workspace,
+    names=("Home", "Account", "Orders", "Order detail", "Help"),
+    links=(
+        ("Home", "Account"),
+        ("Home", "Help"),
+        ("Account", "Orders"),
+        ("Orders", "Order detail"),
+        ("Help", "Orders"),
+    ),
+):
+    """A published paper prototype whose named screens are linked by go-to hotspots."""
+    draft = VersionFactory(prototype=PrototypeFactory(workspace=workspace))
+    screens = {
+        name: ScreenFactory(version=draft, name=name, position=position)
+        for position, name in enumerate(names)
+    }
+    for source, target in links:
+        HotspotFactory(screen=screens[source], target=screens[target])
+    return draft.publish()
+
+
+def jpeg_bytes(size=(390, 844), color=(250, 250, 245)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def pdf_bytes(pages=3, size=(390, 844)):
+    """A PDF with `pages` plain pages of different shades."""
+    images = [Image.new("RGB", size, (200 + 10 * index, 220, 240)) for index in range(pages)]
+    buffer = io.BytesIO()
+    images[0].save(buffer, "PDF", save_all=True, append_images=images[1:])
+    return buffer.getvalue()
