@@ -138,6 +138,19 @@ class FirstClick:
     hit: bool
 
 
+@dataclass(frozen=True)
+class OutcomeShare:
+    label: str
+    share: float
+    css: str
+    x: float  # start of the segment on a bar from 0 to 100
+    width: float
+
+    @property
+    def text(self):
+        return format_value(self.share, PERCENT)
+
+
 @dataclass
 class TaskReport:
     task: object
@@ -177,18 +190,22 @@ class TaskReport:
 
     @property
     def outcome_shares(self):
-        """(label, share, css class) of every outcome, for the stacked outcome bar."""
+        """Every outcome's share with where its segment starts and ends on a 0-100 bar."""
         metrics = self.metrics
         if not metrics.n:
             return []
-        direct = metrics.direct_success.value
-        return [
-            ("Direct success", direct, "direct"),
+        shares = [
+            ("Direct success", metrics.direct_success.value, "direct"),
             ("Indirect success", metrics.indirect_rate, "indirect"),
             ("Gave up", metrics.gave_up_rate, "gave-up"),
             ("Timed out", metrics.timed_out_rate, "timed-out"),
             ("Abandoned", metrics.abandoned_rate, "abandoned"),
         ]
+        segments, start = [], 0.0
+        for label, share, css in shares:
+            segments.append(OutcomeShare(label, share, css, start * 100, share * 100))
+            start += share
+        return segments
 
     def as_dict(self):
         metrics = self.metrics

@@ -1,0 +1,147 @@
+"""What the results page, the stakeholder summary and its PDF are given to render."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET
+from prototypes.reports import charts
+from prototypes.reports.present import format_confidence
+
+
+@dataclass(frozen=True)
+class VerdictSummary:
+    verdict: str
+    css: str
+    explanation: str
+    # How many more participants would settle every open must-have criterion, if known.
+    more_participants: int | None = None
+
+
+def verdict_summary(report):
+    """The verdict with one honest paragraph on why, and what would settle it."""
+    confidence = format_confidence(report.confidence)
+    must_haves = report.must_haves
+    css = report.css_verdict
+    if not must_haves:
+        return VerdictSummary(
+            report.verdict,
+            css,
+            "No must-have criterion was stated for this study, so the evidence cannot decide "
+            "either way.",
+        )
+    if report.verdict == GO:
+        count = len(must_haves)
+        noun = "criterion" if count == 1 else "criteria"
+        return VerdictSummary(
+            GO,
+            css,
+            f"All {count} must-have {noun} passed: every value in the {confidence} confidence "
+            "interval meets the target.",
+        )
+    if report.verdict == NO_GO:
+        failed = [result for result in must_haves if result.verdict.verdict == FAIL]
+        return VerdictSummary(
+            NO_GO,
+            css,
+            f"{_count(failed, 'must-have criterion', 'must-have criteria')} failed: no value in "
+            f"the {confidence} confidence interval meets the target ("
+            + "; ".join(result.description for result in failed)
+            + ").",
+        )
+
+    open_results = [result for result in must_haves if result.verdict.verdict == NOT_YET]
+    without_data = [result for result in open_results if not result.verdict.n]
+    projected = [
+        result.verdict.participants_needed - result.verdict.n
+        for result in open_results
+        if result.verdict.n and result.verdict.participants_needed is not None
+    ]
+    unsettled = len(open_results) - len(without_data) - len(projected)
+    parts = [
+        f"{_count(open_results, 'must-have criterion is', 'must-have criteria are')} still "
+        f"open: the {confidence} confidence interval includes the target."
+    ]
+    more = None
+    if projected and not without_data and not unsettled:
+        more = max(0, max(projected))
+        parts.append(
+            f"About {more} more participants would settle "
+            + ("it" if len(open_results) == 1 else "all of them")
+            + " if the results so far hold (a projection, not a promise)."
+        )
+    if without_data:
+        parts.append(f"{_count(without_data, 'has', 'have')} no data yet.")
+    if unsettled:
+        parts.append(
+            f"{_count(range(unsettled), 'sits', 'sit')} so close to the target that no "
+            "realistic number of participants would settle it."
+        )
+    return VerdictSummary(NOT_YET, css, " ".join(parts), more)
+
+
+def _count(items, singular, plural):
+    count = len(items)
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def criterion_rows(report):
+    return [(result, charts.interval_bar(result, report.confidence)) for result in report.criteria]
+
+
+def summary_context(report, for_pdf=False):
+    screens = report.screens
+    friction = [
+        (point, charts.screen_picture(point.screen, [], f"Screen {point.screen.name}"))
+        for point in report.friction
+    ]
+    comments = [
+        (
+            comment,
+            screens[comment.screen_id],
+            charts.comment_picture(screens[comment.screen_id], [comment]),
+        )
+        for comment in report.representative_comments
+        if comment.screen_id in screens
+    ]
+    return {
+        "report": report,
+        "study": report.study,
+        "verdict": verdict_summary(report),
+        "confidence": format_confidence(report.confidence),
+        "criterion_rows": criterion_rows(report),
+        "friction": friction,
+        "comments": comments,
+        "for_pdf": for_pdf,
+    }
+
+
+@dataclass
+class TaskPictures:
+    report: object
+    flow: charts.FlowDiagram
+    first_clicks: list  # ScreenPicture per screen first clicked on
+
+
+def task_pictures(report):
+    pictures = []
+    for task in report.tasks:
+        by_screen = defaultdict(list)
+        for click in task.first_clicks:
+            by_screen[click.screen_id].append(click)
+        first_clicks = [
+            charts.first_click_picture(report.screens[screen_id], clicks)
+            for screen_id, clicks in by_screen.items()
+            if screen_id in report.screens
+        ]
+        pictures.append(TaskPictures(task, charts.flow_diagram(task, report.screens), first_clicks))
+    return pictures
+
+
+def comment_wall(report):
+    """(screen, numbered comments, picture) per screen; numbers run across the whole wall."""
+    wall, number = [], 1
+    for screen, comments in report.comment_screens:
+        numbered = list(enumerate(comments, start=number))
+        wall.append((screen, numbered, charts.comment_picture(screen, comments, number)))
+        number += len(comments)
+    return wall
