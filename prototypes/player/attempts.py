@@ -101,7 +101,7 @@ def summarize_attempt(
     distances: Mapping[int, int],
 ) -> AttemptSummary | None:
     """The attempt the steps describe, or None when there are none."""
-    ordered = sorted(steps, key=_order)
+    ordered = sorted({step.uuid: step for step in steps}.values(), key=_order)
     if not ordered:
         return None
     starts = [step for step in ordered if step.type == "task_start"]

@@ -1,0 +1,313 @@
+"""The participant's pages and the session API: who may start, what the player is told, and
+the study's language throughout."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from prototypes.models import ParticipantSession, Study
+from prototypes.player import api
+from prototypes.ratelimit import Limit
+from prototypes.studies import sus
+from tests import factories
+from tests.unit.test_player_support import build_player_study, event, new_session, post_events
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup():
+    return build_player_study()
+
+
+def start(client, token, body=None, **extra):
+    return client.post(
+        reverse("api_session_start", args=[token]),
+        json.dumps({"consent": True} if body is None else body),
+        content_type="application/json",
+        **extra,
+    )
+
+
+# The page -------------------------------------------------------------------------------------
+
+
+def test_the_player_page_opens_without_an_account(client, setup):
+    response = client.get(reverse("player_start", args=[setup.link.token]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert setup.study.title in html
+    assert setup.study.consent_text in html
+    assert "I have read this and I agree." in html
+    assert reverse("api_session_start", args=[setup.link.token]) in html
+    assert 'lang="en"' in html
+    assert "Log in" not in html  # no designer navigation for participants
+
+
+def test_the_page_has_no_inline_script_or_style(client, setup):
+    html = client.get(reverse("player_start", args=[setup.link.token])).content.decode()
+
+    scripts = re.findall(r"<script([^>]*)>", html)
+    assert scripts, "the player's scripts are missing"
+    for attributes in scripts:
+        assert "src=" in attributes or 'type="application/json"' in attributes
+    assert "style=" not in html
+    assert "<style" not in html
+
+
+def test_the_page_passes_on_the_participant_id(client, setup):
+    url = reverse("player_start", args=[setup.link.token]) + "?pid=PROLIFIC-123%22%3E"
+    html = client.get(url).content.decode()
+
+    assert 'data-participant-id="PROLIFIC-123&quot;&gt;"' in html
+
+
+def test_a_french_study_speaks_french(client):
+    setup = build_player_study(language="fr")
+
+    response = client.get(reverse("player_start", args=[setup.link.token]))
+
+    html = response.content.decode()
+    assert 'lang="fr"' in html
+    assert response["Content-Language"] == "fr"
+    assert "J’ai lu ce texte et je suis d’accord." in html
+    assert "Abandonner" in html
+    strings = json.loads(re.search(r'id="player-strings"[^>]*>(.*?)</script>', html).group(1))
+    assert strings["task_of"] == "Tâche %(number)s sur %(count)s"
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        (Study.State.CLOSED, "The study has ended."),
+        (Study.State.PAUSED, "The study is paused for now."),
+        (Study.State.DRAFT, "The study has not started yet."),
+    ],
+)
+def test_a_study_not_live_shows_a_friendly_page(client, state, text):
+    setup = build_player_study(state=state)
+
+    response = client.get(reverse("player_start", args=[setup.link.token]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This study is not accepting participants" in html
+    assert text in html
+    assert "data-start-url" not in html
+
+
+def test_a_closed_french_study_says_so_in_french(client):
+    setup = build_player_study(state=Study.State.CLOSED, language="fr")
+
+    html = client.get(reverse("player_start", args=[setup.link.token])).content.decode()
+
+    assert "Cette étude n’accepte pas de participants" in html
+
+
+def test_a_revoked_link_shows_the_not_accepting_page(client, setup):
+    setup.link.revoked_at = timezone.now()
+    setup.link.save()
+
+    response = client.get(reverse("player_start", args=[setup.link.token]))
+
+    assert response.status_code == 410
+    assert "This study is not accepting participants" in response.content.decode()
+
+
+def test_an_expired_or_full_link_shows_the_not_accepting_page(client, setup):
+    setup.link.closes_at = timezone.now() - timedelta(minutes=1)
+    setup.link.save()
+    assert "not accepting" in client.get(f"/s/{setup.link.token}/").content.decode()
+
+    full = factories.ShareLinkFactory(study=setup.study, quota=1)
+    factories.SessionFactory(
+        study=setup.study, share_link=full, state=ParticipantSession.State.COMPLETED
+    )
+    html = client.get(f"/s/{full.token}/").content.decode()
+    assert "Enough people have already taken part" in html
+
+
+def test_an_unknown_link_is_404_with_a_helpful_page(client, db):
+    response = client.get(reverse("player_start", args=["no-such-link"]))
+
+    assert response.status_code == 404
+    assert "This link does not lead to a study" in response.content.decode()
+
+
+# Starting a session ---------------------------------------------------------------------------
+
+
+def test_starting_a_session_records_consent_and_returns_the_study(client, setup):
+    response = start(
+        client,
+        setup.link.token,
+        {"consent": True, "participant_id": "P-42"},
+        HTTP_USER_AGENT="Phone",
+    )
+
+    assert response.status_code == 201
+    data = response.json()
+    session = ParticipantSession.objects.get(token=data["session_token"])
+    assert session.study == setup.study
+    assert session.share_link == setup.link
+    assert session.revision == setup.study.revision
+    assert session.consent_version == setup.study.consent_version
+    assert session.consented_at is not None
+    assert session.external_participant_id == "P-42"
+    assert session.user_agent == "Phone"
+    assert session.language == "en"
+
+    assert data["study"]["title"] == setup.study.title
+    assert data["study"]["aspect_ratio"] == pytest.approx(390 / 844)
+    assert data["study"]["show_hotspots_after_misclick"] is False
+    task = data["tasks"][0]
+    assert task == {
+        "id": setup.task.pk,
+        "number": 1,
+        "instruction": setup.task.instruction,
+        "start_screen": setup.screens["Home"].pk,
+        "goal_screens": [setup.screens["Order detail"].pk],
+        "time_limit_seconds": 120,
+        "ask_seq": True,
+    }
+    home = next(s for s in data["screens"] if s["id"] == setup.screens["Home"].pk)
+    assert home["name"] == "Home"
+    assert home["image_url"].startswith("/media/")
+    assert (home["width"], home["height"]) == (390, 844)
+    orders = setup.hotspots["orders"]
+    assert home["hotspots"][0] == {
+        "id": orders.pk,
+        "label": "My orders",
+        "x": orders.x,
+        "y": orders.y,
+        "width": orders.width,
+        "height": orders.height,
+        "action": "goto",
+        "target": setup.screens["Orders"].pk,
+    }
+    kinds = [question["kind"] for question in data["questions"]]
+    assert kinds == ["sus", "open", "single", "multiple", "rating"]
+    sus_question = data["questions"][0]
+    assert sus_question["items"] == sus.items("en")
+    assert len(sus_question["items"]) == 10
+    assert data["questions"][2]["choices"] == ["Yes", "No", "Not sure"]
+    assert data["questions"][4]["scale_max"] == 10
+
+
+def test_a_french_study_gets_the_validated_french_sus(client):
+    setup = build_player_study(language="fr")
+
+    data = start(client, setup.link.token).json()
+
+    assert data["questions"][0]["items"][0] == "Je voudrais utiliser ce système fréquemment."
+    assert ParticipantSession.objects.get().language == "fr"
+
+
+def test_the_session_start_payload_costs_a_fixed_number_of_queries(
+    client, setup, django_assert_max_num_queries
+):
+    for _ in range(5):
+        factories.ScreenFactory(version=setup.study.prototype_version)
+    with django_assert_max_num_queries(14):
+        assert start(client, setup.link.token).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"consent": False},
+        {"consent": "yes"},
+        {"consent": True, "participant_id": 42},
+        {"consent": True, "participant_id": "x" * 129},
+        {"consent": True, "participant_id": "a\x00b"},
+        [],
+    ],
+)
+def test_no_session_without_consent_and_a_sane_body(client, setup, body):
+    assert start(client, setup.link.token, body).status_code == 400
+    assert ParticipantSession.objects.count() == 0
+
+
+def test_a_malformed_start_body_is_400(client, setup):
+    response = client.post(
+        reverse("api_session_start", args=[setup.link.token]),
+        '{"consent": NaN}',
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+
+
+def test_unknown_and_revoked_links_are_404(client, setup):
+    assert start(client, "nope").status_code == 404
+    setup.link.revoked_at = timezone.now()
+    setup.link.save()
+    assert start(client, setup.link.token).status_code == 404
+    assert ParticipantSession.objects.count() == 0
+
+
+@pytest.mark.parametrize("state", [Study.State.DRAFT, Study.State.PAUSED, Study.State.CLOSED])
+def test_a_study_not_live_is_409(client, state):
+    setup = build_player_study(state=state)
+
+    response = start(client, setup.link.token)
+
+    assert response.status_code == 409
+    assert "not accepting participants" in response.json()["error"]
+    assert ParticipantSession.objects.count() == 0
+
+
+def test_starting_sessions_is_rate_limited_per_address(client, setup, monkeypatch):
+    monkeypatch.setattr(api, "SESSIONS_LIMIT", Limit("player-sessions-test", 2, 60))
+
+    statuses = [start(client, setup.link.token).status_code for _ in range(3)]
+
+    assert statuses == [201, 201, 429]
+
+
+def test_starting_from_another_site_is_refused(client, setup):
+    response = start(client, setup.link.token, HTTP_ORIGIN="https://evil.example")
+
+    assert response.status_code == 403
+
+
+# Resuming -------------------------------------------------------------------------------------
+
+
+def test_the_state_endpoint_tells_where_the_session_stands(client, setup):
+    session = new_session(setup)
+    setup.study.completion_code = "C0DE42"
+    setup.study.redirect_url = "https://panel.example/done"
+    setup.study.save()
+    url = reverse("api_session_state", args=[session.token])
+
+    before = client.get(url).json()
+    assert before["session"] == {"state": "active", "tasks_ended": [], "questions_answered": []}
+    assert "completion" not in before["session"]  # the code is earned, not given
+    assert [task["id"] for task in before["tasks"]] == [setup.task.pk, setup.second_task.pk]
+
+    post_events(
+        client,
+        session,
+        [
+            event("task_start", 0, task=setup.task.pk, screen=setup.screens["Home"].pk),
+            event("task_end", 10, task=setup.task.pk, data={"reason": "gave_up"}),
+            event("answer", 20, data={"question": setup.questions["single"].pk, "value": "No"}),
+            event("session_end", 30),
+        ],
+    )
+    after = client.get(url).json()["session"]
+    assert after["state"] == "completed"
+    assert after["tasks_ended"] == [setup.task.pk]
+    assert after["questions_answered"] == [setup.questions["single"].pk]
+    assert after["completion"] == {"code": "C0DE42", "redirect_url": "https://panel.example/done"}
+
+
+def test_the_state_of_an_unknown_session_is_404(client, db):
+    assert client.get(reverse("api_session_state", args=["nope"])).status_code == 404
