@@ -8,6 +8,7 @@ urlpatterns = [
     path("media/screens/<str:name>", rendition, name="screen_rendition"),
     path("", include("prototypes.workspaces.urls")),
     path("", include("prototypes.authoring.urls")),
+    path("", include("prototypes.authoring.script_urls")),
     path("", include("prototypes.studies.urls")),
     path("", include("prototypes.player.urls")),
     path("", include("prototypes.reports.urls")),

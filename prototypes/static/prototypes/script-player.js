@@ -1,0 +1,285 @@
+/*
+ * Plays a scripted flow prototype in the browser.
+ *
+ * Markup: the template include "scripted/flow.html" (context from
+ * prototypes.authoring.script_publish.playback_context) draws every step of the flow as a
+ * <section data-step="name"> inside a device frame, plus the JSON description of the flow in a
+ * <script type="application/json"> element. The player shows one section at a time.
+ *
+ * Use:
+ *   const player = ScriptPlayer.mount(rootElement, options);
+ *   rootElement  the [data-script-player] element of flow.html. Elements with
+ *                data-script-player="auto" are mounted on load with no options (designer preview).
+ *   options.flow        the flow description (default: parsed from the element whose id is
+ *                       root.dataset.flowJson). Shape:
+ *                       {title, start, version: {id, number},
+ *                        steps: [{name, title, kind: "page"|"chat", ending: null|"success"|"failure",
+ *                                 screen: Screen id or null (drafts), answers: bool,
+ *                                 choices: [{label, target, hotspot: Hotspot id or null}]}]}
+ *   options.routeUrl    where typed answers are POSTed (default: root.dataset.routeUrl), as form
+ *                       fields step=<step name>&text=<answer>; the answer is {"target": name|null}.
+ *   options.csrfToken   sent as X-CSRFToken (default: the token in <body hx-headers>).
+ *   options.onEvent(type, detail)  called for everything the participant does, in this order:
+ *     "navigate"  {step, screen, from, fromScreen, via: "start"|"choice"|"answer"|"restart"}
+ *                 a step was shown (the first step too, with via "start" and from null).
+ *     "click"     {step, screen, hotspot, label, target, x, y}
+ *                 a choice button was pressed; x, y: where, as fractions of the frame (null when
+ *                 pressed from the keyboard). Followed by "navigate" unless the target is missing.
+ *     "misclick"  {step, screen, x, y}
+ *                 a click in the frame that hit no button or field.
+ *     "text"      {step, screen, text, target}
+ *                 a typed answer was routed; target is null when the participant stays.
+ *                 Followed by "navigate" when target is not null.
+ *     "end"       {step, screen, ending: "success"|"failure"}
+ *                 an ending step was shown (right after its "navigate").
+ *   options.messages    texts shown under the frame: {success, failure, noMatch, missingStep,
+ *                       offline}; an empty string shows nothing.
+ *
+ * The returned controller: {restart(), goTo(name), current() -> step name}.
+ */
+(function () {
+  "use strict";
+
+  const DEFAULT_MESSAGES = {
+    success: "The flow ended here: success.",
+    failure: "The flow ended here: failure.",
+    noMatch: "No reply for that answer. Try other words or a button.",
+    missingStep: "This button leads to a step that does not exist yet.",
+    offline: "Your answer could not be sent. Check the connection and try again.",
+  };
+  const INTERACTIVE = "button, input, textarea, select, label, a";
+
+  function csrfFromBody() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function applyAspect(root) {
+    root.querySelectorAll(".sketch-frame[data-aspect]").forEach((frame) => {
+      frame.style.aspectRatio = frame.dataset.aspect;
+    });
+  }
+
+  function mount(root, options) {
+    options = options || {};
+    const flow =
+      options.flow || JSON.parse(document.getElementById(root.dataset.flowJson).textContent);
+    const routeUrl = options.routeUrl || root.dataset.routeUrl;
+    const csrfToken = options.csrfToken || csrfFromBody();
+    const onEvent = options.onEvent || function () {};
+    const messages = Object.assign({}, DEFAULT_MESSAGES, options.messages || {});
+    const frame = root.querySelector(".sketch-frame");
+    const screenElement = root.querySelector("[data-player-screen]");
+    const history = root.querySelector("[data-player-history]");
+    const status = root.querySelector("[data-player-status]");
+
+    const steps = new Map(flow.steps.map((step) => [step.name, step]));
+    const sections = new Map();
+    root.querySelectorAll("section[data-step]").forEach((section) => {
+      sections.set(section.dataset.step, section);
+    });
+    let current = null;
+
+    applyAspect(root);
+
+    function emit(type, detail) {
+      try {
+        onEvent(type, detail);
+      } catch (error) {
+        // A broken recorder must not stop the participant.
+        console.error("ScriptPlayer onEvent failed", error);
+      }
+    }
+
+    function say(text, tone) {
+      status.textContent = text || "";
+      status.classList.toggle("is-success", tone === "success");
+      status.classList.toggle("is-failure", tone === "failure");
+    }
+
+    function pointFraction(event) {
+      // A click from the keyboard has no position.
+      if (event.detail === 0 || !frame) return { x: null, y: null };
+      const box = frame.getBoundingClientRect();
+      return {
+        x: Math.min(1, Math.max(0, (event.clientX - box.left) / box.width)),
+        y: Math.min(1, Math.max(0, (event.clientY - box.top) / box.height)),
+      };
+    }
+
+    function bubble(text, className) {
+      const element = document.createElement("p");
+      element.className = "sketch-bubble " + className;
+      element.textContent = text;
+      return element;
+    }
+
+    // In a conversation the earlier turns stay on screen: keep the bot's messages of the step
+    // being left and the participant's reply above the next chat step.
+    function updateHistory(fromName, toStep, reply) {
+      const from = fromName ? steps.get(fromName) : null;
+      if (!from || from.kind !== "chat" || toStep.kind !== "chat") {
+        history.replaceChildren();
+        history.hidden = true;
+        return;
+      }
+      sections
+        .get(fromName)
+        .querySelectorAll(".sketch-bot")
+        .forEach((message) => history.append(message.cloneNode(true)));
+      if (reply) history.append(bubble(reply, "sketch-user"));
+      history.hidden = false;
+    }
+
+    function show(name, via, reply, moveFocus) {
+      const step = steps.get(name);
+      const from = current;
+      updateHistory(from, step, reply);
+      sections.forEach((section, sectionName) => {
+        section.hidden = sectionName !== name;
+      });
+      current = name;
+      say("");
+      const section = sections.get(name);
+      section.querySelectorAll("input").forEach((input) => {
+        input.value = "";
+      });
+      if (step.kind === "chat") {
+        screenElement.scrollTop = screenElement.scrollHeight;
+      } else {
+        screenElement.scrollTop = 0;
+      }
+      if (moveFocus) {
+        const answer = step.kind === "chat" && section.querySelector("form[data-answer] input");
+        (answer || section.querySelector(".sketch-title")).focus({ preventScroll: true });
+      }
+      emit("navigate", {
+        step: name,
+        screen: step.screen,
+        from: from,
+        fromScreen: from ? steps.get(from).screen : null,
+        via: via,
+      });
+      if (step.ending) {
+        say(messages[step.ending], step.ending);
+        emit("end", { step: name, screen: step.screen, ending: step.ending });
+      }
+    }
+
+    function choose(button, event) {
+      const step = steps.get(current);
+      const choice = step.choices[Number(button.dataset.choice)];
+      const point = pointFraction(event);
+      emit("click", {
+        step: current,
+        screen: step.screen,
+        hotspot: choice.hotspot,
+        label: choice.label,
+        target: choice.target,
+        x: point.x,
+        y: point.y,
+      });
+      if (!steps.has(choice.target)) {
+        say(messages.missingStep);
+        return;
+      }
+      show(choice.target, "choice", choice.label, true);
+    }
+
+    async function answer(form) {
+      const step = steps.get(current);
+      const fields = Array.from(form.elements).filter((element) => element.name === "answer");
+      const text = fields
+        .map((field) => field.value.trim())
+        .filter(Boolean)
+        .join(" ");
+      if (!text) {
+        fields[0] && fields[0].focus();
+        return;
+      }
+      const buttons = form.querySelectorAll("button");
+      buttons.forEach((button) => {
+        button.disabled = true;
+      });
+      let target;
+      try {
+        const response = await fetch(routeUrl, {
+          method: "POST",
+          headers: { "X-CSRFToken": csrfToken },
+          body: new URLSearchParams({ step: current, text: text }),
+          credentials: "same-origin",
+        });
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        target = (await response.json()).target;
+      } catch (error) {
+        say(messages.offline);
+        return;
+      } finally {
+        buttons.forEach((button) => {
+          button.disabled = false;
+        });
+      }
+      emit("text", { step: step.name, screen: step.screen, text: text, target: target });
+      if (target && steps.has(target)) {
+        show(target, "answer", text, true);
+      } else {
+        say(messages.noMatch);
+      }
+    }
+
+    root.addEventListener("click", (event) => {
+      const section = current && sections.get(current);
+      if (!section || !frame.contains(event.target)) return;
+      const button = event.target.closest("button[data-choice]");
+      if (button && section.contains(button)) {
+        choose(button, event);
+        return;
+      }
+      if (!event.target.closest(INTERACTIVE)) {
+        const point = pointFraction(event);
+        emit("misclick", { step: current, screen: steps.get(current).screen, x: point.x, y: point.y });
+      }
+    });
+
+    root.addEventListener("submit", (event) => {
+      const form = event.target.closest("form[data-answer]");
+      if (!form) return;
+      event.preventDefault();
+      answer(form);
+    });
+
+    const controller = {
+      restart() {
+        current = null;
+        show(flow.start, "restart", null, true);
+      },
+      goTo(name) {
+        if (steps.has(name)) show(name, "restart", null, true);
+      },
+      current() {
+        return current;
+      },
+    };
+    show(flow.start, "start", null, false);
+    return controller;
+  }
+
+  function mountAutomatically() {
+    document.querySelectorAll('[data-script-player="auto"]').forEach((root) => {
+      const player = mount(root);
+      document
+        .querySelectorAll('[data-player-restart][data-player-for="' + root.dataset.flowJson + '"]')
+        .forEach((button) => button.addEventListener("click", () => player.restart()));
+    });
+  }
+
+  window.ScriptPlayer = { mount: mount };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mountAutomatically);
+  } else {
+    mountAutomatically();
+  }
+})();
