@@ -1,0 +1,663 @@
+"""Forms of the designer side of studies.
+
+Every rule a designer can break is checked here, with a message saying how to put it right.
+Choices of screens, tasks and questions are limited to the study's own, so a forged id is
+refused like any other invalid choice.
+"""
+
+from django import forms
+from django.core import validators
+from django.db import models
+from django.utils.text import Truncator
+
+from prototypes.authoring.models import PrototypeVersion, Screen
+from prototypes.studies import services
+from prototypes.studies.models import Criterion, Problem, Question, Study, Task
+
+REASON_REQUIRED = "Participants have already started: say why you are making this change."
+NONE = "(none)"
+
+
+def short(text, length=60):
+    return Truncator(text).chars(length)
+
+
+def _choice_label(choices, value):
+    for key, label in choices:
+        if isinstance(label, (list, tuple)):
+            found = _choice_label(label, value)
+            if found is not None:
+                return found
+        elif str(key) == str(value):
+            return str(label)
+    return None
+
+
+def display_value(field, value):
+    """A field's value as the designer would recognise it, for the audit trail."""
+    if value in (None, "", [], ()):
+        return NONE
+    if isinstance(field, forms.ModelChoiceField):
+        names = {obj.pk: str(obj) for obj in field.queryset}
+        values = value if isinstance(field, forms.ModelMultipleChoiceField) else [value]
+        return ", ".join(
+            str(v) if isinstance(v, models.Model) else names.get(v, str(v)) for v in values
+        )
+    if isinstance(field, forms.BooleanField):
+        return "yes" if value else "no"
+    if isinstance(field, forms.ChoiceField):
+        return _choice_label(field.choices, value) or str(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f"“{short(str(value), 80)}”"
+
+
+class RevisionReasonMixin:
+    """For forms that change what is locked once participants have started.
+
+    When the study is locked the form gains a required "reason" field, and `change_lines()`
+    says what changed for the study's audit trail.
+    """
+
+    summary_skips = ()
+
+    def add_reason_field(self, study, required=True):
+        self.fields["reason"] = forms.CharField(
+            label="Why this change?",
+            widget=forms.Textarea(attrs={"rows": 2}),
+            max_length=2000,
+            required=required,
+            error_messages={"required": REASON_REQUIRED},
+            help_text=(
+                f"Participants have already started. Saving makes revision "
+                f"{study.revision + 1} of the study; results show which revision each "
+                "participant saw."
+            ),
+        )
+
+    def change_lines(self):
+        """ "Label: old → new" for each changed field."""
+        lines = []
+        for name in self.changed_data:
+            if name == "reason" or name.startswith(self.summary_skips):
+                continue
+            field = self.fields[name]
+            old = display_value(field, self[name].initial)
+            new = display_value(field, self.cleaned_data.get(name))
+            lines.append(f"{field.label}: {old} → {new}")
+        return lines
+
+
+class ProblemForm(forms.ModelForm):
+    class Meta:
+        model = Problem
+        fields = ["title", "who", "what", "evidence"]
+        widgets = {
+            "who": forms.Textarea(attrs={"rows": 2}),
+            "what": forms.Textarea(attrs={"rows": 3}),
+            "evidence": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "title": "In the customer's words, e.g. “Customers can't find out where their "
+            "order is”.",
+            "who": "Which customers, in which situation.",
+            "what": "What goes wrong for them, and what it costs them.",
+            "evidence": "Quotes, support tickets, numbers: why you believe the problem is real.",
+        }
+
+
+class StudyForm(RevisionReasonMixin, forms.ModelForm):
+    # Changing these after participants started changes what the verdict means.
+    LOCKED_FIELDS = ("prototype_version", "hypothesis", "confidence")
+    CONFIDENCE_CHOICES = [
+        (0.8, "80%"),
+        (0.9, "90% (recommended for early concepts)"),
+        (0.95, "95%"),
+    ]
+
+    problem = forms.ModelChoiceField(
+        queryset=Problem.objects.none(),
+        required=False,
+        empty_label="A new problem (describe it below)",
+        label="Customer problem",
+        help_text="The problem this concept is meant to solve.",
+    )
+    new_problem_title = forms.CharField(max_length=200, required=False, label="Problem title")
+    new_problem_who = forms.CharField(
+        required=False, label="Who has the friction", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    new_problem_what = forms.CharField(
+        required=False, label="What the friction is", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    new_problem_evidence = forms.CharField(
+        required=False,
+        label="Evidence",
+        help_text="Quotes, support tickets, numbers.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confidence = forms.TypedChoiceField(
+        choices=CONFIDENCE_CHOICES,
+        coerce=float,
+        initial=0.9,
+        label="Confidence level",
+        help_text="How sure the verdict must be. Higher needs more participants.",
+    )
+    redirect_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Redirect URL",
+        help_text="For external panels: where participants go when they finish.",
+    )
+    target_participants = forms.IntegerField(
+        min_value=1,
+        max_value=1000,
+        initial=20,
+        label="Target number of participants",
+        help_text="Five find most usability problems; 20 or more give useful intervals.",
+    )
+
+    class Meta:
+        model = Study
+        fields = [
+            "title",
+            "problem",
+            "hypothesis",
+            "prototype_version",
+            "consent_text",
+            "target_participants",
+            "language",
+            "confidence",
+            "show_hotspots_after_misclick",
+            "completion_code",
+            "redirect_url",
+        ]
+        widgets = {
+            "hypothesis": forms.Textarea(attrs={"rows": 3}),
+            "consent_text": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "prototype_version": "Prototype version",
+            "language": "Participants' language",
+            "show_hotspots_after_misclick": "Show the clickable areas after a misclick",
+        }
+        help_texts = {
+            "hypothesis": "What you expect to happen if the concept solves the problem, e.g. "
+            "“Most customers find their delivery date in under a minute.”",
+            "prototype_version": "Only published versions: participants all see the same "
+            "frozen screens.",
+            "consent_text": "Participants agree to this before they start.",
+            "completion_code": "For external panels: shown to participants when they finish.",
+        }
+
+    def __init__(self, *args, workspace, locked=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+        self.locked = locked
+        self.fields["problem"].queryset = Problem.objects.filter(workspace=workspace)
+        versions = self.fields["prototype_version"]
+        versions.queryset = (
+            PrototypeVersion.objects.filter(prototype__workspace=workspace, number__gt=0)
+            .select_related("prototype")
+            .order_by("prototype__name", "-number")
+        )
+        versions.label_from_instance = lambda version: (
+            f"{version.prototype.name} — {version.label}"
+            + (f" ({version.note})" if version.note else "")
+        )
+        versions.error_messages["invalid_choice"] = (
+            "Choose a published version of one of this workspace's prototypes."
+        )
+        if locked:
+            self.add_reason_field(self.instance, required=False)
+
+    def clean_prototype_version(self):
+        version = self.cleaned_data["prototype_version"]
+        if self.instance.pk and version.pk != self.instance.prototype_version_id:
+            missing = services.screens_missing_from(self.instance, version)
+            if missing:
+                names = ", ".join(f"“{name}”" for name in missing)
+                raise forms.ValidationError(
+                    f"{version.label} has no screen {names}, which your tasks use. Choose a "
+                    "version that has them, or change the tasks first."
+                )
+        return version
+
+    def clean(self):
+        cleaned = super().clean()
+        new_problem = [
+            cleaned.get(name, "").strip()
+            for name in ("new_problem_title", "new_problem_who", "new_problem_what")
+        ]
+        if cleaned.get("problem"):
+            if any(new_problem) or cleaned.get("new_problem_evidence", "").strip():
+                self.add_error(
+                    "problem",
+                    "Choose an existing problem or describe a new one, not both.",
+                )
+        elif "problem" not in self.errors:
+            for name, value in zip(
+                ("new_problem_title", "new_problem_who", "new_problem_what"),
+                new_problem,
+                strict=True,
+            ):
+                if not value:
+                    self.add_error(
+                        name,
+                        "Choose an existing problem above, or describe the new one: "
+                        "this is needed.",
+                    )
+        if self.locked and self.locked_changes() and not cleaned.get("reason", "").strip():
+            self.add_error(
+                "reason",
+                "Participants have already started: say why you are changing the "
+                + ", ".join(str(self.fields[name].label).lower() for name in self.locked_changes())
+                + ".",
+            )
+        return cleaned
+
+    def locked_changes(self):
+        return [name for name in self.LOCKED_FIELDS if name in self.changed_data]
+
+    def save(self, commit=True):
+        study = super().save(commit=False)
+        if not self.cleaned_data.get("problem"):
+            study.problem = Problem.objects.create(
+                workspace=self.workspace,
+                title=self.cleaned_data["new_problem_title"].strip(),
+                who=self.cleaned_data["new_problem_who"].strip(),
+                what=self.cleaned_data["new_problem_what"].strip(),
+                evidence=self.cleaned_data["new_problem_evidence"].strip(),
+            )
+        if self.locked and "consent_text" in self.changed_data:
+            # Participants consented to the previous text; results keep which one each saw.
+            study.consent_version += 1
+        if commit:
+            study.save()
+            if "prototype_version" in self.changed_data and study.tasks.exists():
+                services.move_tasks_to_version(study, study.prototype_version)
+        return study
+
+
+class TaskForm(RevisionReasonMixin, forms.ModelForm):
+    MIN_PATH_STEPS = 8
+    summary_skips = ("path_",)
+
+    class Meta:
+        model = Task
+        fields = ["instruction", "start_screen", "goal_screens", "time_limit_seconds", "ask_seq"]
+        widgets = {
+            "instruction": forms.Textarea(attrs={"rows": 3}),
+            "goal_screens": forms.CheckboxSelectMultiple,
+        }
+        labels = {
+            "instruction": "Instruction",
+            "start_screen": "Start screen",
+            "goal_screens": "Goal screens",
+            "time_limit_seconds": "Time limit (seconds)",
+        }
+        help_texts = {
+            "instruction": "What participants are asked to do, as a scenario, without naming "
+            "the buttons, e.g. “You ordered running shoes last week. Find out when they will "
+            "arrive.”",
+            "goal_screens": "Reaching any of these completes the task.",
+            "time_limit_seconds": "Optional. Participants who take longer time out.",
+        }
+        error_messages = {
+            "goal_screens": {"required": "Choose at least one goal screen."},
+        }
+
+    def __init__(self, *args, study, locked=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.study = study
+        version = study.prototype_version
+        screens = Screen.objects.filter(version=version).order_by("position", "id")
+        wrong_screen = f"Choose one of the screens of {version}."
+        for name in ("start_screen", "goal_screens"):
+            self.fields[name].queryset = screens
+            self.fields[name].error_messages["invalid_choice"] = wrong_screen
+            self.fields[name].error_messages["invalid_pk_value"] = wrong_screen
+        self.fields["time_limit_seconds"].widget.attrs.update(min=10, max=3600)
+        self.fields["time_limit_seconds"].validators += [
+            validators.MinValueValidator(10, "Allow at least 10 seconds."),
+            validators.MaxValueValidator(3600, "Allow at most an hour (3600 seconds)."),
+        ]
+        self.screen_names = dict(screens.values_list("pk", "name"))
+        path = list(self.instance.expected_path) if self.instance.pk else []
+        self.path_field_names = []
+        choices = [("", "—")] + list(self.screen_names.items())
+        for index in range(max(self.MIN_PATH_STEPS, len(path) + 2)):
+            name = f"path_{index}"
+            self.fields[name] = forms.TypedChoiceField(
+                choices=choices,
+                coerce=int,
+                required=False,
+                empty_value=None,
+                label=f"Step {index + 1}",
+                initial=path[index] if index < len(path) else None,
+                error_messages={"invalid_choice": wrong_screen},
+            )
+            self.path_field_names.append(name)
+        if locked:
+            self.add_reason_field(study)
+
+    def path_fields(self):
+        return [self[name] for name in self.path_field_names]
+
+    def clean(self):
+        cleaned = super().clean()
+        start = cleaned.get("start_screen")
+        goals = cleaned.get("goal_screens")
+        path = [cleaned[name] for name in self.path_field_names if cleaned.get(name)]
+        cleaned["expected_path"] = path
+        if start and goals and start in goals:
+            self.add_error(
+                "goal_screens",
+                f"“{start.name}” is the start screen: as a goal, the task would be over "
+                "before it began.",
+            )
+        elif start and goals and path:
+            problem = self._path_problem(start, goals, path)
+            if problem:
+                self.add_error(None, f"Expected path: {problem}")
+        return cleaned
+
+    def _path_problem(self, start, goals, path):
+        names = self.screen_names
+        goal_ids = {goal.pk for goal in goals}
+        if len(path) < 2:
+            return "give at least the start screen and a goal screen, in order."
+        if path[0] != start.pk:
+            return f"it begins where the task starts, on “{start.name}”."
+        if path[-1] not in goal_ids:
+            return "it ends on one of the goal screens."
+        early_goal = next((pk for pk in path[:-1] if pk in goal_ids), None)
+        if early_goal:
+            return (
+                f"the task ends on reaching “{names[early_goal]}”, a goal screen: "
+                "remove the steps after it."
+            )
+        gaps = services.missing_links(self.study.prototype_version, path)
+        if gaps:
+            return " ".join(f"no hotspot on “{names[a]}” leads to “{names[b]}”." for a, b in gaps)
+        return None
+
+    def change_lines(self):
+        lines = super().change_lines()
+        old = list(self.instance.expected_path) if self.instance.pk else []
+        new = self.cleaned_data["expected_path"]
+        if old != new:
+            lines.append(f"Expected path: {self._path_text(old)} → {self._path_text(new)}")
+        return lines
+
+    def _path_text(self, path):
+        return " → ".join(self.screen_names.get(pk, "?") for pk in path) or NONE
+
+    def save(self, commit=True):
+        self.instance.expected_path = self.cleaned_data["expected_path"]
+        return super().save(commit)
+
+
+class QuestionForm(RevisionReasonMixin, forms.ModelForm):
+    MAX_CHOICES = 20
+    RATING_LOWEST, RATING_HIGHEST = 0, 10
+
+    choices_text = forms.CharField(
+        label="Choices",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line.",
+    )
+
+    class Meta:
+        model = Question
+        fields = ["kind", "text", "choices_text", "scale_min", "scale_max", "required"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+        labels = {
+            "kind": "Kind of question",
+            "text": "Question",
+            "scale_min": "Lowest rating",
+            "scale_max": "Highest rating",
+            "required": "Participants must answer",
+        }
+        help_texts = {
+            "kind": "The System Usability Scale asks its ten standard statements; you do not "
+            "write them.",
+        }
+
+    def __init__(self, *args, study, locked=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.study = study
+        if self.instance.pk:
+            self.initial["choices_text"] = "\n".join(self.instance.choices)
+        for name in ("scale_min", "scale_max"):
+            self.fields[name].widget.attrs.update(min=self.RATING_LOWEST, max=self.RATING_HIGHEST)
+        if locked:
+            self.add_reason_field(study)
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        Kind = Question.Kind
+        choices = []
+        if kind == Kind.SUS:
+            others = self.study.questions.filter(kind=Kind.SUS).exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error("kind", "This study already asks the System Usability Scale.")
+            cleaned["text"] = ""
+        elif kind and not cleaned.get("text", "").strip():
+            self.add_error("text", "Write the question participants will answer.")
+        if kind in (Kind.SINGLE, Kind.MULTIPLE):
+            choices = self._clean_choices(cleaned.get("choices_text", ""))
+        if kind == Kind.RATING:
+            self._check_scale(cleaned.get("scale_min"), cleaned.get("scale_max"))
+        else:
+            cleaned["scale_min"], cleaned["scale_max"] = 1, 5
+        cleaned["choices"] = choices
+        if self.instance.pk and kind:
+            self._check_criteria_kept(kind, choices)
+        return cleaned
+
+    def _clean_choices(self, text):
+        choices = [line.strip() for line in text.splitlines() if line.strip()]
+        seen = set()
+        for choice in choices:
+            if choice.casefold() in seen:
+                self.add_error("choices_text", f"“{choice}” is listed twice.")
+            seen.add(choice.casefold())
+            if len(choice) > 200:
+                self.add_error("choices_text", "Keep each choice under 200 characters.")
+        if len(choices) < 2:
+            self.add_error("choices_text", "Give at least two choices, one per line.")
+        if len(choices) > self.MAX_CHOICES:
+            self.add_error("choices_text", f"Give at most {self.MAX_CHOICES} choices.")
+        return choices
+
+    def _check_scale(self, lowest, highest):
+        if lowest is None or highest is None:
+            return
+        if not (self.RATING_LOWEST <= lowest <= self.RATING_HIGHEST) or not (
+            self.RATING_LOWEST <= highest <= self.RATING_HIGHEST
+        ):
+            self.add_error(
+                "scale_max",
+                f"Ratings run from {self.RATING_LOWEST} to {self.RATING_HIGHEST} at most.",
+            )
+        elif highest <= lowest:
+            self.add_error("scale_max", "The highest rating must be above the lowest.")
+
+    def _check_criteria_kept(self, kind, choices):
+        Kind = Question.Kind
+        for criterion in self.instance.criterion_set.all():
+            if criterion.metric == Criterion.Metric.SUS and kind != Kind.SUS:
+                self.add_error(
+                    "kind",
+                    f"The criterion “{criterion.describe()}” uses this question: delete that "
+                    "criterion first.",
+                )
+            elif criterion.metric == Criterion.Metric.ANSWER_SHARE and (
+                kind not in (Kind.SINGLE, Kind.MULTIPLE) or criterion.choice not in choices
+            ):
+                self.add_error(
+                    "choices_text" if kind in (Kind.SINGLE, Kind.MULTIPLE) else "kind",
+                    f"The criterion “{criterion.describe()}” counts the answer "
+                    f"“{criterion.choice}”: keep that choice, or change the criterion first.",
+                )
+
+    def save(self, commit=True):
+        self.instance.choices = self.cleaned_data["choices"]
+        return super().save(commit)
+
+
+class CriterionForm(RevisionReasonMixin, forms.ModelForm):
+    Metric = Criterion.Metric
+    # (lowest, highest, message) of the threshold as the designer enters it.
+    RANGES = {
+        **dict.fromkeys(
+            Criterion.RATE_METRICS, (0, 100, "Enter a percentage from 0 to 100 (70 means 70%).")
+        ),
+        Metric.TIME_ON_TASK: (1, 3600, "Enter a time from 1 to 3600 seconds."),
+        Metric.SEQ: (1, 7, "The Single Ease Question is answered from 1 to 7: enter 1 to 7."),
+        Metric.SUS: (0, 100, "SUS scores run from 0 to 100: enter 0 to 100."),
+    }
+
+    answer = forms.ChoiceField(
+        required=False,
+        label="Answer",
+        help_text="The question and the choice whose share is counted.",
+    )
+    threshold = forms.FloatField(
+        label="Threshold",
+        help_text="Percent for rates (70 means 70%), seconds for time on task, 1–7 for the "
+        "Single Ease Question, 0–100 for the SUS.",
+    )
+
+    class Meta:
+        model = Criterion
+        fields = ["metric", "task", "answer", "comparison", "threshold", "must_have"]
+        labels = {"must_have": "Must-have (if it fails, the verdict is no-go)"}
+
+    def __init__(self, *args, study, locked=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.study = study
+        task_field = self.fields["task"]
+        task_field.queryset = study.tasks.order_by("position", "id")
+        task_field.label_from_instance = lambda task: (
+            f"Task {task.number}: {short(task.instruction)}"
+        )
+        task_field.error_messages["invalid_choice"] = "Choose one of this study's tasks."
+        task_field.help_text = "For task metrics."
+        questions = list(
+            study.questions.filter(kind__in=[Question.Kind.SINGLE, Question.Kind.MULTIPLE])
+        )
+        self.fields["answer"].choices = [("", "—")] + [
+            (
+                f"Question {question.position + 1}: {short(question.text)}",
+                [
+                    (f"{question.pk}:{index}", choice)
+                    for index, choice in enumerate(question.choices)
+                ],
+            )
+            for question in questions
+        ]
+        self.answer_questions = {question.pk: question for question in questions}
+        instance = self.instance
+        self.original_description = instance.describe() if instance.pk else ""
+        if instance.pk:
+            if instance.is_rate:
+                self.initial["threshold"] = round(instance.threshold * 100, 6)
+            question = self.answer_questions.get(instance.question_id)
+            if question and instance.choice in question.choices:
+                self.initial["answer"] = f"{question.pk}:{question.choices.index(instance.choice)}"
+        if locked:
+            self.add_reason_field(study)
+
+    def clean(self):
+        cleaned = super().clean()
+        metric = cleaned.get("metric")
+        if not metric:
+            return cleaned
+        self.question, self.choice = None, ""
+        if metric in Criterion.TASK_METRICS:
+            self._check_task(metric, cleaned.get("task"))
+        else:
+            cleaned["task"] = None
+        if metric == self.Metric.ANSWER_SHARE:
+            self._clean_answer(cleaned.get("answer"))
+        elif metric == self.Metric.SUS:
+            self.question = self.study.questions.filter(kind=Question.Kind.SUS).first()
+            if self.question is None:
+                self.add_error(
+                    "metric", "Add the System Usability Scale question to the study first."
+                )
+        threshold = cleaned.get("threshold")
+        if threshold is not None:
+            self._check_threshold(metric, cleaned.get("comparison"), threshold)
+        try:
+            services.check_must_have_kept(self.instance, cleaned.get("must_have"))
+        except services.StudyRuleError as error:
+            self.add_error("must_have", str(error))
+        return cleaned
+
+    def _check_task(self, metric, task):
+        if task is None:
+            if "task" not in self.errors:
+                self.add_error("task", "Choose the task this criterion measures.")
+        elif metric == self.Metric.SEQ and not task.ask_seq:
+            self.add_error(
+                "task",
+                f"Task {task.number} does not ask the Single Ease Question, so there would be "
+                "nothing to measure. Turn the question on in the task first.",
+            )
+        elif metric == self.Metric.DIRECT_SUCCESS_RATE and not task.expected_path:
+            self.add_error(
+                "task",
+                f"Task {task.number} has no expected path, so no attempt can count as direct. "
+                "Give the task an expected path first.",
+            )
+
+    def _clean_answer(self, answer):
+        question_pk, _, index = (answer or "").partition(":")
+        question = self.answer_questions.get(int(question_pk)) if question_pk.isdigit() else None
+        if question is None or not index.isdigit() or int(index) >= len(question.choices):
+            self.add_error("answer", "Choose the answer whose share this criterion measures.")
+            return
+        self.question, self.choice = question, question.choices[int(index)]
+
+    def _check_threshold(self, metric, comparison, threshold):
+        lowest, highest, message = self.RANGES[metric]
+        if not lowest <= threshold <= highest:
+            self.add_error("threshold", message)
+        elif metric != self.Metric.TIME_ON_TASK and (
+            (comparison == Criterion.Comparison.AT_LEAST and threshold <= lowest)
+            or (comparison == Criterion.Comparison.AT_MOST and threshold >= highest)
+        ):
+            self.add_error(
+                "threshold", "This criterion would always be met: choose a stricter threshold."
+            )
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The instance holds what will be stored, so it can describe itself before saving.
+        criterion = self.instance
+        if not self.errors:
+            criterion.question = self.question
+            criterion.choice = self.choice
+            if criterion.is_rate:
+                criterion.threshold = self.cleaned_data["threshold"] / 100
+
+
+class ConfirmForm(RevisionReasonMixin, forms.Form):
+    """Confirms a delete or a move; asks for the reason once the study is locked."""
+
+    def __init__(self, *args, study, locked=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if locked:
+            self.add_reason_field(study)
+
+
+class MoveForm(ConfirmForm):
+    direction = forms.ChoiceField(
+        choices=[("up", "Up (earlier)"), ("down", "Down (later)")],
+        widget=forms.RadioSelect,
+        label="Move",
+    )
