@@ -70,7 +70,10 @@ class ScriptForm(forms.Form):
 
 
 class ScriptImportForm(forms.Form):
-    file = forms.FileField(label="Flow script file (.flow or .txt, UTF-8)")
+    file = forms.FileField(
+        label="Flow script file (.flow or .txt, UTF-8)",
+        widget=forms.FileInput(attrs={"accept": ".flow,.txt,text/plain"}),
+    )
     name = forms.CharField(
         label="Prototype name",
         required=False,

@@ -42,11 +42,11 @@
     }
     const lineText = lines[Math.min(line, lines.length) - 1] || "";
     const position = offset + Math.min(Math.max(column - 1, 0), lineText.length);
-    textarea.focus();
+    textarea.focus({ preventScroll: true });
     textarea.setSelectionRange(position, column ? position : offset + lineText.length);
-    // Scroll the line into view: the line height is fixed by the stylesheet.
-    const lineHeight = parseFloat(getComputedStyle(textarea).lineHeight) || 20;
-    textarea.scrollTop = Math.max(0, (line - 3) * lineHeight);
+    // The script grows with its text, so the page scrolls rather than the textarea.
+    const number = gutter.children[Math.min(line, gutter.children.length) - 1];
+    if (number) number.scrollIntoView({ block: "center" });
   }
 
   function preparePreview() {
@@ -57,7 +57,10 @@
     drawGutter();
   }
 
-  textarea.addEventListener("input", drawGutter);
+  textarea.addEventListener("input", () => {
+    // Rebuilding the numbers on every keystroke is only needed when the line count changes.
+    if (textarea.value.split("\n").length !== gutter.children.length) drawGutter();
+  });
   textarea.addEventListener("scroll", () => {
     gutter.scrollTop = textarea.scrollTop;
   });

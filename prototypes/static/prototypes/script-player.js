@@ -20,7 +20,7 @@
  *                       fields step=<step name>&text=<answer>; the answer is {"target": name|null}.
  *   options.csrfToken   sent as X-CSRFToken (default: the token in <body hx-headers>).
  *   options.onEvent(type, detail)  called for everything the participant does, in this order:
- *     "navigate"  {step, screen, from, fromScreen, via: "start"|"choice"|"answer"|"restart"}
+ *     "navigate"  {step, screen, from, fromScreen, via: "start"|"choice"|"answer"|"restart"|"goto"}
  *                 a step was shown (the first step too, with via "start" and from null).
  *     "click"     {step, screen, hotspot, label, target, x, y}
  *                 a choice button was pressed; x, y: where, as fractions of the frame (null when
@@ -32,10 +32,15 @@
  *                 Followed by "navigate" when target is not null.
  *     "end"       {step, screen, ending: "success"|"failure"}
  *                 an ending step was shown (right after its "navigate").
+ *                 Every event is also dispatched on the root element as a bubbling DOM
+ *                 CustomEvent "scriptplayer" with detail {type, detail}, for listeners that did
+ *                 not mount the player (the auto-mounted preview).
+ *   options.start       the step shown first (default: flow.start), e.g. to resume a session.
  *   options.messages    texts shown under the frame: {success, failure, noMatch, missingStep,
  *                       offline}; an empty string shows nothing.
  *
- * The returned controller: {restart(), goTo(name), current() -> step name}.
+ * The returned controller: {restart(), goTo(name), current() -> step name}. goTo shows a step
+ * with a "navigate" event whose via is "goto".
  */
 (function () {
   "use strict";
@@ -86,6 +91,9 @@
     applyAspect(root);
 
     function emit(type, detail) {
+      root.dispatchEvent(
+        new CustomEvent("scriptplayer", { bubbles: true, detail: { type: type, detail: detail } })
+      );
       try {
         onEvent(type, detail);
       } catch (error) {
@@ -257,13 +265,13 @@
         show(flow.start, "restart", null, true);
       },
       goTo(name) {
-        if (steps.has(name)) show(name, "restart", null, true);
+        if (steps.has(name)) show(name, "goto", null, true);
       },
       current() {
         return current;
       },
     };
-    show(flow.start, "start", null, false);
+    show(steps.has(options.start) ? options.start : flow.start, "start", null, false);
     return controller;
   }
 
