@@ -52,7 +52,15 @@ def display_value(field, value):
     return f"“{short(str(value), 80)}”"
 
 
-class RevisionReasonMixin:
+class PlainLabels:
+    """Labels without Django's trailing colon, as on the rest of the product."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class RevisionReasonMixin(PlainLabels):
     """For forms that change what is locked once participants have started.
 
     When the study is locked the form gains a required "reason" field, and `change_lines()`
@@ -88,7 +96,7 @@ class RevisionReasonMixin:
         return lines
 
 
-class ProblemForm(forms.ModelForm):
+class ProblemForm(PlainLabels, forms.ModelForm):
     class Meta:
         model = Problem
         fields = ["title", "who", "what", "evidence"]
@@ -204,6 +212,7 @@ class StudyForm(RevisionReasonMixin, forms.ModelForm):
             f"{version.prototype.name} — {version.label}"
             + (f" ({version.note})" if version.note else "")
         )
+        versions.empty_label = "Choose a published version"
         versions.error_messages["invalid_choice"] = (
             "Choose a published version of one of this workspace's prototypes."
         )
@@ -562,7 +571,10 @@ class CriterionForm(RevisionReasonMixin, forms.ModelForm):
         self.answer_questions = {question.pk: question for question in questions}
         instance = self.instance
         self.original_description = instance.describe() if instance.pk else ""
-        if instance.pk:
+        if not instance.pk:
+            self.initial.setdefault("metric", self.Metric.COMPLETION_RATE)
+            self.initial.setdefault("comparison", Criterion.Comparison.AT_LEAST)
+        else:
             if instance.is_rate:
                 self.initial["threshold"] = round(instance.threshold * 100, 6)
             question = self.answer_questions.get(instance.question_id)

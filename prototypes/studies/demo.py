@@ -1,0 +1,158 @@
+"""Demo data: a live study of the demo shop prototype, planned the way the product asks."""
+
+from django.db import transaction
+
+from prototypes.studies import services
+from prototypes.studies.models import Criterion, Problem, Question, Study, Task
+
+# Names of the demo shop's screens (prototypes/sketches.py), with the position to fall back
+# on if a screen was renamed.
+SCREENS = {
+    "Home": 0,
+    "Account": 1,
+    "Orders": 2,
+    "Order detail": 3,
+    "Help": 4,
+    "Contact": 5,
+}
+
+PROBLEM = {
+    "title": "Customers can't find out where their order is",
+    "who": (
+        "Customers who ordered in the last two weeks and are waiting for a parcel, most of "
+        "them on their phone."
+    ),
+    "what": (
+        "The order status sits under Account › My orders › the order. Customers who don't "
+        "find it contact support or assume the parcel is lost; some cancel and buy elsewhere."
+    ),
+    "evidence": (
+        "“I looked everywhere in the app and ended up calling you just to ask where my parcel "
+        "was.” (support call, March)\n"
+        "“Where is my order?? No email, nothing in the app.” (App Store review, 2 stars)\n"
+        "“I didn't know ‘Account’ was where orders are.” (usability interview, P4)\n"
+        "1,240 of 3,900 support tickets in Q1 (32%) asked where an order was; 71% of those "
+        "customers had the app installed.\n"
+        "Average handling time of those tickets: 6 minutes, about 124 agent hours a quarter."
+    ),
+}
+
+HYPOTHESIS = (
+    "With the order status one tap from the account page, at least 70% of customers find "
+    "when their parcel arrives, without help and within a minute."
+)
+
+TASKS = [
+    {
+        "instruction": (
+            "You ordered a pair of running shoes last week. Find out when they will arrive."
+        ),
+        "start": "Home",
+        "goals": ["Order detail"],
+        "time_limit_seconds": 180,
+    },
+    {
+        "instruction": (
+            "Your parcel seems late and you would like to write to customer service about "
+            "it. Find where you can send them a message."
+        ),
+        "start": "Home",
+        "goals": ["Contact"],
+        "fallback_goals": ["Help"],
+        "time_limit_seconds": 180,
+    },
+    {
+        "instruction": "Check whether the rain jacket you ordered has been delivered.",
+        "start": "Home",
+        "goals": ["Orders"],
+        "time_limit_seconds": 120,
+    },
+]
+
+OPEN_QUESTION = "What, if anything, would make it easier to find out where your order is?"
+
+
+def _screen_finder(version):
+    screens = list(version.screens.order_by("position", "id"))
+    by_name = {screen.name.casefold(): screen for screen in screens}
+
+    def find(name):
+        found = by_name.get(name.casefold())
+        if found is None and name in SCREENS and SCREENS[name] < len(screens):
+            found = screens[SCREENS[name]]
+        return found
+
+    return find
+
+
+@transaction.atomic
+def create_demo_study(workspace, user, version):
+    """Create the demo problem and a live study of `version` (the published demo shop)."""
+    find = _screen_finder(version)
+    problem = Problem.objects.create(workspace=workspace, **PROBLEM)
+    study = Study.objects.create(
+        workspace=workspace,
+        problem=problem,
+        prototype_version=version,
+        title="Where is my order? — shop app sketches",
+        hypothesis=HYPOTHESIS,
+        target_participants=30,
+        created_by=user,
+    )
+    tasks = []
+    for spec in TASKS:
+        start = find(spec["start"])
+        goals = [screen for screen in map(find, spec["goals"]) if screen]
+        if not goals:
+            goals = [screen for screen in map(find, spec.get("fallback_goals", [])) if screen]
+        if start is None or not goals or start in goals:
+            continue
+        task = Task.objects.create(
+            study=study,
+            position=len(tasks),
+            instruction=spec["instruction"],
+            start_screen=start,
+            expected_path=services.shortest_path(version, start.pk, [goal.pk for goal in goals]),
+            time_limit_seconds=spec["time_limit_seconds"],
+            ask_seq=True,
+        )
+        task.goal_screens.set(goals)
+        tasks.append(task)
+    sus = Question.objects.create(study=study, position=0, kind=Question.Kind.SUS)
+    Question.objects.create(
+        study=study, position=1, kind=Question.Kind.OPEN, text=OPEN_QUESTION, required=False
+    )
+    Metric, Comparison = Criterion.Metric, Criterion.Comparison
+    first = tasks[0]
+    Criterion.objects.bulk_create(
+        [
+            Criterion(
+                study=study,
+                position=0,
+                metric=Metric.COMPLETION_RATE,
+                task=first,
+                comparison=Comparison.AT_LEAST,
+                threshold=0.70,
+                must_have=True,
+            ),
+            Criterion(
+                study=study,
+                position=1,
+                metric=Metric.SUS,
+                question=sus,
+                comparison=Comparison.AT_LEAST,
+                threshold=68,
+                must_have=False,
+            ),
+            Criterion(
+                study=study,
+                position=2,
+                metric=Metric.TIME_ON_TASK,
+                task=first,
+                comparison=Comparison.AT_MOST,
+                threshold=60,
+                must_have=False,
+            ),
+        ]
+    )
+    return services.transition(study, Study.State.LIVE)
