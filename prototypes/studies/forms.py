@@ -572,8 +572,10 @@ class CriterionForm(RevisionReasonMixin, forms.ModelForm):
         instance = self.instance
         self.original_description = instance.describe() if instance.pk else ""
         if not instance.pk:
-            self.initial.setdefault("metric", self.Metric.COMPLETION_RATE)
-            self.initial.setdefault("comparison", Criterion.Comparison.AT_LEAST)
+            self.initial["metric"] = self.initial.get("metric") or self.Metric.COMPLETION_RATE
+            self.initial["comparison"] = (
+                self.initial.get("comparison") or Criterion.Comparison.AT_LEAST
+            )
         else:
             if instance.is_rate:
                 self.initial["threshold"] = round(instance.threshold * 100, 6)

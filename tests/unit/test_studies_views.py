@@ -901,3 +901,8 @@ def test_closed_studies_stop_polling(designer_client, study):
     Study.objects.filter(pk=study.pk).update(state=State.CLOSED)
     html = page(designer_client.get(reverse("study_progress", args=[study.pk])))
     assert "hx-trigger" not in html
+
+
+def test_a_new_criterion_starts_as_a_completion_rate_at_least(designer_client, study):
+    form = designer_client.get(reverse("criterion_create", args=[study.pk])).context["form"]
+    assert (form["metric"].value(), form["comparison"].value()) == ("completion_rate", "at_least")
