@@ -9,6 +9,7 @@ import io
 import json
 import math
 import zipfile
+import zlib
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -170,10 +171,18 @@ def read_archive(file):
                         f"“{name}” is not an image we can use. {imaging.ACCEPTED_DESCRIPTION}"
                     )
                 images[name] = data
-    except zipfile.BadZipFile as error:
-        raise ImportRefused(f"This is not a ZIP file we can read ({error}).") from None
-    except (OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as error:
-        raise ImportRefused(f"The ZIP file is damaged ({error}).") from None
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        ValueError,
+    ) as error:
+        raise ImportRefused(
+            f"This file cannot be read as a ZIP: it is damaged or not a ZIP file ({error})."
+        ) from None
     return flow, images
 
 

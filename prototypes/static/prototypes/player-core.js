@@ -134,8 +134,8 @@
     }
 
     function hint() {
-      root.classList.add("player-hinting");
-      window.setTimeout(() => root.classList.remove("player-hinting"), HINT_MS);
+      root.classList.add("proto-hinting");
+      window.setTimeout(() => root.classList.remove("proto-hinting"), HINT_MS);
     }
 
     root.addEventListener("click", (event) => {
@@ -186,7 +186,7 @@
     document.querySelectorAll("[data-player-show-hotspots]").forEach((checkbox) => {
       const apply = () => {
         const root = checkbox.closest("[data-player]") || document.querySelector("[data-player]");
-        root.classList.toggle("player-show-hotspots", checkbox.checked);
+        root.classList.toggle("proto-show-hotspots", checkbox.checked);
       };
       checkbox.addEventListener("change", apply);
       apply();
