@@ -38,10 +38,11 @@ ROW_HEIGHT = 0.07
 
 @lru_cache(maxsize=16)
 def load_flow(script):
-    """The parsed flow of a script; ScriptError if it cannot be read.
+    """The parsed flow of a stored script; ScriptError if it cannot be read.
 
     Typed answers are routed against the stored script on every request, so parsing the same
-    published text again and again is cached (a Flow is immutable).
+    published text again and again is cached (a Flow is immutable). Text being typed in the
+    editor is parsed with `parse` directly.
     """
     return parse(script)
 
@@ -164,7 +165,7 @@ def create_scripted_prototype(workspace, user, name, script, device=Device.PHONE
     """A new scripted prototype whose draft holds `script` (ScriptError, nothing created, if it
     cannot be read)."""
     script = normalize_newlines(script)
-    load_flow(script)
+    parse(script)
     prototype = Prototype.objects.create(
         workspace=workspace,
         name=name,

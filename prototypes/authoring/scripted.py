@@ -24,7 +24,7 @@ from prototypes.authoring.script_publish import (
     save_draft_script,
     step_view,
 )
-from prototypes.flowscript import MAX_ANSWER_CHARS, MAX_SCRIPT_CHARS, ScriptError, validate
+from prototypes.flowscript import MAX_ANSWER_CHARS, MAX_SCRIPT_CHARS, ScriptError, parse, validate
 from prototypes.player.models import ParticipantSession
 from prototypes.ratelimit import Limit, rate_limited
 from prototypes.workspaces.access import (
@@ -39,6 +39,29 @@ from prototypes.workspaces.models import Role
 MAX_IMPORT_BYTES = MAX_SCRIPT_CHARS * 4
 # A participant types a handful of answers a minute; this only stops a runaway client.
 ROUTING = Limit("script-route", requests=120, seconds=60)
+
+# What a new, empty script starts from: one of each kind of line worth knowing.
+STARTER_SCRIPT = """title: My flow
+
+# A step starts with '=='; the first step is where participants start.
+== start: Welcome [chat]
+bot: Hi! How can I help you today?
+> Track my order -> track
+> Something else -> help
+# Typed answers: keywords, a /pattern/, or * for anything else.
+? track, where, order -> track
+? * -> help
+
+== track: Your order
+Your parcel arrives tomorrow.
+> Thanks! -> done
+
+== help: Talk to us [failure]
+bot: A colleague will answer you shortly.
+
+== done: All done [success]
+bot: Glad I could help!
+"""
 
 
 def script_error_text(error):
@@ -102,7 +125,7 @@ class ScriptImportForm(forms.Form):
             raise forms.ValidationError("The file contains NUL characters; it is not a text file.")
         text = normalize_newlines(text)
         try:
-            self.flow = load_flow(text)
+            self.flow = parse(text)
         except ScriptError as error:
             raise forms.ValidationError(script_error_text(error)) from None
         self.script = text
@@ -132,7 +155,9 @@ def not_scripted(request, prototype_pk):
 def preview_context(prototype, text, selected=None):
     """What the preview shows for `text`: the error, or the warnings and the selected step."""
     try:
-        flow = load_flow(normalize_newlines(text))
+        # Not load_flow: every keystroke is a new text, which would push the stored scripts that
+        # participants are playing out of its cache.
+        flow = parse(normalize_newlines(text))
     except ScriptError as error:
         return {"prototype": prototype, "error": error}
     names = [step.name for step in flow.steps]
@@ -160,9 +185,11 @@ def script_editor(request, prototype_pk):
     if prototype is None:
         return not_scripted(request, prototype_pk)
     if request.method != "POST":
-        return render_editor(
-            request, prototype, ScriptForm(initial={"script": prototype.draft.script})
-        )
+        script = prototype.draft.script
+        if not script.strip():
+            script = STARTER_SCRIPT
+            messages.info(request, "An example to start from: it is kept once you save.")
+        return render_editor(request, prototype, ScriptForm(initial={"script": script}))
     form = ScriptForm(request.POST)
     if form.is_valid():
         try:

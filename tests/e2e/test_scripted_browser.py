@@ -86,10 +86,13 @@ def test_write_preview_publish_and_play(live_server, page, designer, prototype):
     log_in(page, live_server, designer)
     page.goto(live_server.url + reverse("script_editor", args=[prototype.pk]))
     preview = page.locator("#script-preview")
+    # A new script starts from an example.
+    expect(preview.locator(".sketch-title")).to_have_text("Welcome")
+    script = page.locator("#id_script")
+    script.fill("")
     expect(preview).to_contain_text("the script has no steps")
 
     # Typing a first step: the preview follows.
-    script = page.locator("#id_script")
     script.press_sequentially("== start: Hello there\nbot: Hi!\n", delay=5)
     expect(preview.locator(".sketch-title")).to_have_text("Hello there")
     expect(preview.locator(".sketch-bot")).to_have_text("Hi!")
@@ -131,7 +134,8 @@ def test_write_preview_publish_and_play(live_server, page, designer, prototype):
     expect(current.locator(".sketch-title")).to_have_text("Which order?")
     # The conversation so far stays above the new step.
     expect(player.locator(".sketch-history .sketch-user")).to_have_text("Return an item")
-    current.get_by_role("button", name="Use my last order").click()
+    # From the keyboard this time.
+    current.get_by_role("button", name="Use my last order").press("Enter")
     expect(current.locator(".sketch-title")).to_have_text("Return booked")
     expect(player.locator("[data-player-status]")).to_have_text("The flow ended here: success.")
 
@@ -143,6 +147,9 @@ def test_write_preview_publish_and_play(live_server, page, designer, prototype):
     assert first_click["screen"] == screens["start"]
     assert first_click["target"] == "pick"
     assert 0 <= first_click["x"] <= 1 and 0 <= first_click["y"] <= 1
+    keyboard_click = events[2]["detail"]
+    assert keyboard_click["label"] == "Use my last order"
+    assert 0 < keyboard_click["x"] < 1 and 0.5 < keyboard_click["y"] < 1
     assert events[1]["detail"] == {
         "step": "pick",
         "screen": screens["pick"],
@@ -192,7 +199,9 @@ def test_typed_answer_nothing_matches_stays_on_the_step(live_server, page, desig
     log_in(page, live_server, designer)
     page.goto(live_server.url + reverse("script_play", args=[prototype.pk]))
     current = page.locator("section[data-step]:visible")
+    record_events(page)
 
+    current.locator(".sketch-title").click()
     current.get_by_label("Your answer").fill("maybe")
     current.get_by_role("button", name="Send").click()
 
@@ -201,3 +210,6 @@ def test_typed_answer_nothing_matches_stays_on_the_step(live_server, page, desig
     current.get_by_label("Your answer").fill("Yes!")
     current.get_by_role("button", name="Send").click()
     expect(current.locator(".sketch-title")).to_have_text("Great")
+    types = [event["type"] for event in recorded(page)]
+    assert types == ["misclick", "text", "text", "navigate", "end"]
+    assert recorded(page)[1]["detail"]["target"] is None

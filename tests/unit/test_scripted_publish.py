@@ -4,6 +4,7 @@ and the demo assistant."""
 import pytest
 from django.urls import reverse
 
+from prototypes.authoring import scripted
 from prototypes.authoring.models import Hotspot, Prototype, Screen
 from prototypes.authoring.script_demo import create_demo_assistant
 from prototypes.authoring.script_publish import (
@@ -301,3 +302,15 @@ def test_participant_route_works_without_a_csrf_token(participant):
     url = reverse("script_route", args=[participant.token])
 
     assert client.post(url, {"step": "pick", "text": "refund"}).json() == {"target": "done"}
+
+
+def test_participant_route_is_rate_limited_per_session(client, participant):
+    url = reverse("script_route", args=[participant.token])
+    limit = scripted.ROUTING.requests
+
+    statuses = [client.post(url, {"step": "pick", "text": "x"}).status_code for _ in range(limit)]
+    refused = client.post(url, {"step": "pick", "text": "x"})
+
+    assert set(statuses) == {200}
+    assert refused.status_code == 429
+    assert "Retry-After" in refused

@@ -39,6 +39,18 @@ def test_editor_shows_the_draft_script_and_its_preview(designer_client, returns)
     assert "Return an item</button>" in page
 
 
+def test_an_empty_script_starts_from_the_example(designer_client, workspace, designer):
+    prototype = create_scripted_prototype(workspace, designer, "New", "== start [success]\n")
+    PrototypeVersion.objects.filter(prototype=prototype).update(script="")
+
+    page = designer_client.get(editor_url(prototype)).content.decode()
+
+    assert "An example to start from" in page
+    assert "== track: Your order" in page
+    assert "No problems found" in page
+    assert PrototypeVersion.objects.get(prototype=prototype, number=0).script == ""
+
+
 def test_saving_a_valid_script_stores_it(designer_client, returns):
     script = "== start: Hi\n> Bye -> end\n== end [success]\n"
 

@@ -23,8 +23,9 @@
  *     "navigate"  {step, screen, from, fromScreen, via: "start"|"choice"|"answer"|"restart"|"goto"}
  *                 a step was shown (the first step too, with via "start" and from null).
  *     "click"     {step, screen, hotspot, label, target, x, y}
- *                 a choice button was pressed; x, y: where, as fractions of the frame (null when
- *                 pressed from the keyboard). Followed by "navigate" unless the target is missing.
+ *                 a choice button was pressed; x, y: where, as fractions of the frame (the
+ *                 button's centre when pressed from the keyboard). Followed by "navigate" unless
+ *                 the target step is missing.
  *     "misclick"  {step, screen, x, y}
  *                 a click in the frame that hit no button or field.
  *     "text"      {step, screen, text, target}
@@ -108,13 +109,20 @@
       status.classList.toggle("is-failure", tone === "failure");
     }
 
-    function pointFraction(event) {
-      // A click from the keyboard has no position.
-      if (event.detail === 0 || !frame) return { x: null, y: null };
+    // Where a click landed, as fractions of the frame. A button pressed from the keyboard has no
+    // pointer position: its centre stands in, so every click has a place on the screen.
+    function pointFraction(event, element) {
       const box = frame.getBoundingClientRect();
+      let x = event.clientX;
+      let y = event.clientY;
+      if (event.detail === 0 && element) {
+        const target = element.getBoundingClientRect();
+        x = target.left + target.width / 2;
+        y = target.top + target.height / 2;
+      }
       return {
-        x: Math.min(1, Math.max(0, (event.clientX - box.left) / box.width)),
-        y: Math.min(1, Math.max(0, (event.clientY - box.top) / box.height)),
+        x: Math.min(1, Math.max(0, (x - box.left) / box.width)),
+        y: Math.min(1, Math.max(0, (y - box.top) / box.height)),
       };
     }
 
@@ -180,7 +188,7 @@
     function choose(button, event) {
       const step = steps.get(current);
       const choice = step.choices[Number(button.dataset.choice)];
-      const point = pointFraction(event);
+      const point = pointFraction(event, button);
       emit("click", {
         step: current,
         screen: step.screen,
