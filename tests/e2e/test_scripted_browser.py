@@ -137,7 +137,7 @@ def test_write_preview_publish_and_play(live_server, page, designer, prototype):
     # From the keyboard this time.
     current.get_by_role("button", name="Use my last order").press("Enter")
     expect(current.locator(".sketch-title")).to_have_text("Return booked")
-    expect(player.locator("[data-player-status]")).to_have_text("The flow ended here: success.")
+    expect(player.locator("[data-script-status]")).to_have_text("The flow ended here: success.")
 
     events = recorded(page)
     assert [event["type"] for event in events] == ["click", "navigate", "click", "navigate", "end"]
@@ -173,7 +173,7 @@ def test_write_preview_publish_and_play(live_server, page, designer, prototype):
     current.get_by_label("Your answer").fill("It's 482913")
     current.get_by_label("Your answer").press("Enter")
     expect(current.locator(".sketch-title")).to_have_text("Return booked")
-    expect(player.locator("[data-player-status]")).to_have_text("The flow ended here: success.")
+    expect(player.locator("[data-script-status]")).to_have_text("The flow ended here: success.")
 
     events = recorded(page)
     assert [event["type"] for event in events] == ["text", "navigate", "text", "navigate", "end"]
@@ -205,7 +205,7 @@ def test_typed_answer_nothing_matches_stays_on_the_step(live_server, page, desig
     current.get_by_label("Your answer").fill("maybe")
     current.get_by_role("button", name="Send").click()
 
-    expect(page.locator("[data-player-status]")).to_have_text(re.compile("No reply"))
+    expect(page.locator("[data-script-status]")).to_have_text(re.compile("No reply"))
     expect(current.locator(".sketch-title")).to_have_text("Ready?")
     current.get_by_label("Your answer").fill("Yes!")
     current.get_by_role("button", name="Send").click()

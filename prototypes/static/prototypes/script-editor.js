@@ -50,8 +50,8 @@
   }
 
   function preparePreview() {
-    document.querySelectorAll("#script-preview .sketch-frame[data-aspect]").forEach((frame) => {
-      frame.style.aspectRatio = frame.dataset.aspect;
+    document.querySelectorAll("#script-preview .sketch-device[data-aspect]").forEach((device) => {
+      device.style.setProperty("--aspect", device.dataset.aspect);
     });
     readMarks();
     drawGutter();

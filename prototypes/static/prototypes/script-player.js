@@ -9,7 +9,8 @@
  * Use:
  *   const player = ScriptPlayer.mount(rootElement, options);
  *   rootElement  the [data-script-player] element of flow.html. Elements with
- *                data-script-player="auto" are mounted on load with no options (designer preview).
+ *                data-script-player="auto" are mounted on load with no options (designer preview),
+ *                and [data-script-restart][data-script-for="<its flow JSON id>"] buttons restart it.
  *   options.flow        the flow description (default: parsed from the element whose id is
  *                       root.dataset.flowJson). Shape:
  *                       {title, start, version: {id, number},
@@ -64,8 +65,8 @@
   }
 
   function applyAspect(root) {
-    root.querySelectorAll(".sketch-frame[data-aspect]").forEach((frame) => {
-      frame.style.aspectRatio = frame.dataset.aspect;
+    root.querySelectorAll(".sketch-device[data-aspect]").forEach((device) => {
+      device.style.setProperty("--aspect", device.dataset.aspect);
     });
   }
 
@@ -78,9 +79,9 @@
     const onEvent = options.onEvent || function () {};
     const messages = Object.assign({}, DEFAULT_MESSAGES, options.messages || {});
     const frame = root.querySelector(".sketch-frame");
-    const screenElement = root.querySelector("[data-player-screen]");
-    const history = root.querySelector("[data-player-history]");
-    const status = root.querySelector("[data-player-status]");
+    const screenElement = root.querySelector("[data-script-screen]");
+    const history = root.querySelector("[data-script-history]");
+    const status = root.querySelector("[data-script-status]");
 
     const steps = new Map(flow.steps.map((step) => [step.name, step]));
     const sections = new Map();
@@ -287,7 +288,7 @@
     document.querySelectorAll('[data-script-player="auto"]').forEach((root) => {
       const player = mount(root);
       document
-        .querySelectorAll('[data-player-restart][data-player-for="' + root.dataset.flowJson + '"]')
+        .querySelectorAll('[data-script-restart][data-script-for="' + root.dataset.flowJson + '"]')
         .forEach((button) => button.addEventListener("click", () => player.restart()));
     });
   }
