@@ -13,6 +13,7 @@ session are serialised by a row lock on the session.
 
 import json
 import math
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -39,6 +40,8 @@ SUS_ITEM_COUNT = 10
 LATE_EVENTS_GRACE = timedelta(hours=24)
 # last_seen_at is refreshed at most this often, to spare a write on most batches.
 LAST_SEEN_PRECISION = timedelta(seconds=30)
+PLAN_CACHE_SECONDS = 30
+PLAN_CACHE_SIZE = 1000
 
 EVENT_KEYS = frozenset({"id", "type", "t_ms", "task", "screen", "hotspot", "x", "y", "data"})
 DATA_KEYS = {
@@ -47,6 +50,9 @@ DATA_KEYS = {
     Event.Type.COMMENT: {"text"},
     Event.Type.TEXT: {"text"},
 }
+
+
+_plans = {}
 
 
 class BatchError(Exception):
@@ -91,9 +97,8 @@ class StudyPlan:
     screens: frozenset[int]
     links: dict[int, attempts.Link]
     questions: dict[int, QuestionPlan]
-
-    def distances(self, task):
-        return attempts.distances_to_goal(self.links.values(), task.goal_screens)
+    # For each task, the fewest clicks from each screen to one of its goals.
+    distances: dict[int, dict[int, int]]
 
 
 @dataclass(frozen=True)
@@ -153,11 +158,14 @@ def ingest_events(session_token, events, dropped=0):
             raise SessionNotFound("No such session.")
         if not accepts_events(session):
             raise SessionClosed("This session is finished and takes no more events.")
-        plan = load_plan(session.study)
-        batch = {}
-        for index, raw in enumerate(events):
-            event = clean_event(raw, plan, index)
-            batch.setdefault(event.uuid, event)
+        plan, cached = study_plan(session.study)
+        try:
+            batch = clean_batch(events, plan)
+        except BatchError:
+            if not cached:
+                raise
+            plan, _ = study_plan(session.study, fresh=True)
+            batch = clean_batch(events, plan)
         known = set(
             Event.objects.filter(uuid__in=list(batch)).order_by().values_list("uuid", flat=True)
         )
@@ -196,6 +204,15 @@ def ingest_events(session_token, events, dropped=0):
     return IngestResult(stored=len(new), duplicates=len(events) - len(new))
 
 
+def clean_batch(events, plan):
+    """The batch's valid events by UUID (the first of any repeated UUID), or BatchError."""
+    batch = {}
+    for index, raw in enumerate(events):
+        event = clean_event(raw, plan, index)
+        batch.setdefault(event.uuid, event)
+    return batch
+
+
 def accepts_events(session):
     if session.state == ParticipantSession.State.ACTIVE:
         return True
@@ -206,34 +223,60 @@ def accepts_events(session):
     )
 
 
+def study_plan(study, fresh=False):
+    """The study's plan and whether it came from this process's short-lived cache.
+
+    Every batch needs the plan; keeping it for a few seconds saves three queries a batch. The
+    key holds what changes with the plan: the revision (raised by any change of tasks once
+    participants have started) and the prototype version. A batch refused against a cached
+    plan is checked again against a fresh one, so a stale plan can cost queries, never events.
+    """
+    # A primary key can come back after a rolled-back transaction (SQLite), a creation time
+    # cannot.
+    key = (study.pk, study.created_at, study.revision, study.prototype_version_id)
+    now = time.monotonic()
+    cached = _plans.get(key)
+    if cached is not None and not fresh and now - cached[0] < PLAN_CACHE_SECONDS:
+        return cached[1], True
+    plan = load_plan(study)
+    if len(_plans) >= PLAN_CACHE_SIZE:
+        _plans.clear()
+    _plans[key] = (now, plan)
+    return plan, False
+
+
 def load_plan(study):
-    goals = {}
-    for task_id, screen_id in Task.goal_screens.through.objects.filter(
-        task__study=study
-    ).values_list("task_id", "screen_id"):
-        goals.setdefault(task_id, set()).add(screen_id)
-    tasks = {
-        task_id: attempts.TaskPlan(
-            id=task_id,
-            start_screen=start_screen_id,
-            goal_screens=frozenset(goals.get(task_id, ())),
-            expected_path=tuple(step for step in (expected_path or []) if _is_int(step)),
-        )
-        for task_id, start_screen_id, expected_path in Task.objects.filter(study=study).values_list(
-            "id", "start_screen_id", "expected_path"
-        )
-    }
-    screens = frozenset(
-        Screen.objects.filter(version_id=study.prototype_version_id).values_list("id", flat=True)
+    """What events of the study may refer to, in three queries."""
+    tasks = {}
+    rows = (
+        Task.objects.filter(study=study)
+        .order_by()
+        .values_list("id", "start_screen_id", "expected_path", "goal_screens")
     )
-    links = {
-        hotspot_id: attempts.Link(
-            screen=screen_id, target=target_id if action == Hotspot.Action.GO_TO else None
+    for task_id, start_screen_id, expected_path, goal_id in rows:
+        task = tasks.setdefault(
+            task_id,
+            {
+                "start_screen": start_screen_id,
+                "goals": set(),
+                "expected_path": tuple(step for step in expected_path or [] if _is_int(step)),
+            },
         )
-        for hotspot_id, screen_id, action, target_id in Hotspot.objects.filter(
-            screen__version_id=study.prototype_version_id
-        ).values_list("id", "screen_id", "action", "target_id")
-    }
+        if goal_id is not None:
+            task["goals"].add(goal_id)
+    screens = set()
+    links = {}
+    rows = (
+        Screen.objects.filter(version_id=study.prototype_version_id)
+        .order_by()
+        .values_list("id", "hotspots__id", "hotspots__action", "hotspots__target_id")
+    )
+    for screen_id, hotspot_id, action, target_id in rows:
+        screens.add(screen_id)
+        if hotspot_id is not None:
+            links[hotspot_id] = attempts.Link(
+                screen=screen_id, target=target_id if action == Hotspot.Action.GO_TO else None
+            )
     questions = {
         question_id: QuestionPlan(
             kind=kind,
@@ -241,11 +284,29 @@ def load_plan(study):
             scale_min=scale_min,
             scale_max=scale_max,
         )
-        for question_id, kind, choices, scale_min, scale_max in Question.objects.filter(
-            study=study
-        ).values_list("id", "kind", "choices", "scale_min", "scale_max")
+        for question_id, kind, choices, scale_min, scale_max in Question.objects.filter(study=study)
+        .order_by()
+        .values_list("id", "kind", "choices", "scale_min", "scale_max")
     }
-    return StudyPlan(tasks=tasks, screens=screens, links=links, questions=questions)
+    task_plans = {
+        task_id: attempts.TaskPlan(
+            id=task_id,
+            start_screen=task["start_screen"],
+            goal_screens=frozenset(task["goals"]),
+            expected_path=task["expected_path"],
+        )
+        for task_id, task in tasks.items()
+    }
+    return StudyPlan(
+        tasks=task_plans,
+        screens=frozenset(screens),
+        links=links,
+        questions=questions,
+        distances={
+            task_id: attempts.distances_to_goal(links.values(), task.goal_screens)
+            for task_id, task in task_plans.items()
+        },
+    )
 
 
 def choice_labels(choices):
@@ -476,7 +537,7 @@ def _update_attempts(session, plan, task_ids):
     rows = []
     for task_id, task_steps in steps.items():
         task = plan.tasks[task_id]
-        summary = attempts.summarize_attempt(task, task_steps, plan.links, plan.distances(task))
+        summary = attempts.summarize_attempt(task, task_steps, plan.links, plan.distances[task_id])
         rows.append(
             TaskAttempt(
                 session=session,
