@@ -11,12 +11,13 @@ reached a task. Attempts still in progress in an open session are left out (they
 outcome yet); an attempt without an outcome in a session that ended is counted as abandoned.
 """
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F, Window
-from django.db.models.functions import Lead, RowNumber
+from django.db.models import Count, F, TextField, Window
+from django.db.models.functions import Cast, Lead, RowNumber
 
 from prototypes import analysis, stats
 from prototypes.authoring.models import Screen
@@ -132,6 +133,8 @@ class PathCount:
 
 @dataclass(frozen=True)
 class FirstClick:
+    """Where an attempt's first click landed, as fractions of the screen."""
+
     screen_id: int
     x: float
     y: float
@@ -160,7 +163,6 @@ class TaskReport:
     reached: int = 0
     paths: list = field(default_factory=list)
     other_paths: int = 0
-    first_clicks: list = field(default_factory=list)
     # Where attempts that gave up or timed out ended: screen id -> attempts.
     give_up_screens: Counter = field(default_factory=Counter)
 
@@ -515,17 +517,11 @@ def build_report(study, revision=None):
     screens = {screen.pk: screen for screen in study.prototype_version.screens.all()}
 
     revisions, started, completed, screened_out = _session_counts(study, revision)
-    sessions = ParticipantSession.objects.filter(study=study).exclude(
-        state=ParticipantSession.State.SCREENED_OUT
-    )
-    if revision is not None:
-        sessions = sessions.filter(revision=revision)
+    sessions = study_sessions(study, revision)
 
     task_reports = _task_reports(tasks, sessions, confidence)
-    _add_first_clicks(task_reports, sessions)
-    question_reports = _question_reports(questions, sessions, confidence)
+    question_reports, answered = _question_reports(questions, sessions, confidence)
     sus = next((q.sus for q in question_reports if q.question.kind == Question.Kind.SUS), None)
-    answered = _sessions_with_answers(sessions) if questions else 0
 
     results = _criterion_results(criteria, task_reports, question_reports, confidence)
     verdict = analysis.overall_verdict((result.verdict, result.must_have) for result in results)
@@ -549,6 +545,16 @@ def build_report(study, revision=None):
         comments=_comments(sessions, tasks),
         screens=screens,
     )
+
+
+def study_sessions(study, revision=None):
+    """The sessions a report counts: every one but the screened-out, of one revision or all."""
+    sessions = ParticipantSession.objects.filter(study=study).exclude(
+        state=ParticipantSession.State.SCREENED_OUT
+    )
+    if revision is not None:
+        sessions = sessions.filter(revision=revision)
+    return sessions
 
 
 def describe_criterion(criterion, tasks_by_id, questions_by_id):
@@ -614,7 +620,8 @@ def _task_reports(tasks, sessions, confidence):
             "misclicks",
             "first_click_success",
             "seq",
-            "path",
+            # Paths are counted as text and decoded only when shown: most are never shown.
+            Cast("path", output_field=TextField()),
             "session__state",
         )
     )
@@ -648,12 +655,12 @@ def _task_reports(tasks, sessions, confidence):
                 seq=seq,
             )
         )
-        path = tuple(path or ())
         paths[task_id][path] += 1
         if outcome in analysis.SUCCESSFUL_OUTCOMES:
             path_successes[task_id][path] += 1
         elif outcome in (analysis.GAVE_UP, analysis.TIMED_OUT):
-            stuck_on[task_id][path[-1] if path else start_screens.get(task_id)] += 1
+            screens = json.loads(path) if path else []
+            stuck_on[task_id][screens[-1] if screens else start_screens.get(task_id)] += 1
 
     reports = []
     for number, task in enumerate(tasks, start=1):
@@ -669,7 +676,12 @@ def _task_reports(tasks, sessions, confidence):
         total = len(task_attempts)
         common = paths[task.pk].most_common(TOP_PATHS)
         report.paths = [
-            PathCount(path, count, path_successes[task.pk][path], count / total)
+            PathCount(
+                tuple(json.loads(path) if path else ()),
+                count,
+                path_successes[task.pk][path],
+                count / total,
+            )
             for path, count in common
         ]
         report.other_paths = total - sum(count for _, count in common)
@@ -677,13 +689,20 @@ def _task_reports(tasks, sessions, confidence):
     return reports
 
 
-def _add_first_clicks(task_reports, sessions):
-    """The first click of every attempt, read in one query with a window function."""
+def first_clicks(study, revision=None):
+    """Task id -> the first click of every attempt, for the first-click pictures.
+
+    Not part of ``build_report``: only the results page draws them, and finding each
+    attempt's first click means ordering every click of the study. One query, with a window
+    function numbering the clicks of each attempt.
+    """
     ranked = (
-        Event.objects.filter(session__in=sessions, type__in=CLICK_TYPES, task__isnull=False)
-        .exclude(screen__isnull=True)
-        .exclude(x__isnull=True)
-        .exclude(y__isnull=True)
+        Event.objects.filter(
+            session__in=study_sessions(study, revision),
+            type__in=CLICK_TYPES,
+            task__isnull=False,
+            screen__isnull=False,
+        )
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -695,23 +714,25 @@ def _add_first_clicks(task_reports, sessions):
         .order_by()
         .values_list("task_id", "screen_id", "x", "y", "type")
     )
-    by_task = {report.task.pk: report for report in task_reports}
+    clicks = defaultdict(list)
     for task_id, screen_id, x, y, event_type in ranked:
-        if task_id in by_task:
-            by_task[task_id].first_clicks.append(
-                FirstClick(screen_id, x, y, event_type == Event.Type.CLICK)
-            )
+        if x is not None and y is not None:
+            clicks[task_id].append(FirstClick(screen_id, x, y, event_type == Event.Type.CLICK))
+    return clicks
 
 
 def _question_reports(questions, sessions, confidence):
+    """A report per question, and how many sessions answered at least one question."""
     rows = (
         Answer.objects.filter(session__in=sessions)
         .order_by("answered_at", "id")
-        .values_list("question_id", "value")
+        .values_list("session_id", "question_id", "value")
     )
     values = defaultdict(list)
-    for question_id, value in rows:
+    answered = set()
+    for session_id, question_id, value in rows:
         values[question_id].append(value)
+        answered.add(session_id)
 
     reports = []
     for number, question in enumerate(questions, start=1):
@@ -734,7 +755,7 @@ def _question_reports(questions, sessions, confidence):
             report.respondents = len(complete)
             report.sus = analysis.sus_summary(complete, confidence)
         reports.append(report)
-    return reports
+    return reports, len(answered)
 
 
 def _choice_counts(choices, answers):
@@ -771,10 +792,6 @@ def _is_sus_answer(value):
         and len(value) == 10
         and all(isinstance(item, int) and 1 <= item <= 5 for item in value)
     )
-
-
-def _sessions_with_answers(sessions):
-    return Answer.objects.filter(session__in=sessions).values("session_id").distinct().count()
 
 
 def _funnel(started, task_reports, questions, answered, completed):
@@ -868,11 +885,15 @@ def _scale(criterion, measure):
 
 def _friction(sessions, task_reports, screens):
     """The screens where participants struggled most, at most FRICTION_POINTS of them."""
-    misclicks = dict(
-        Event.objects.filter(session__in=sessions, type=Event.Type.MISCLICK, screen__isnull=False)
-        .order_by()
-        .values_list("screen_id")
-        .annotate(count=Count("id"))
+    misclicks = Counter(
+        dict(
+            Event.objects.filter(
+                session__in=sessions, type=Event.Type.MISCLICK, screen__isnull=False
+            )
+            .order_by()
+            .values_list("screen_id")
+            .annotate(count=Count("id"))
+        )
     )
     give_ups = Counter()
     for report in task_reports:
@@ -887,16 +908,12 @@ def _friction(sessions, task_reports, screens):
     points = []
     for pk, screen in screens.items():
         seconds, visits = time_spent.get(pk, (0.0, 0))
-        shares = (
-            misclicks.get(pk, 0) / totals[0],
-            give_ups.get(pk, 0) / totals[1],
-            seconds / totals[2],
-        )
+        shares = (misclicks[pk] / totals[0], give_ups[pk] / totals[1], seconds / totals[2])
         points.append(
             ScreenFriction(
                 screen=screen,
-                misclicks=misclicks.get(pk, 0),
-                give_ups=give_ups.get(pk, 0),
+                misclicks=misclicks[pk],
+                give_ups=give_ups[pk],
                 seconds=seconds,
                 visits=visits,
                 score=sum(shares) / 3,
@@ -907,11 +924,12 @@ def _friction(sessions, task_reports, screens):
 
 
 def _time_on_screens(sessions):
-    """Seconds spent and visits per screen: screen id -> (seconds, visits).
+    """Screen id -> (seconds spent on it, visits).
 
     A visit lasts from the event that showed the screen to the session's next event that
-    changed what was shown. The next event is found with LEAD over the session's events;
-    Django cannot group by a window function, so the grouping wraps the ORM's own SQL.
+    changed what was shown or ended the task. The next event comes from LEAD over the
+    session's events; Django cannot group by a window function, so the grouping wraps the
+    ORM's own SQL.
     """
     shown = (
         Event.objects.filter(session__in=sessions, type__in=SCREEN_BOUNDARY_TYPES)
@@ -933,10 +951,10 @@ def _time_on_screens(sessions):
             "WHERE visit.type = %s AND visit.screen_id IS NOT NULL "
             "AND visit.next_ms IS NOT NULL "
             "GROUP BY visit.screen_id",
-            [*params, Event.Type.NAVIGATE.value],
+            [*params, str(Event.Type.NAVIGATE)],
         )
         return {
-            screen_id: (milliseconds / 1000, visits)
+            screen_id: (float(milliseconds) / 1000, visits)
             for screen_id, visits, milliseconds in cursor.fetchall()
         }
 

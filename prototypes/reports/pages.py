@@ -122,11 +122,13 @@ class TaskPictures:
     first_clicks: list  # ScreenPicture per screen first clicked on
 
 
-def task_pictures(report):
+def task_pictures(report, first_clicks):
+    """Flow diagram and first-click pictures of every task; ``first_clicks`` as returned by
+    ``metrics.first_clicks``."""
     pictures = []
     for task in report.tasks:
         by_screen = defaultdict(list)
-        for click in task.first_clicks:
+        for click in first_clicks.get(task.task.pk, ()):
             by_screen[click.screen_id].append(click)
         first_clicks = [
             charts.first_click_picture(report.screens[screen_id], clicks)

@@ -12,7 +12,7 @@ from prototypes.reports import exports
 from prototypes.reports.compare import compare
 from prototypes.reports.forms import DecisionForm, ExportForm, ReportShareForm
 from prototypes.reports.heatmaps import heatmap_state, heatmap_states
-from prototypes.reports.metrics import build_report
+from prototypes.reports.metrics import build_report, first_clicks
 from prototypes.reports.models import ReportExport, ReportShare
 from prototypes.reports.pages import comment_wall, summary_context, task_pictures
 from prototypes.reports.tasks import build_export
@@ -61,10 +61,11 @@ def study_screen(request, study, screen_pk):
 @workspace_view(Role.VIEWER)
 def study_results(request, study_pk):
     study = scoped_study(request, study_pk)
-    report = build_report(study, requested_revision(request))
+    revision = requested_revision(request)
+    report = build_report(study, revision)
     context = summary_context(report)
     context.update(
-        tasks=task_pictures(report),
+        tasks=task_pictures(report, first_clicks(study, revision)),
         wall=comment_wall(report),
         heatmaps=heatmap_states(study, report.screens.values()),
         exports=study.report_exports.all()[:5],

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from prototypes import stats
 from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET, PASS
 from prototypes.models import Criterion, Event, ParticipantSession, Question
-from prototypes.reports.metrics import build_report
+from prototypes.reports.metrics import build_report, first_clicks
 from tests import factories
 
 COMPLETED = ParticipantSession.State.COMPLETED
@@ -276,7 +276,9 @@ def test_paths_first_clicks_friction_and_comments(study, dataset):
     assert task.other_paths == 0
     assert sum(path.count for path in task.paths) == 5
 
-    assert sorted((c.x, c.y, c.hit) for c in task.first_clicks) == [
+    clicks = first_clicks(study, revision=1)
+    assert list(clicks) == [task.task.pk]
+    assert sorted((c.x, c.y, c.hit) for c in clicks[task.task.pk]) == [
         (0.2, 0.3, True),
         (0.8, 0.9, False),
     ]

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -273,3 +275,31 @@ def test_reading_a_difference_in_plain_words():
 
     same = reading("Concept B", baseline, "Concept A", baseline, 1.0, 0.90)
     assert "same completion rate" in same
+
+
+def page_queries(client, url):
+    """Queries of a page in its steady state: the first visit may queue heatmap drawings."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_pages_make_as_many_queries_for_many_participants_as_for_few(client, viewer, workspace):
+    study = make_study(workspace)
+    task, home = study.tasks.get(), study.tasks.get().start_screen
+    share = ReportShare.objects.create(study=study)
+    client.force_login(viewer)
+    urls = [
+        reverse("study_results", args=[study.pk]),
+        reverse("study_summary", args=[study.pk]),
+        reverse("api_report", args=[study.pk]),
+        reverse("report_share_view", args=[share.token]),
+    ]
+    few = [page_queries(client, url) for url in urls]
+    for index in range(20):
+        session = factories.SessionFactory(study=study, state=ParticipantSession.State.COMPLETED)
+        factories.TaskAttemptFactory(session=session, task=task, path=[home.pk])
+        factories.EventFactory(session=session, task=task, screen=home, x=0.1, y=0.2)
+        factories.CommentFactory(session=session, screen=home, task=task, text=f"More {index}")
+    assert [page_queries(client, url) for url in urls] == few
