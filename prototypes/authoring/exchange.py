@@ -50,6 +50,8 @@ def export_version(version):
     """The version as ZIP bytes: flow.json and each screen's display image."""
     prototype = version.prototype
     screens = list(version.screens.prefetch_related("hotspots"))
+    if not screens:
+        raise ExportRefused("This version has no screens to export.")
     not_ready = [screen.name for screen in screens if not screen.is_ready]
     if not_ready:
         raise ExportRefused(

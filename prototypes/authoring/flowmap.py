@@ -2,7 +2,9 @@
 
 Screens are placed in columns by breadth-first distance from the first screen, following
 "go to" hotspots; screens nothing reaches come last, in a column of their own. Links that go
-forward are drawn left to right; links back to an earlier or the same column arc underneath.
+forward are drawn left to right; links back to an earlier or the same column ("returns", such
+as a tab bar leading home) are drawn dashed between the screens' top and bottom edges, so the
+forward flow stays readable.
 """
 
 from collections import defaultdict, deque
@@ -12,10 +14,12 @@ from prototypes.authoring.models import DEVICE_ASPECT, Hotspot
 
 PADDING = 24
 COLUMN_GAP = 110
-ROW_GAP = 48
+ROW_GAP = 90
 LABEL_HEIGHT = 34
-# Room under the lowest row for links that arc back to earlier screens.
-RETURN_MARGIN = 80
+# Room under the lowest row for returns between screens of that row.
+RETURN_MARGIN = 60
+# Returns arriving at the same screen are spread this far apart.
+RETURN_SPREAD = 7
 THUMBNAIL_LONG_EDGE = 170
 
 
@@ -30,6 +34,8 @@ class Node:
     height: float = 0
     warnings: list = field(default_factory=list)
     outgoing: list = field(default_factory=list)
+    # "Back" and "end the flow" hotspots, which have no arrow: (label, what it does).
+    exits: list = field(default_factory=list)
 
     @property
     def label_x(self):
@@ -46,6 +52,7 @@ class Link:
     target: Node
     labels: list
     path: str = ""
+    is_return: bool = False
 
 
 @dataclass
@@ -99,8 +106,14 @@ def build_flow_map(screens, hotspots, device):
         Link(source=nodes[source], target=nodes[target], labels=names)
         for (source, target), names in labels.items()
     ]
+    arrivals = defaultdict(int)
     for link in links:
-        link.path = link_path(link.source, link.target)
+        link.is_return = link.target.column <= link.source.column
+        spread = 0
+        if link.is_return and link.source is not link.target:
+            spread = RETURN_SPREAD * arrivals[link.target.screen.pk]
+            arrivals[link.target.screen.pk] += 1
+        link.path = link_path(link.source, link.target, spread)
         link.source.outgoing.append(link)
 
     unreachable, dead_ends, broken, warnings = [], [], [], []
@@ -113,7 +126,9 @@ def build_flow_map(screens, hotspots, device):
             node.warnings.append("Nothing links to this screen.")
             warnings.append(f"Nothing links to “{screen.name}”, so no one can reach it.")
         for hotspot in own:
-            if hotspot.action == Hotspot.Action.GO_TO and hotspot.target_id not in ids:
+            if hotspot.action != Hotspot.Action.GO_TO:
+                node.exits.append((hotspot.label, hotspot.get_action_display().lower()))
+            elif hotspot.target_id not in ids:
                 broken.append(hotspot)
                 node.warnings.append(f"“{hotspot.label}” leads to a deleted screen.")
                 warnings.append(
@@ -134,7 +149,7 @@ def build_flow_map(screens, hotspots, device):
         nodes=list(nodes.values()),
         links=links,
         width=2 * PADDING + columns_count * width + max(columns_count - 1, 0) * COLUMN_GAP,
-        height=2 * PADDING + rows * (height + LABEL_HEIGHT + ROW_GAP) + RETURN_MARGIN,
+        height=2 * PADDING + rows * (height + LABEL_HEIGHT + ROW_GAP) - ROW_GAP + RETURN_MARGIN,
         warnings=warnings,
         unreachable=unreachable,
         dead_ends=dead_ends,
@@ -164,8 +179,8 @@ def distances_from_start(screens, by_screen, ids):
     return distance
 
 
-def link_path(source, target):
-    """An SVG path from source to target: a forward curve, a return arc or a loop."""
+def link_path(source, target, spread=0):
+    """An SVG path from source to target: a forward curve, a return, or a loop."""
     if source is target:
         right = source.x + source.width
         top = source.y + source.height * 0.3
@@ -180,16 +195,28 @@ def link_path(source, target):
         end_x = target.x - 6
         end_y = target.y + target.height / 2
         middle = (start_x + end_x) / 2
-        return (
-            f"M {start_x:.1f} {start_y:.1f} C {middle:.1f} {start_y:.1f} "
-            f"{middle:.1f} {end_y:.1f} {end_x:.1f} {end_y:.1f}"
-        )
-    start_x = source.x + source.width * 0.4
+        return curve(start_x, start_y, middle, start_y, middle, end_y, end_x, end_y)
+    start_x = source.x + source.width * 0.35
+    end_x = target.x + target.width * 0.65 - spread
+    if target.row < source.row:
+        # Up from the source's top edge to just under the target's name.
+        start_y = source.y
+        end_y = target.y + target.height + LABEL_HEIGHT + 4
+        bend = (start_y - end_y) / 2
+        return curve(start_x, start_y, start_x, start_y - bend, end_x, end_y + bend, end_x, end_y)
     start_y = source.y + source.height + LABEL_HEIGHT
-    end_x = target.x + target.width * 0.6
-    end_y = target.y + target.height + LABEL_HEIGHT + 6
-    depth = max(start_y, end_y) + RETURN_MARGIN * 0.8
-    return (
-        f"M {start_x:.1f} {start_y:.1f} C {start_x:.1f} {depth:.1f} "
-        f"{end_x:.1f} {depth:.1f} {end_x:.1f} {end_y:.1f}"
-    )
+    if target.row > source.row:
+        # Down from under the source's name to the target's top edge.
+        end_y = target.y - 6
+        bend = (end_y - start_y) / 2
+        return curve(start_x, start_y, start_x, start_y + bend, end_x, end_y - bend, end_x, end_y)
+    # Same row: a loop under both screens.
+    end_y = start_y + 4
+    depth = start_y + RETURN_MARGIN * 0.7 + spread
+    return curve(start_x, start_y, start_x, depth, end_x, depth, end_x, end_y)
+
+
+def curve(*points):
+    start_x, start_y, *controls = points
+    coordinates = " ".join(f"{value:.1f}" for value in controls)
+    return f"M {start_x:.1f} {start_y:.1f} C {coordinates}"

@@ -71,6 +71,10 @@ class HotspotForm(forms.ModelForm):
                 self.initial[name] = round(getattr(self.instance, name) * 100, 2)
             self.initial["target"] = self.instance.target_id
 
+    @property
+    def geometry_fields(self):
+        return [self[name] for name in ("x", "y", "width", "height")]
+
     def clean_target(self):
         target = self.cleaned_data["target"]
         if target in (None, ""):

@@ -316,3 +316,10 @@ def test_export_and_import_respect_workspaces(client, outsider, viewer, version)
     client.force_login(viewer)
     assert client.get(reverse("version_export", args=[version.pk])).status_code == 200
     assert client.get(reverse("prototype_import")).status_code == 403
+
+
+def test_an_empty_version_is_not_exported(designer_client, workspace):
+    prototype = factories.PrototypeFactory(workspace=workspace)
+    response = designer_client.get(reverse("version_export", args=[prototype.draft.pk]))
+    assert response.status_code == 302
+    assert "no screens to export" in designer_client.get(response.url).content.decode()

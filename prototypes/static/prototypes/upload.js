@@ -145,7 +145,7 @@
     document.addEventListener("pointerdown", (event) => {
       const card = cardOf(event.target);
       if (card && card.hasAttribute("draggable")) {
-        const interactive = event.target.closest("input, button, select, textarea, summary, a, label");
+        const interactive = event.target.closest("input, button, select, textarea, summary, label");
         card.draggable = !interactive;
       }
     });
