@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from prototypes.reports.models import ReportExport, ReportShare
 from prototypes.workspaces.models import ROLE_RANK, Role
 from tests import factories
 
@@ -63,6 +64,8 @@ def build_workspace_graph(workspace):
     session = factories.SessionFactory(study=study, share_link=link)
     membership = factories.MembershipFactory(workspace=workspace, role=Role.DESIGNER)
     invitation = factories.InvitationFactory(workspace=workspace)
+    report_share = ReportShare.objects.create(study=study)
+    export = ReportExport.objects.create(study=study, kind=ReportExport.Kind.JSON)
     return {
         "workspace_pk": workspace.pk,
         "prototype_pk": prototype.pk,
@@ -78,6 +81,8 @@ def build_workspace_graph(workspace):
         "session_pk": session.pk,
         "membership_pk": membership.pk,
         "invitation_pk": invitation.pk,
+        "share_pk": report_share.pk,
+        "export_pk": export.pk,
     }
 
 
