@@ -347,3 +347,56 @@ def test_outsiders_get_404(client, outsider, prototype):
     response = client.get(reverse("prototype_detail", args=[prototype.pk]))
     assert response.status_code == 404
     assert Prototype.objects.count() == 1
+
+
+CORPUS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "corpus")
+
+
+def corpus_file(name):
+    with open(os.path.join(CORPUS, name), "rb") as file:
+        return SimpleUploadedFile(name, file.read())
+
+
+@pytest.mark.parametrize(
+    ("name", "screens"),
+    [
+        ("rotated.heic", 1),
+        ("cmyk.jpg", 1),
+        ("polyglot_jpeg_html.jpg", 1),
+        ("real_png_named.jpg", 1),
+        ("two_pages.pdf", 2),
+    ],
+)
+def test_accepted_formats_become_ready_screens(
+    designer_client, prototype, django_capture_on_commit_callbacks, name, screens
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(designer_client, prototype, corpus_file(name))
+    created = list(prototype.draft.screens.all())
+    assert len(created) == screens
+    assert all(screen.is_ready for screen in created), [s.failure_reason for s in created]
+
+
+@pytest.mark.parametrize(
+    "name", ["script.svg", "drawing.eps", "scan.tif", "animated.gif", "page.png"]
+)
+def test_other_formats_are_refused_in_the_request(designer_client, prototype, settings, name):
+    response = upload(designer_client, prototype, corpus_file(name), json=True)
+    assert response.status_code == 400
+    assert imaging.ACCEPTED_DESCRIPTION in response.json()["error"]
+    assert not Screen.objects.exists()
+    assert media_files(settings) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["animated.png", "truncated.jpg", "encrypted.pdf", "broken.pdf", "decompression_bomb.png"],
+)
+def test_unusable_files_fail_with_a_reason_and_leave_no_files(
+    designer_client, prototype, settings, django_capture_on_commit_callbacks, name
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(designer_client, prototype, corpus_file(name))
+    screen = prototype.draft.screens.get()
+    assert screen.status == Screen.Status.FAILED and screen.failure_reason
+    assert media_files(settings) == []
