@@ -25,6 +25,7 @@ from prototypes.authoring.forms import (
     ScreenNameForm,
 )
 from prototypes.authoring.models import Hotspot, Prototype, PrototypeVersion, Screen
+from prototypes.authoring.scripted import script_publish
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
     require_workspace,
@@ -97,6 +98,8 @@ def prototype_create(request):
             prototype.save()
             prototype.draft  # noqa: B018 - creates the draft version
         messages.success(request, f"Prototype “{prototype.name}” created.")
+        if prototype.kind == Prototype.Kind.SCRIPTED:
+            return redirect("script_editor", prototype.pk)
         return redirect("prototype_detail", prototype.pk)
     return render(request, "authoring/prototype_form.html", {"form": form, "creating": True})
 
@@ -104,6 +107,10 @@ def prototype_create(request):
 @workspace_view(Role.VIEWER)
 def prototype_detail(request, prototype_pk):
     prototype = get_scoped_object_or_404(request, Prototype, pk=prototype_pk)
+    if prototype.kind == Prototype.Kind.SCRIPTED:
+        # A scripted prototype is written, not uploaded: its page is the script editor.
+        editor = "script_editor" if can_edit(request, prototype.workspace_id) else "script_play"
+        return redirect(editor, prototype.pk)
     draft = prototype.draft
     versions = (
         prototype.versions.filter(number__gt=0)
@@ -181,6 +188,8 @@ def prototype_delete(request, prototype_pk):
 @workspace_view(Role.DESIGNER)
 def prototype_publish(request, prototype_pk):
     prototype = get_scoped_object_or_404(request, Prototype, pk=prototype_pk)
+    if prototype.kind == Prototype.Kind.SCRIPTED:
+        return script_publish(request, prototype_pk=prototype.pk)
     with transaction.atomic():
         # Locking the prototype first keeps an upload from slipping in between check and copy.
         Prototype.objects.select_for_update().get(pk=prototype.pk)
