@@ -25,6 +25,9 @@ from prototypes.reports.present import (
 BAR_WIDTH = 320
 BAR_HEIGHT = 58
 BAR_MARGIN = 14
+# Colours are SVG attributes, not CSS, so the pictures look the same in the PDF renderer.
+VERDICT_COLOURS = {"PASS": "#2b8a3e", "FAIL": "#c92a2a", "NOT-YET": "#e67700"}
+PIN_COLOURS = {"hit": ("#2b8a3e", 0.75), "miss": ("#c92a2a", 0.75), "comment": ("#3b5bdb", 1)}
 # Rendered thumbnails never change (a new image gets a new file name), so they can be kept
 # in the cache for a day.
 THUMBNAIL_CACHE_SECONDS = 24 * 3600
@@ -59,6 +62,10 @@ class IntervalBar:
     @property
     def interval_width(self):
         return self.high_x - self.low_x
+
+    @property
+    def colour(self):
+        return VERDICT_COLOURS[self.verdict_class]
 
 
 def interval_bar(result, confidence):
@@ -235,9 +242,17 @@ def _fit(name, length=15):
 class Pin:
     x: float
     y: float
-    number: int
-    css: str
+    number: int | None
+    kind: str  # "hit", "miss" or "comment"
     title: str
+
+    @property
+    def colour(self):
+        return PIN_COLOURS[self.kind][0]
+
+    @property
+    def opacity(self):
+        return PIN_COLOURS[self.kind][1]
 
 
 @dataclass(frozen=True)
@@ -251,21 +266,26 @@ class ScreenPicture:
     pins: tuple
     aria_label: str
 
+    @property
+    def font_size(self):
+        return self.radius * 1.2
+
 
 PICTURE_WIDTH = 240
 
 
-def screen_picture(screen, pins, aria_label):
-    """``pins`` are (x, y, number, css class, title) with x and y as fractions of the screen."""
+def screen_picture(screen, pins, aria_label, pin_size=0.045):
+    """``pins`` are (x, y, number, kind, title) with x and y as fractions of the screen;
+    ``pin_size`` is a pin's radius as a share of the picture's width."""
     aspect = (screen.height / screen.width) if screen.width and screen.height else 16 / 9
     width, height = PICTURE_WIDTH, round(PICTURE_WIDTH * aspect)
     return ScreenPicture(
         width=width,
         height=height,
         image=thumbnail_data_uri(screen),
-        radius=max(4.0, width * 0.025),
+        radius=width * pin_size,
         pins=tuple(
-            Pin(x * width, y * height, number, css, title) for x, y, number, css, title in pins
+            Pin(x * width, y * height, number, kind, title) for x, y, number, kind, title in pins
         ),
         aria_label=aria_label,
     )
@@ -278,16 +298,17 @@ def first_click_picture(screen, clicks):
         "elsewhere (misclicks)"
     )
     pins = [(click.x, click.y, None, "hit" if click.hit else "miss", "") for click in clicks]
-    return screen_picture(screen, pins, label)
+    return screen_picture(screen, pins, label, pin_size=0.025)
 
 
-def comment_picture(screen, comments, first_number=1):
+def comment_picture(screen, comments, first_number=1, pin_size=0.045):
     pins = [
         (comment.x, comment.y, number, "comment", comment.text)
         for number, comment in enumerate(comments, start=first_number)
     ]
     noun = "comment" if len(comments) == 1 else "comments"
-    return screen_picture(screen, pins, f"{len(comments)} {noun} pinned on {screen.name}")
+    label = f"{len(comments)} {noun} pinned on {screen.name}"
+    return screen_picture(screen, pins, label, pin_size)
 
 
 def thumbnail_data_uri(screen):

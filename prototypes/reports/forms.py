@@ -54,6 +54,7 @@ class DecisionForm(forms.ModelForm):
 
     def __init__(self, *args, problem, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = Decision.Outcome.choices
         self.fields["study"].queryset = problem.studies.order_by("-created_at")
         self.fields["study"].required = False
         self.fields["study"].empty_label = "No particular study"

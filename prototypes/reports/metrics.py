@@ -27,6 +27,7 @@ from prototypes.reports.present import (
     SCORE,
     SECONDS,
     format_interval,
+    format_seconds,
     format_threshold,
     format_value,
 )
@@ -47,6 +48,14 @@ METRIC_UNITS = {
     Criterion.Metric.TIME_ON_TASK: SECONDS,
     Criterion.Metric.SEQ: SCORE,
     Criterion.Metric.SUS: SCORE,
+}
+METRIC_WORDS = {
+    Criterion.Metric.COMPLETION_RATE: "completion rate",
+    Criterion.Metric.DIRECT_SUCCESS_RATE: "direct success rate",
+    Criterion.Metric.MISCLICK_RATE: "misclick rate",
+    Criterion.Metric.TIME_ON_TASK: "time on task",
+    Criterion.Metric.SEQ: "ease rating (SEQ, 1–7)",
+    Criterion.Metric.SUS: "SUS score (0–100)",
 }
 # The range an interval bar is drawn over; time has no natural end, so it is chosen per chart.
 METRIC_SCALES = {
@@ -350,8 +359,8 @@ class ScreenFriction:
     score: float
 
     @property
-    def seconds_per_visit(self):
-        return self.seconds / self.visits if self.visits else None
+    def time_text(self):
+        return format_seconds(self.seconds)
 
     def as_dict(self):
         return {
@@ -437,22 +446,27 @@ class Report:
     @property
     def representative_comments(self):
         """A few comments to read first: the most detailed one from each friction screen,
-        then the most detailed others, at most one per participant."""
-        chosen, sessions = [], set()
+        then the most detailed others; one per participant and never the same words twice."""
+        chosen, sessions, texts = [], set(), set()
+
+        def new(comment):
+            return comment.session_id not in sessions and comment.text.casefold() not in texts
+
+        def choose(comment):
+            chosen.append(comment)
+            sessions.add(comment.session_id)
+            texts.add(comment.text.casefold())
+
         by_length = sorted(self.comments, key=lambda comment: -len(comment.text))
-        friction_screens = [point.screen.pk for point in self.friction]
-        for screen_id in friction_screens:
-            for comment in by_length:
-                if comment.screen_id == screen_id and comment.session_id not in sessions:
-                    chosen.append(comment)
-                    sessions.add(comment.session_id)
-                    break
+        for point in self.friction:
+            first = next((c for c in by_length if c.screen_id == point.screen.pk and new(c)), None)
+            if first is not None:
+                choose(first)
         for comment in by_length:
             if len(chosen) >= REPRESENTATIVE_COMMENTS:
                 break
-            if comment not in chosen and comment.session_id not in sessions:
-                chosen.append(comment)
-                sessions.add(comment.session_id)
+            if new(comment):
+                choose(comment)
         return chosen[:REPRESENTATIVE_COMMENTS]
 
     def as_dict(self):
@@ -560,21 +574,17 @@ def study_sessions(study, revision=None):
 def describe_criterion(criterion, tasks_by_id, questions_by_id):
     """The criterion in words, e.g. "Task 2 (Find your order): completion rate at least 70%"."""
     unit = METRIC_UNITS[criterion.metric]
-    metric = criterion.get_metric_display()
-    if criterion.metric == Criterion.Metric.ANSWER_SHARE:
-        metric = f"share answering “{criterion.choice}”"
-    elif unit == SECONDS:
-        metric = "time on task"
-    else:
-        metric = metric[0].lower() + metric[1:]
+    metric = METRIC_WORDS.get(criterion.metric) or f"share answering “{criterion.choice}”"
     rule = f"{metric} {criterion.get_comparison_display()} "
     rule += format_threshold(criterion.threshold, unit)
     if criterion.task_id in tasks_by_id:
         task = tasks_by_id[criterion.task_id]
         return f"Task {task.number} ({_short(task.task.instruction)}): {rule}"
+    if criterion.metric == Criterion.Metric.SUS:
+        return rule
     if criterion.question_id in questions_by_id:
         question = questions_by_id[criterion.question_id]
-        return f"Question {question.number} ({_short(str(question.question))}): {rule}"
+        return f"Question {question.number} ({_short(question.question.text)}): {rule}"
     return rule[0].upper() + rule[1:]
 
 

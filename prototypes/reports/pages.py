@@ -30,13 +30,16 @@ def verdict_summary(report):
             "either way.",
         )
     if report.verdict == GO:
-        count = len(must_haves)
-        noun = "criterion" if count == 1 else "criteria"
+        which = (
+            "The must-have criterion"
+            if len(must_haves) == 1
+            else f"All {len(must_haves)} must-have criteria"
+        )
         return VerdictSummary(
             GO,
             css,
-            f"All {count} must-have {noun} passed: every value in the {confidence} confidence "
-            "interval meets the target.",
+            f"{which} passed: every value in the {confidence} confidence interval meets the "
+            "target.",
         )
     if report.verdict == NO_GO:
         failed = [result for result in must_haves if result.verdict.verdict == FAIL]
@@ -98,7 +101,8 @@ def summary_context(report, for_pdf=False):
         (
             comment,
             screens[comment.screen_id],
-            charts.comment_picture(screens[comment.screen_id], [comment]),
+            # One big pin: the picture is shown small next to the quote.
+            charts.comment_picture(screens[comment.screen_id], [comment], pin_size=0.09),
         )
         for comment in report.representative_comments
         if comment.screen_id in screens
@@ -130,12 +134,12 @@ def task_pictures(report, first_clicks):
         by_screen = defaultdict(list)
         for click in first_clicks.get(task.task.pk, ()):
             by_screen[click.screen_id].append(click)
-        first_clicks = [
+        clicked = [
             charts.first_click_picture(report.screens[screen_id], clicks)
             for screen_id, clicks in by_screen.items()
             if screen_id in report.screens
         ]
-        pictures.append(TaskPictures(task, charts.flow_diagram(task, report.screens), first_clicks))
+        pictures.append(TaskPictures(task, charts.flow_diagram(task, report.screens), clicked))
     return pictures
 
 

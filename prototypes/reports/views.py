@@ -69,7 +69,7 @@ def study_results(request, study_pk):
         wall=comment_wall(report),
         heatmaps=heatmap_states(study, report.screens.values()),
         exports=study.report_exports.all()[:5],
-        can_share=has_role(request, study.workspace_id, Role.DESIGNER),
+        can_decide=has_role(request, study.workspace_id, Role.OWNER),
     )
     return render(request, "reports/results.html", context)
 
@@ -266,7 +266,9 @@ def problem_decisions(request, problem_pk):
 @workspace_view(Role.OWNER)
 def decision_create(request, problem_pk):
     problem = get_scoped_object_or_404(request, Problem, pk=problem_pk)
-    form = DecisionForm(request.POST or None, problem=problem)
+    form = DecisionForm(
+        request.POST or None, problem=problem, initial={"study": request.GET.get("study")}
+    )
     if request.method == "POST" and form.is_valid():
         decision = form.save(commit=False)
         decision.problem = problem

@@ -48,6 +48,13 @@ def login(client, user):
 
 
 def test_results_page_shows_every_section_to_a_viewer(client, viewer, study):
+    first = study.tasks.get()
+    second = factories.TaskFactory(study=study, position=1, start_screen=first.start_screen)
+    for session in study.sessions.all():
+        factories.TaskAttemptFactory(session=session, task=second, path=[first.start_screen_id])
+        factories.EventFactory(
+            session=session, task=second, screen=first.start_screen, x=0.6, y=0.7
+        )
     response = login(client, viewer).get(reverse("study_results", args=[study.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -61,6 +68,8 @@ def test_results_page_shows_every_section_to_a_viewer(client, viewer, study):
         "Click heatmaps",
         "Comment wall",
         "Comment 0 about direct",
+        "Task 2",
+        "First clicks on Home: 3 on a hotspot",
         "Changes after going live",
         'role="img"',
     ]:
