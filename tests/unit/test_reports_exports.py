@@ -62,7 +62,7 @@ def test_pdf_says_what_the_summary_says(study, settings):
     build_export.delay(export.pk)
     export.refresh_from_db()
     pdf = pypdfium2.PdfDocument(export.file.open("rb").read())
-    text = "".join(page.get_textpage().get_text_range() for page in pdf)
+    text = " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdf)
     for expected in ["NOT YET", study.problem.title, "Success criteria", "Comment 0 about direct"]:
         assert expected in text, expected
 
