@@ -9,6 +9,19 @@ from prototypes.player.models import (
     ParticipantSession,
     TaskAttempt,
 )
+from prototypes.recruitment.models import (
+    Admission,
+    ConsentText,
+    Contact,
+    ContactImport,
+    LinkSettings,
+    OptOut,
+    PanelSettings,
+    ScreenerQuestion,
+    Segment,
+    StudyInvitation,
+    StudyRecruitment,
+)
 from prototypes.reports.models import Decision, HeatmapImage, ReportExport, ReportShare
 from prototypes.studies.models import (
     Criterion,
@@ -22,8 +35,12 @@ from prototypes.studies.models import (
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 
 __all__ = [
+    "Admission",
     "Answer",
     "Comment",
+    "ConsentText",
+    "Contact",
+    "ContactImport",
     "Criterion",
     "Decision",
     "Event",
@@ -31,7 +48,10 @@ __all__ = [
     "Hotspot",
     "Invitation",
     "Job",
+    "LinkSettings",
     "Membership",
+    "OptOut",
+    "PanelSettings",
     "ParticipantSession",
     "Problem",
     "Prototype",
@@ -41,9 +61,13 @@ __all__ = [
     "ReportShare",
     "Role",
     "Screen",
+    "ScreenerQuestion",
+    "Segment",
     "ShareLink",
     "Study",
     "StudyChange",
+    "StudyInvitation",
+    "StudyRecruitment",
     "Task",
     "TaskAttempt",
     "Workspace",

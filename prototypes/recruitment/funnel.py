@@ -1,0 +1,104 @@
+"""The recruitment funnel of a study, by source: four queries however many participants."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from prototypes.player.models import ParticipantSession
+from prototypes.recruitment.models import Admission, Segment, StudyInvitation
+from prototypes.studies.models import ShareLink
+
+SessionState = ParticipantSession.State
+Status = StudyInvitation.Status
+
+COMPLETED = Q(sessions__state=SessionState.COMPLETED)
+SCREENED_OUT = Q(sessions__state=SessionState.SCREENED_OUT)
+
+
+@dataclass
+class Stage:
+    key: str
+    label: str
+    count: int
+    percent: int = 0
+
+
+@dataclass
+class Funnel:
+    invitations: list  # Stage: invited, opened, screened out, started, completed
+    links: list  # ShareLink with started, screened_out, completed
+    segments: list  # Segment with completed
+    totals: dict = field(default_factory=dict)
+    undeliverable: int = 0
+    unsubscribed: int = 0
+
+    @property
+    def has_invitations(self):
+        return self.invitations[0].count > 0
+
+
+def study_funnel(study):
+    invited = StudyInvitation.objects.filter(study=study).aggregate(
+        invited=Count("pk", filter=~Q(status=Status.CANCELLED)),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        screened_out=Count("pk", filter=Q(session__state=SessionState.SCREENED_OUT)),
+        started=Count(
+            "pk",
+            filter=Q(session__isnull=False) & ~Q(session__state=SessionState.SCREENED_OUT),
+        ),
+        completed=Count("pk", filter=Q(session__state=SessionState.COMPLETED)),
+        undeliverable=Count("pk", filter=Q(status__in=[Status.BOUNCED, Status.FAILED])),
+        unsubscribed=Count("pk", filter=Q(status=Status.CANCELLED)),
+    )
+    stages = [
+        Stage("invited", "Invited", invited["invited"]),
+        Stage("opened", "Opened", invited["opened"]),
+        Stage("screened_out", "Screened out", invited["screened_out"]),
+        Stage("started", "Started", invited["started"]),
+        Stage("completed", "Completed", invited["completed"]),
+    ]
+    for stage in stages:
+        stage.percent = round(100 * stage.count / stages[0].count) if stages[0].count else 0
+    links = list(
+        ShareLink.objects.filter(study=study)
+        .annotate(
+            started=Count("sessions", filter=~SCREENED_OUT),
+            screened_out=Count("sessions", filter=SCREENED_OUT),
+            completed=Count("sessions", filter=COMPLETED),
+        )
+        .order_by("created_at", "id")
+    )
+    segments = list(
+        Segment.objects.filter(study=study)
+        .select_related("question")
+        .annotate(
+            completed=Count(
+                "admissions",
+                filter=Q(admissions__session__state=SessionState.COMPLETED),
+            )
+        )
+    )
+    totals = {
+        "started": sum(link.started for link in links),
+        "screened_out": sum(link.screened_out for link in links),
+        "completed": sum(link.completed for link in links),
+    }
+    return Funnel(
+        invitations=stages,
+        links=links,
+        segments=segments,
+        totals=totals,
+        undeliverable=invited["undeliverable"],
+        unsubscribed=invited["unsubscribed"],
+    )
+
+
+def refusal_counts(study):
+    """Screened-out sessions by reason, for the designer to tune the screener."""
+    return dict(
+        Admission.objects.filter(session__study=study)
+        .exclude(refusal="")
+        .values_list("refusal")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
