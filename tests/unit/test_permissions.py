@@ -9,6 +9,13 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from prototypes.recruitment.models import (
+    Contact,
+    ContactImport,
+    ScreenerQuestion,
+    Segment,
+    StudyInvitation,
+)
 from prototypes.reports.models import ReportExport, ReportShare
 from prototypes.workspaces.models import ROLE_RANK, Role
 from tests import factories
@@ -66,6 +73,14 @@ def build_workspace_graph(workspace):
     invitation = factories.InvitationFactory(workspace=workspace)
     report_share = ReportShare.objects.create(study=study)
     export = ReportExport.objects.create(study=study, kind=ReportExport.Kind.JSON)
+    contact = Contact.objects.create(workspace=workspace, email=f"ada{workspace.pk}@example.com")
+    study_invitation = StudyInvitation.objects.create(study=study, contact=contact)
+    screener = ScreenerQuestion.objects.create(study=study, text="Age?", kind="number")
+    choice = ScreenerQuestion.objects.create(study=study, text="New?", choices=["yes", "no"])
+    segment = Segment.objects.create(study=study, question=choice, value="yes", quota=5)
+    contact_import = ContactImport.objects.create(
+        workspace=workspace, filename="panel.csv", columns=["email"], email_column="email"
+    )
     return {
         "workspace_pk": workspace.pk,
         "prototype_pk": prototype.pk,
@@ -83,6 +98,11 @@ def build_workspace_graph(workspace):
         "invitation_pk": invitation.pk,
         "share_pk": report_share.pk,
         "export_pk": export.pk,
+        "contact_pk": contact.pk,
+        "study_invitation_pk": study_invitation.pk,
+        "screener_pk": screener.pk,
+        "segment_pk": segment.pk,
+        "import_pk": contact_import.pk,
     }
 
 
