@@ -224,6 +224,14 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE = {
     "enqueue-pending-jobs": {"task": "prototypes.jobs.sweep_pending_jobs", "schedule": 60.0},
+    "send-invitation-reminders": {
+        "task": "prototypes.recruitment.send_reminders",
+        "schedule": 15 * 60.0,
+    },
+    "purge-expired-personal-data": {
+        "task": "prototypes.recruitment.purge_expired_personal_data",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # Uploads and image processing limits.
