@@ -71,15 +71,6 @@ TOP_PATHS = 5
 FRICTION_POINTS = 3
 REPRESENTATIVE_COMMENTS = 4
 CLICK_TYPES = (Event.Type.CLICK, Event.Type.MISCLICK)
-# Events that change what the participant sees: the time from one to the next is time spent
-# on the screen the first one showed.
-SCREEN_BOUNDARY_TYPES = (
-    Event.Type.NAVIGATE,
-    Event.Type.TASK_START,
-    Event.Type.TASK_END,
-    Event.Type.GIVE_UP,
-    Event.Type.SESSION_END,
-)
 
 
 @dataclass(frozen=True)
@@ -936,35 +927,43 @@ def _friction(sessions, task_reports, screens):
 def _time_on_screens(sessions):
     """Screen id -> (seconds spent on it, visits).
 
-    A visit lasts from the event that showed the screen to the session's next event that
-    changed what was shown or ended the task. The next event comes from LEAD over the
-    session's events; Django cannot group by a window function, so the grouping wraps the
-    ORM's own SQL.
+    A visit starts with the navigate event that showed the screen and ends with the attempt's
+    next navigate event or, on the attempt's last screen, when the attempt ended: time after
+    the task (the SEQ question, the next instruction) is not time on a screen, and a last
+    screen left without the task ending has no known end. The next navigate comes from LEAD
+    over each attempt's navigate events; Django cannot group by a window function, so the
+    grouping wraps the ORM's own SQL.
     """
     shown = (
-        Event.objects.filter(session__in=sessions, type__in=SCREEN_BOUNDARY_TYPES)
+        Event.objects.filter(
+            session__in=sessions,
+            type=Event.Type.NAVIGATE,
+            task__isnull=False,
+            screen__isnull=False,
+        )
         .annotate(
             next_ms=Window(
                 Lead("t_ms"),
-                partition_by=[F("session_id")],
+                partition_by=[F("session_id"), F("task_id")],
                 order_by=[F("t_ms").asc(), F("id").asc()],
             )
         )
         .order_by()
-        .values_list("type", "screen_id", "t_ms", "next_ms")
+        .values_list("session_id", "task_id", "screen_id", "t_ms", "next_ms")
     )
     sql, params = shown.query.sql_with_params()
+    attempts = connection.ops.quote_name(TaskAttempt._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT visit.screen_id, COUNT(*), SUM(visit.next_ms - visit.t_ms) "
-            f"FROM ({sql}) visit "
-            "WHERE visit.type = %s AND visit.screen_id IS NOT NULL "
-            "AND visit.next_ms IS NOT NULL "
+            "SELECT visit.screen_id, COUNT(*), "
+            "SUM(COALESCE(visit.next_ms, attempt.ended_ms) - visit.t_ms) "
+            f"FROM ({sql}) visit JOIN {attempts} attempt "
+            "ON attempt.session_id = visit.session_id AND attempt.task_id = visit.task_id "
             "GROUP BY visit.screen_id",
-            [*params, str(Event.Type.NAVIGATE)],
+            params,
         )
         return {
-            screen_id: (float(milliseconds) / 1000, visits)
+            screen_id: (float(milliseconds or 0) / 1000, visits)
             for screen_id, visits, milliseconds in cursor.fetchall()
         }
 
