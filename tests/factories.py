@@ -251,3 +251,43 @@ def pdf_bytes(pages=3, size=(390, 844)):
     buffer = io.BytesIO()
     images[0].save(buffer, "PDF", save_all=True, append_images=images[1:])
     return buffer.getvalue()
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Contact
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    email = factory.Sequence(lambda n: f"participant{n}@example.com")
+
+
+class StudyInvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.StudyInvitation
+
+    study = factory.SubFactory(StudyFactory)
+    contact = factory.SubFactory(
+        ContactFactory, workspace=factory.SelfAttribute("..study.workspace")
+    )
+
+
+class ScreenerQuestionFactory(factory.django.DjangoModelFactory):
+    """Single choice between "New customer" and "Returning customer", anyone taking part."""
+
+    class Meta:
+        model = models.ScreenerQuestion
+
+    study = factory.SubFactory(StudyFactory)
+    text = "Have you ordered from us before?"
+    kind = models.ScreenerQuestion.Kind.SINGLE
+    choices = factory.LazyFunction(lambda: ["New customer", "Returning customer"])
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Segment
+
+    question = factory.SubFactory(ScreenerQuestionFactory)
+    study = factory.SelfAttribute("question.study")
+    value = "New customer"
+    quota = 2
