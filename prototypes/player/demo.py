@@ -5,6 +5,7 @@ The simulation is seeded: the same study gives the same participants, outcomes a
 every run (only the event UUIDs, which must be unique in the database, are random).
 """
 
+import itertools
 import math
 import random
 import uuid
@@ -121,6 +122,17 @@ class World:
             if hotspot.action == Hotspot.Action.GO_TO and hotspot.target_id
         ]
 
+    def expected_route(self, task):
+        """The hotspots along the task's expected path; None if it has none or a step of it
+        has no hotspot."""
+        route = []
+        for source, target in itertools.pairwise(task.expected_path):
+            hotspot = next((h for h in self.exits(source) if h.target_id == target), None)
+            if hotspot is None:
+                return None
+            route.append(hotspot)
+        return route or None
+
     def route(self, start, goals):
         """The hotspots of a shortest route from `start` to a goal; None when there is none."""
         came_by = {start: None}
@@ -171,7 +183,7 @@ class Participant:
     def do_task(self, task):
         rng = self.rng
         goals = self.world.goals[task.pk]
-        route = self.world.route(task.start_screen_id, goals)
+        route = self.world.expected_route(task) or self.world.route(task.start_screen_id, goals)
         self.task = task
         self.screen = task.start_screen_id
         self.history = []
@@ -299,7 +311,7 @@ class Participant:
         return x, y
 
     def maybe_comment(self):
-        if self.rng.random() >= 0.06:
+        if self.rng.random() >= 0.04:
             return
         self.wait(12000)
         x, y = self.point_off_hotspots()

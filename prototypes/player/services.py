@@ -63,9 +63,9 @@ def study_payload(study):
     version = study.prototype_version
     prototype = version.prototype
     tasks = list(study.tasks.prefetch_related("goal_screens"))
+    # Screens of a scripted prototype have no image: the flow's markup draws them.
     screens = list(
         Screen.objects.filter(version=version, status=Screen.Status.READY)
-        .exclude(image="")
         .prefetch_related(Prefetch("hotspots", queryset=Hotspot.objects.order_by("position", "id")))
         .order_by("position", "id")
     )
@@ -74,6 +74,7 @@ def study_payload(study):
         "study": {
             "title": study.title,
             "language": study.language,
+            "kind": prototype.kind,
             "device": prototype.device,
             "aspect_ratio": prototype.aspect_ratio,
             "show_hotspots_after_misclick": study.show_hotspots_after_misclick,
@@ -94,7 +95,7 @@ def study_payload(study):
             {
                 "id": screen.pk,
                 "name": screen.name,
-                "image_url": screen.image.url,
+                "image_url": screen.image.url if screen.image else None,
                 "width": screen.width,
                 "height": screen.height,
                 "hotspots": [

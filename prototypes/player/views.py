@@ -1,9 +1,12 @@
 """The page participants open from a share link; the JavaScript player runs the study in it."""
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from prototypes.authoring.models import Prototype
+from prototypes.authoring.script_publish import playback_context
 from prototypes.player import services
 from prototypes.workspaces.access import public_view
 
@@ -27,17 +30,20 @@ def player(request, token):
             )
         else:
             participant_id = request.GET.get("pid", "")[: services.MAX_PARTICIPANT_ID_CHARS]
-            response = render(
-                request,
-                "player/player.html",
-                {
-                    "study": study,
-                    "link": link,
-                    "participant_id": participant_id.replace("\x00", ""),
-                    "seq_scale": SEQ_SCALE,
-                    "strings": player_strings(),
-                },
-            )
+            context = {
+                "study": study,
+                "link": link,
+                "participant_id": participant_id.replace("\x00", ""),
+                "seq_scale": SEQ_SCALE,
+                "strings": player_strings(),
+                "scripted": study.prototype_version.prototype.kind == Prototype.Kind.SCRIPTED,
+            }
+            if context["scripted"]:
+                # Typed answers are routed by the authoring side for the session's token, which
+                # the script fills in once the session has started.
+                route_url = reverse("script_route", args=["SESSION"])
+                context.update(playback_context(study.prototype_version, route_url))
+            response = render(request, "player/player.html", context)
     response["Content-Language"] = study.language
     return response
 
@@ -65,6 +71,14 @@ def player_strings():
         ),
         "start_failed": _("The study could not be started. Please try again in a moment."),
         "not_accepting": _("Sorry, this study is not accepting participants at the moment."),
+        # What the scripted-flow player says under the frame.
+        "flow": {
+            "success": _("You reached the end of this flow."),
+            "failure": _("This path ends here."),
+            "noMatch": _("Sorry, there is no reply to that. Try other words or a button."),
+            "missingStep": _("This button does not lead anywhere yet."),
+            "offline": _("Your answer could not be sent. Check the connection and try again."),
+        },
         "session_gone": _(
             "This session can no longer be continued. Thank you for your time; you can close "
             "this page."

@@ -311,3 +311,86 @@ def test_the_state_endpoint_tells_where_the_session_stands(client, setup):
 
 def test_the_state_of_an_unknown_session_is_404(client, db):
     assert client.get(reverse("api_session_state", args=["nope"])).status_code == 404
+
+
+# Scripted prototypes --------------------------------------------------------------------------
+
+SCRIPT = """title: Parcel
+
+== start: Welcome
+bot: Hi! How can I help?
+> Where is my order? -> status
+> Talk to a person -> handoff
+? where, order -> status
+
+== status: Order status [success]
+bot: It arrives tomorrow.
+
+== handoff: A person [failure]
+bot: Please hold on.
+"""
+
+
+def build_scripted_study():
+    from prototypes.authoring.script_publish import publish_script
+
+    workspace = factories.WorkspaceFactory()
+    prototype = factories.PrototypeFactory(workspace=workspace, kind="scripted")
+    draft = prototype.draft
+    draft.script = SCRIPT
+    draft.save()
+    version = publish_script(prototype)
+    study = factories.StudyFactory(
+        workspace=workspace, prototype_version=version, state=Study.State.LIVE
+    )
+    screens = {screen.step: screen for screen in version.screens.all()}
+    task = factories.TaskFactory(study=study, start_screen=screens["start"])
+    task.goal_screens.set([screens["status"]])
+    return study, factories.ShareLinkFactory(study=study), screens, task
+
+
+def test_a_scripted_prototype_is_played_by_the_flow_player(client, db):
+    study, link, screens, task = build_scripted_study()
+
+    html = client.get(reverse("player_start", args=[link.token])).content.decode()
+
+    assert 'data-script-player="manual"' in html
+    assert "prototypes/script-player.js" in html
+    assert 'data-route-url="/scripts/route/SESSION/"' in html
+    assert "Where is my order?" in html
+    data = start(client, link.token).json()
+    assert data["study"]["kind"] == "scripted"
+    assert {screen["id"] for screen in data["screens"]} == {s.pk for s in screens.values()}
+    assert all(screen["image_url"] is None for screen in data["screens"])
+
+
+def test_events_of_a_scripted_flow_make_an_attempt(client, db):
+    study, link, screens, task = build_scripted_study()
+    session = ParticipantSession.objects.get(
+        token=start(client, link.token).json()["session_token"]
+    )
+    choice = screens["start"].hotspots.get(label="Where is my order?")
+
+    response = post_events(
+        client,
+        session,
+        [
+            event("task_start", 0, task=task.pk, screen=screens["start"].pk),
+            event("text", 900, task=task.pk, screen=screens["start"].pk, data={"text": "hm"}),
+            event(
+                "click",
+                1000,
+                task=task.pk,
+                screen=screens["start"].pk,
+                hotspot=choice.pk,
+                x=0.5,
+                y=0.8,
+            ),
+            event("navigate", 1000, task=task.pk, screen=screens["status"].pk),
+            event("task_end", 1000, task=task.pk, data={"reason": "goal"}),
+        ],
+    )
+
+    assert response.json() == {"stored": 5, "duplicates": 0}
+    attempt = session.attempts.get()
+    assert (attempt.outcome, attempt.first_click_success) == ("direct", True)

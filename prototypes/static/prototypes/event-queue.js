@@ -115,6 +115,16 @@
       }
     }
 
+    /** Forget the stored queue once nothing is left to send (the session is over). */
+    discard() {
+      if (this.events.length) return;
+      try {
+        window.localStorage.removeItem(this.storageKey);
+      } catch (error) {
+        // Nothing was stored.
+      }
+    }
+
     /** Milliseconds since the session started, never going backwards. */
     now() {
       this.lastT = Math.max(this.lastT, Math.round(Date.now() - this.startedAt));

@@ -69,12 +69,12 @@
   // Steps ------------------------------------------------------------------------------------
 
   function show(step, focus) {
-    root.querySelectorAll("[data-step]").forEach((section) => {
-      section.hidden = section.dataset.step !== step;
+    root.querySelectorAll("[data-phase]").forEach((section) => {
+      section.hidden = section.dataset.phase !== step;
     });
     document.body.classList.toggle("player-is-testing", step === "prototype");
     if (focus !== false) {
-      const heading = root.querySelector(`[data-step="${step}"] h1[tabindex]`);
+      const heading = root.querySelector(`[data-phase="${step}"] h1[tabindex]`);
       if (heading) heading.focus({ preventScroll: true });
       window.scrollTo(0, 0);
     }
@@ -258,7 +258,7 @@
         minutes: Math.max(1, Math.round(task.time_limit_seconds / 60)),
       });
     }
-    if (screens.has(task.start_screen)) imageFor(screens.get(task.start_screen));
+    if (!isScripted() && screens.has(task.start_screen)) imageFor(screens.get(task.start_screen));
     show("task-intro");
   }
 
@@ -272,6 +272,10 @@
     saveState();
     enterPrototype();
     showScreen(task.start_screen);
+  }
+
+  function isScripted() {
+    return study.kind === "scripted";
   }
 
   function enterPrototype() {
@@ -370,7 +374,7 @@
   // The prototype ----------------------------------------------------------------------------
 
   function layout() {
-    if (!study || state.phase !== "prototype") return;
+    if (!study || state.phase !== "prototype" || isScripted()) return;
     const stage = slot("stage");
     const ratio = study.aspect_ratio || 390 / 844;
     const width = Math.min(stage.clientWidth, stage.clientHeight * ratio);
@@ -410,6 +414,10 @@
   }
 
   async function showScreen(screenId) {
+    if (isScripted()) {
+      showStep(screenId);
+      return;
+    }
     const screen = screens.get(screenId);
     if (!screen) return;
     const render = ++renderCount;
@@ -504,6 +512,71 @@
     if (task.goal_screens.includes(screenId)) endTask("goal");
   }
 
+  // Scripted flows ------------------------------------------------------------------------------
+  // script-player.js draws the flow's steps (one Screen each) and reports what the participant
+  // does; this records it like a click on a paper prototype.
+
+  let flow = null; // the ScriptPlayer controller, once mounted
+
+  function stepOf(screenId) {
+    const flowRoot = slot("flow").querySelector("[data-script-player]");
+    const description = JSON.parse(document.getElementById(flowRoot.dataset.flowJson).textContent);
+    const step = description.steps.find((candidate) => candidate.screen === screenId);
+    return step ? step.name : description.start;
+  }
+
+  function showStep(screenId) {
+    state.screenId = screenId;
+    saveState();
+    if (!flow) {
+      flow = window.ScriptPlayer.mount(slot("flow").querySelector("[data-script-player]"), {
+        routeUrl: sessionUrl("routeUrl", state.sessionToken),
+        onEvent: onFlowEvent,
+        start: stepOf(screenId),
+        messages: strings.flow,
+      });
+    } else {
+      flow.goTo(stepOf(screenId));
+    }
+  }
+
+  function onFlowEvent(type, detail) {
+    if (!state || state.phase !== "prototype") return;
+    const task = currentTask();
+    const round = (value) => Math.round(value * 10000) / 10000;
+    if (type === "navigate") {
+      // Steps the player itself shows (a task's start, a resume) are not the participant's doing.
+      if (detail.via !== "choice" && detail.via !== "answer") return;
+      state.screenId = detail.screen;
+      saveState();
+      queue.record("navigate", { task: task.id, screen: detail.screen });
+      if (task.goal_screens.includes(detail.screen)) endTask("goal");
+    } else if (type === "click") {
+      queue.record("click", {
+        task: task.id,
+        screen: detail.screen,
+        hotspot: detail.hotspot,
+        x: round(detail.x),
+        y: round(detail.y),
+      });
+    } else if (type === "misclick") {
+      queue.record("misclick", {
+        task: task.id,
+        screen: detail.screen,
+        x: round(detail.x),
+        y: round(detail.y),
+      });
+    } else if (type === "text") {
+      queue.record("text", {
+        task: task.id,
+        screen: detail.screen,
+        data: { text: detail.text.slice(0, 2000) },
+      });
+    } else if (type === "end") {
+      endTask("done");
+    }
+  }
+
   function revealHotspots() {
     const frame = slot("frame");
     frame.classList.remove("is-revealing");
@@ -519,6 +592,13 @@
       cancelComment();
       return;
     }
+    const form = slot("comment-form");
+    if (isScripted()) {
+      // A flow's steps are drawn, not images: the comment is about the step as a whole.
+      pin = { x: 0.5, y: 0.5 };
+      openCommentForm(form);
+      return;
+    }
     const frame = slot("frame");
     const height = slot("screen").clientHeight || 1;
     pin = { x: 0.5, y: Math.min(1, (frame.scrollTop + frame.clientHeight / 2) / height) };
@@ -526,7 +606,10 @@
     marker.setAttribute("aria-label", strings.pin_label);
     marker.hidden = false;
     placePin(pin);
-    const form = slot("comment-form");
+    openCommentForm(form);
+  }
+
+  function openCommentForm(form) {
     form.reset();
     form.hidden = false;
     root.querySelector('[data-action="comment"]').setAttribute("aria-pressed", "true");
@@ -536,6 +619,7 @@
 
   function placePin(point) {
     pin = { x: point.x, y: point.y };
+    if (isScripted()) return;
     const marker = slot("pin");
     marker.style.left = `${pin.x * 100}%`;
     marker.style.top = `${pin.y * 100}%`;
@@ -571,12 +655,13 @@
     });
     cancelComment();
     announce(strings.comment_saved);
-    slot("screen-name").focus({ preventScroll: true });
+    const heading = isScripted() ? null : slot("screen-name");
+    if (heading) heading.focus({ preventScroll: true });
   }
 
   function cancelComment() {
     pin = null;
-    slot("pin").hidden = true;
+    if (slot("pin")) slot("pin").hidden = true;
     slot("comment-form").hidden = true;
     root.querySelector('[data-action="comment"]').setAttribute("aria-pressed", "false");
     layout();
@@ -740,6 +825,7 @@
 
   function complete(completion) {
     stopTimer();
+    queue.discard();
     state.phase = "done";
     state.completion = completion;
     delete state.payload;
@@ -764,8 +850,10 @@
   slot("seq-form").addEventListener("submit", submitSeq);
   slot("question-form").addEventListener("submit", submitQuestion);
   slot("comment-form").addEventListener("submit", saveComment);
-  slot("screen").addEventListener("click", onScreenClick);
-  slot("pin").addEventListener("keydown", movePin);
+  if (slot("screen")) {
+    slot("screen").addEventListener("click", onScreenClick);
+    slot("pin").addEventListener("keydown", movePin);
+  }
   slot("ended-dialog").addEventListener("close", () => {
     if (state && state.phase === "after-task") afterTask();
   });
