@@ -43,6 +43,17 @@ LAST_SEEN_PRECISION = timedelta(seconds=30)
 PLAN_CACHE_SECONDS = 30
 PLAN_CACHE_SIZE = 1000
 
+EVENT_TYPES = frozenset(Event.Type.values)
+# What a batch reads of its session and study (the whole rows cost time on every batch).
+SESSION_FIELDS = (
+    "state",
+    "finished_at",
+    "last_seen_at",
+    "dropped_events",
+    "study__created_at",
+    "study__revision",
+    "study__prototype_version_id",
+)
 EVENT_KEYS = frozenset({"id", "type", "t_ms", "task", "screen", "hotspot", "x", "y", "data"})
 DATA_KEYS = {
     Event.Type.TASK_END: {"reason"},
@@ -151,7 +162,9 @@ def ingest_events(session_token, events, dropped=0):
         session = (
             ParticipantSession.objects.select_for_update(of=("self",))
             .select_related("study")
+            .only(*SESSION_FIELDS)
             .filter(token=session_token)
+            .order_by()
             .first()
         )
         if session is None:
@@ -332,7 +345,7 @@ def clean_event(raw, plan, index=0):
     except ValueError:
         fail('"id" must be a UUID string.')
     event_type = raw.get("type")
-    if event_type not in Event.Type.values:
+    if event_type not in EVENT_TYPES:
         fail(f'"type" must be one of {", ".join(Event.Type.values)}.')
     t_ms = raw.get("t_ms")
     if not _is_int(t_ms) or not 0 <= t_ms <= MAX_T_MS:
