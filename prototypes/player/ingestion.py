@@ -345,7 +345,7 @@ def clean_event(raw, plan, index=0):
     except ValueError:
         fail('"id" must be a UUID string.')
     event_type = raw.get("type")
-    if event_type not in EVENT_TYPES:
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
         fail(f'"type" must be one of {", ".join(Event.Type.values)}.')
     t_ms = raw.get("t_ms")
     if not _is_int(t_ms) or not 0 <= t_ms <= MAX_T_MS:
