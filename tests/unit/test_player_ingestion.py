@@ -236,6 +236,7 @@ BAD_BODIES = {
     "x -Infinity": lambda setup: batch_with(setup, x=0.5).replace("0.5", "-Infinity", 1),
     "x overflowing": lambda setup: batch_with(setup, x=0.5).replace("0.5", "1e999", 1),
     "unknown type": lambda setup: batch_with(setup, type="hover"),
+    "type a list": lambda setup: batch_with(setup, type=[]),
     "id not a UUID": lambda setup: batch_with(setup, id="12345"),
     "id missing": lambda setup: batch_with(setup, id=None),
     "unknown field": lambda setup: batch_with(setup, colour="red"),
