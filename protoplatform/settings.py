@@ -174,11 +174,26 @@ if AWS_STORAGE_BUCKET_NAME:
             "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
             "default_acl": None,
             "querystring_auth": True,
+            # Signature version 2 URLs are refused by buckets created since 2020 and by newer
+            # regions; botocore still signs URLs with it unless told otherwise.
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
 else:
     MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Where the browser fetches signed media URLs from, for the CSP's img-src: the endpoint itself
+# (path-style URLs), or on AWS the bucket's own host, global or regional (S3 may redirect to it).
+if not AWS_STORAGE_BUCKET_NAME:
+    MEDIA_ORIGINS = []
+elif env("AWS_S3_ENDPOINT_URL"):
+    MEDIA_ORIGINS = [env("AWS_S3_ENDPOINT_URL").rstrip("/")]
+else:
+    MEDIA_ORIGINS = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"] + (
+        [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{env('AWS_S3_REGION_NAME')}.amazonaws.com"]
+        if env("AWS_S3_REGION_NAME")
+        else []
+    )
 STORAGES = {
     "default": MEDIA_STORAGE,
     "staticfiles": {
@@ -260,8 +275,7 @@ if not DEBUG:
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": ["'self'", "data:", "blob:"]
-        + ([env("AWS_S3_ENDPOINT_URL")] if env("AWS_S3_ENDPOINT_URL") else []),
+        "img-src": ["'self'", "data:", "blob:", *MEDIA_ORIGINS],
         "style-src": ["'self'"],
         "script-src": ["'self'"],
         "connect-src": ["'self'"],
