@@ -12,17 +12,16 @@ and their results are left out. Reaching the study's quota closes the study.
 """
 
 import math
-from urllib.parse import quote
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from prototypes.player import services as player_services
 from prototypes.player.models import ParticipantSession
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
-    LinkSettings,
     ScreenerQuestion,
     Segment,
     StudyInvitation,
@@ -219,6 +218,19 @@ def start_participant(
     return session, refusal
 
 
+def refusal_message(refusal):
+    """The polite message a screened-out participant reads, in the active language."""
+    if refusal == Refusal.SEGMENT_FULL:
+        return _(
+            "Thank you for your interest! This study already has enough participants like you, "
+            "so you will not take part this time. You can close this page."
+        )
+    return _(
+        "Thank you for your interest! This study is looking for people with a different "
+        "profile, so you will not take part this time. You can close this page."
+    )
+
+
 def _screened_out_before(study, participant_id):
     return ParticipantSession.objects.filter(
         study=study,
@@ -284,25 +296,3 @@ def count_completion(session):
     ):
         study_services.transition(study, Study.State.CLOSED)
     return not full
-
-
-def completion(session):
-    """What the thank-you page offers: {"code", "redirect_url"}, the link's over the study's.
-
-    A `{pid}` in the redirect URL becomes the participant's id from their panel.
-    """
-    study = session.study
-    code, redirect_url = study.completion_code, study.redirect_url
-    settings = (
-        LinkSettings.objects.filter(link_id=session.share_link_id).first()
-        if session.share_link_id
-        else None
-    )
-    if settings is not None:
-        code = settings.completion_code or code
-        redirect_url = settings.completion_redirect_url or redirect_url
-    if "{pid}" in redirect_url:
-        redirect_url = redirect_url.replace(
-            "{pid}", quote(session.external_participant_id, safe="")
-        )
-    return {"code": code, "redirect_url": redirect_url}

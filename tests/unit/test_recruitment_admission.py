@@ -3,6 +3,7 @@ from django.db import transaction
 
 from prototypes.player.models import ParticipantSession
 from prototypes.recruitment import admission
+from prototypes.recruitment.completion import completion_for
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
@@ -284,7 +285,9 @@ def test_completion_gives_the_link_code_and_redirect_with_the_participant_id(lin
         completion_redirect_url="https://panel.example/done?rid={pid}&s=1",
     )
     session, _ = admission.start_participant(link, participant_id="a b&c")
-    assert admission.completion(session) == {
+    assert completion_for(session) is None  # not finished yet
+    finish(session)
+    assert completion_for(session) == {
         "code": "PANEL-42",
         "redirect_url": "https://panel.example/done?rid=a%20b%26c&s=1",
     }
@@ -295,7 +298,25 @@ def test_completion_falls_back_to_the_study_settings(link):
     link.study.redirect_url = "https://example.com/thanks"
     link.study.save()
     session, _ = admission.start_participant(link)
-    assert admission.completion(session) == {
+    finish(session)
+    assert completion_for(session) == {
         "code": "STUDY",
         "redirect_url": "https://example.com/thanks",
     }
+
+
+def test_a_participant_over_quota_still_gets_the_completion_code(link):
+    StudyRecruitment.objects.create(study=link.study, quota=1)
+    LinkSettings.objects.create(link=link, completion_code="PAID")
+    first, late = (admission.start_participant(link)[0] for _ in range(2))
+    finish(first)
+    assert not finish(late)
+    assert completion_for(late) == {"code": "PAID", "redirect_url": ""}
+
+
+def test_a_screened_out_participant_gets_no_completion_code(link):
+    asked = factories.ScreenerQuestionFactory(
+        study=link.study, rule=Rule.MUST_BE, rule_choices=["Returning customer"]
+    )
+    session, _ = admission.start_participant(link, screener_answers={str(asked.pk): "New customer"})
+    assert completion_for(session) is None
