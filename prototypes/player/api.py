@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
 from django.http import JsonResponse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -20,8 +19,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.player import ingestion, services
-from prototypes.player.models import ParticipantSession
+from prototypes.player.models import ParticipantSession, TaskAttempt
 from prototypes.ratelimit import Limit, client_ip, retry_after, too_many_requests
+from prototypes.recruitment import admission
 from prototypes.workspaces.access import public_view
 
 # A participant's player sends a batch every second or so while they click; this leaves room
@@ -33,8 +33,11 @@ MAX_TOKEN_CHARS = 64
 MAX_START_BODY_BYTES = 10_000
 
 
-def error(message, status):
-    return JsonResponse({"error": message}, status=status)
+def error(message, status, code=None):
+    body = {"error": message}
+    if code:
+        body["code"] = code
+    return JsonResponse(body, status=status)
 
 
 def origin_allowed(request):
@@ -52,6 +55,13 @@ def origin_allowed(request):
 def _origin_of(url):
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def is_screener_answer(answer):
+    """A text, a number or a list of texts: what a screener form can send."""
+    if isinstance(answer, list):
+        return all(isinstance(item, str) for item in answer)
+    return isinstance(answer, str | int | float) and not isinstance(answer, bool)
 
 
 def read_json_body(request, limit):
@@ -86,7 +96,9 @@ def session_start(request, token):
         return error("No such study link.", 404)
     reason = services.closing_reason(link)
     if reason is not None:
-        return error(f"This study is not accepting participants ({reason}).", 409)
+        return error(
+            f"This study is not accepting participants ({reason}).", 409, code="not_accepting"
+        )
     body, failure = read_json_body(request, MAX_START_BODY_BYTES)
     if failure:
         return failure
@@ -98,6 +110,16 @@ def session_start(request, token):
         return error('The body must be a JSON object like {"consent": true}.', 400)
     if payload.get("consent") is not True:
         return error("The participant must consent before a session starts.", 400)
+    try:
+        ingestion.refuse_bad_strings(payload)
+    except ingestion.BatchError as problem:
+        return error(problem.message, 400)
+    screener = payload.get("screener")
+    if screener is not None and not (
+        isinstance(screener, dict)
+        and all(is_screener_answer(answer) for answer in screener.values())
+    ):
+        return error("screener must map question ids to answers.", 400, code="screener")
     participant_id = payload.get("participant_id") or ""
     if (
         not isinstance(participant_id, str)
@@ -106,16 +128,41 @@ def session_start(request, token):
         or not participant_id.isprintable()
     ):
         return error("participant_id must be printable text of at most 128 characters.", 400)
+    invitation = payload.get("invitation") or ""
+    if not isinstance(invitation, str) or len(invitation) > MAX_TOKEN_CHARS:
+        return error("invitation must be the token of a personal invitation.", 400)
     study = link.study
-    with translation.override(study.language), transaction.atomic():
-        session = services.start_session(
-            study,
-            link=link,
-            participant_id=participant_id,
-            user_agent=request.headers.get("User-Agent", ""),
+    consent_version = payload.get("consent_version")
+    if consent_version is not None and consent_version != study.consent_version:
+        return error(
+            "The consent text has changed since this page was opened: please read it again.",
+            409,
+            code="consent_changed",
         )
+    with translation.override(study.language):
+        try:
+            session, refusal = admission.start_participant(
+                link,
+                participant_id=participant_id,
+                user_agent=request.headers.get("User-Agent", ""),
+                screener_answers=screener,
+                invitation_token=invitation,
+            )
+        except admission.ScreenerInvalid as refused:
+            return JsonResponse(
+                {"error": refused.message, "code": "screener", "errors": refused.errors},
+                status=400,
+            )
+        except admission.StartRefused as refused:
+            return error(refused.message, refused.status, code="invitation")
+        if refusal:
+            # Screened out: the session exists (and counts in the funnel) but runs nothing.
+            return JsonResponse(
+                {"session_token": session.token, "admitted": False, "refusal": refusal},
+                status=201,
+            )
         data = services.study_payload(study)
-    return JsonResponse({"session_token": session.token, **data}, status=201)
+    return JsonResponse({"session_token": session.token, "admitted": True, **data}, status=201)
 
 
 @require_GET
@@ -134,7 +181,7 @@ def session_state(request, token):
     with translation.override(study.language):
         data = services.study_payload(study)
     return JsonResponse(
-        {"session_token": session.token, "session": services.session_state(session), **data}
+        {"session_token": session.token, "session": where_session_stands(session), **data}
     )
 
 
@@ -159,3 +206,16 @@ def events(request, token):
     except ingestion.BatchError as problem:
         return error(problem.message, problem.status)
     return JsonResponse({"stored": result.stored, "duplicates": result.duplicates})
+
+
+def where_session_stands(session):
+    """Where the session stands on the server, for a player resuming after a reload."""
+    attempts = TaskAttempt.objects.filter(session=session).values_list("task_id", "outcome")
+    state = {
+        "state": session.state,
+        "tasks_ended": sorted(task_id for task_id, outcome in attempts if outcome),
+        "questions_answered": sorted(session.answers.values_list("question_id", flat=True)),
+    }
+    if session.state == ParticipantSession.State.COMPLETED:
+        state["completion"] = admission.completion(session)
+    return state

@@ -24,6 +24,7 @@ from django.utils import timezone
 from prototypes.authoring.models import Hotspot, Screen
 from prototypes.player import attempts
 from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
+from prototypes.recruitment import admission
 from prototypes.studies.models import Question, Task
 
 MAX_BATCH_EVENTS = 500
@@ -148,7 +149,7 @@ def parse_batch(body):
         dropped = 0
     if not _is_int(dropped) or not 0 <= dropped <= MAX_DROPPED:
         raise BatchError('"dropped" must be a whole number, 0 or more.')
-    _refuse_bad_strings(payload)
+    refuse_bad_strings(payload)
     return events, dropped
 
 
@@ -508,7 +509,7 @@ def _finite_float(text):
     return value
 
 
-def _refuse_bad_strings(payload):
+def refuse_bad_strings(payload):
     """PostgreSQL stores neither NUL characters nor lone surrogates; refuse them up front."""
     pending = [payload]
     while pending:
@@ -643,3 +644,6 @@ def _update_session(session, new, dropped):
         ParticipantSession.objects.filter(pk=session.pk).update(**changes)
         for field, value in changes.items():
             setattr(session, field, value)
+    if "finished_at" in changes:
+        # Quotas are decided as each session completes (it may turn out to be over quota).
+        admission.count_completion(session)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prototypes.authoring.models import Hotspot, Screen
-from prototypes.player.models import ParticipantSession, TaskAttempt
+from prototypes.player.models import ParticipantSession
 from prototypes.studies import sus
 from prototypes.studies.models import Question, ShareLink, Study
 
@@ -139,20 +139,3 @@ def question_payload(question, language):
     elif question.kind == Question.Kind.RATING:
         payload.update(scale_min=question.scale_min, scale_max=question.scale_max)
     return payload
-
-
-def session_state(session):
-    """Where the session stands on the server, for a player resuming after a reload."""
-    attempts = TaskAttempt.objects.filter(session=session).values_list("task_id", "outcome")
-    state = {
-        "state": session.state,
-        "tasks_ended": sorted(task_id for task_id, outcome in attempts if outcome),
-        "questions_answered": sorted(session.answers.values_list("question_id", flat=True)),
-    }
-    if session.state == ParticipantSession.State.COMPLETED:
-        study = session.study
-        state["completion"] = {
-            "code": study.completion_code,
-            "redirect_url": study.redirect_url,
-        }
-    return state

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from prototypes.authoring.models import Prototype
 from prototypes.authoring.script_publish import playback_context
 from prototypes.player import services
+from prototypes.recruitment import admission
 from prototypes.workspaces.access import public_view
 
 SEQ_SCALE = range(1, 8)
@@ -37,6 +38,9 @@ def player(request, token):
                 "seq_scale": SEQ_SCALE,
                 "strings": player_strings(),
                 "scripted": study.prototype_version.prototype.kind == Prototype.Kind.SCRIPTED,
+                "screener": admission.screener_questions(study),
+                # A personal invitation from the panel arrives with its token.
+                "invitation": request.GET.get("inv", "")[:64],
             }
             if context["scripted"]:
                 # Typed answers are routed by the authoring side for the session's token, which
@@ -71,6 +75,14 @@ def player_strings():
         ),
         "start_failed": _("The study could not be started. Please try again in a moment."),
         "not_accepting": _("Sorry, this study is not accepting participants at the moment."),
+        "screened_out": _(
+            "Thank you for answering. This study is looking for people with a different "
+            "profile, so there is nothing more to do: you can close this page."
+        ),
+        "consent_changed": _(
+            "The consent text has changed since you opened this page. Please reload the page "
+            "and read it again."
+        ),
         # What the scripted-flow player says under the frame.
         "flow": {
             "success": _("You reached the end of this flow."),

@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -208,13 +210,22 @@ def test_a_french_study_gets_the_validated_french_sus(client):
     assert ParticipantSession.objects.get().language == "fr"
 
 
-def test_the_session_start_payload_costs_a_fixed_number_of_queries(
-    client, setup, django_assert_max_num_queries
-):
+def test_starting_costs_the_same_number_of_queries_however_large_the_study(client, setup):
+    def queries_to_start():
+        with CaptureQueriesContext(connection) as queries:
+            assert start(client, setup.link.token).status_code == 201
+        return len(queries)
+
+    queries_to_start()  # the first start also keeps a copy of the consent text
+    before = queries_to_start()
+    version = setup.study.prototype_version
     for _ in range(5):
-        factories.ScreenFactory(version=setup.study.prototype_version)
-    with django_assert_max_num_queries(14):
-        assert start(client, setup.link.token).status_code == 201
+        screen = factories.ScreenFactory(version=version)
+        factories.HotspotFactory(screen=screen, target=setup.screens["Home"])
+        factories.QuestionFactory(study=setup.study)
+        factories.TaskFactory(study=setup.study, start_screen=screen)
+
+    assert queries_to_start() == before <= 16
 
 
 @pytest.mark.parametrize(
@@ -394,3 +405,118 @@ def test_events_of_a_scripted_flow_make_an_attempt(client, db):
     assert response.json() == {"stored": 5, "duplicates": 0}
     attempt = session.attempts.get()
     assert (attempt.outcome, attempt.first_click_success) == ("direct", True)
+
+
+# Recruitment: screener, consent version, quotas, completion ----------------------------------
+
+
+def add_screener(study):
+    from prototypes.recruitment.models import ScreenerQuestion
+
+    return ScreenerQuestion.objects.create(
+        study=study,
+        text="How often do you shop online?",
+        kind=ScreenerQuestion.Kind.SINGLE,
+        choices=["Weekly", "Monthly", "Never"],
+        rule=ScreenerQuestion.Rule.MUST_NOT_BE,
+        rule_choices=["Never"],
+    )
+
+
+def test_the_screener_is_asked_with_the_consent(client, setup):
+    add_screener(setup.study)
+
+    html = client.get(reverse("player_start", args=[setup.link.token])).content.decode()
+
+    assert "How often do you shop online?" in html
+    assert 'data-consent-version="1"' in html
+
+
+def test_a_participant_the_screener_turns_away_gets_no_tasks(client, setup):
+    question = add_screener(setup.study)
+
+    admitted = start(
+        client, setup.link.token, {"consent": True, "screener": {question.pk: "Weekly"}}
+    )
+    refused = start(client, setup.link.token, {"consent": True, "screener": {question.pk: "Never"}})
+    unanswered = start(client, setup.link.token, {"consent": True, "screener": {}})
+
+    assert admitted.status_code == 201 and admitted.json()["admitted"] is True
+    assert "tasks" in admitted.json()
+    assert refused.status_code == 201
+    assert refused.json() == {
+        "session_token": refused.json()["session_token"],
+        "admitted": False,
+        "refusal": "screener",
+    }
+    session = ParticipantSession.objects.get(token=refused.json()["session_token"])
+    assert session.state == ParticipantSession.State.SCREENED_OUT
+    assert unanswered.status_code == 400
+    assert unanswered.json()["code"] == "screener"
+
+
+@pytest.mark.parametrize("screener", [[], {"1": [["x"]]}, {"1": {"a": 1}}, {"1": True}])
+def test_a_malformed_screener_is_400(client, setup, screener):
+    add_screener(setup.study)
+
+    response = start(client, setup.link.token, {"consent": True, "screener": screener})
+
+    assert response.status_code == 400
+    assert ParticipantSession.objects.count() == 0
+
+
+def test_consent_to_an_older_text_is_refused(client, setup):
+    setup.study.consent_version = 2
+    setup.study.save()
+
+    response = start(client, setup.link.token, {"consent": True, "consent_version": 1})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "consent_changed"
+    assert ParticipantSession.objects.count() == 0
+
+
+def test_an_unknown_invitation_is_refused(client, setup):
+    response = start(client, setup.link.token, {"consent": True, "invitation": "nope"})
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "invitation"
+
+
+def test_completing_the_last_place_closes_the_study(client, setup):
+    from prototypes.recruitment.models import StudyRecruitment
+
+    StudyRecruitment.objects.create(study=setup.study, quota=1)
+    first, second = new_session(setup), new_session(setup)
+
+    post_events(client, first, [event("session_end", 1000)])
+    post_events(client, second, [event("session_end", 1000)])
+
+    setup.study.refresh_from_db()
+    assert setup.study.state == Study.State.CLOSED
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == ParticipantSession.State.COMPLETED
+    assert second.state == ParticipantSession.State.SCREENED_OUT  # finished over quota
+
+
+def test_the_link_s_completion_settings_win(client, setup):
+    from prototypes.recruitment.models import LinkSettings
+
+    LinkSettings.objects.create(
+        link=setup.link,
+        completion_code="LINK-CODE",
+        completion_redirect_url="https://panel.example/done?id={pid}",
+    )
+    session = ParticipantSession.objects.get(
+        token=start(client, setup.link.token, {"consent": True, "participant_id": "P 7"}).json()[
+            "session_token"
+        ]
+    )
+    post_events(client, session, [event("session_end", 10)])
+
+    completion = client.get(reverse("api_session_state", args=[session.token])).json()
+    assert completion["session"]["completion"] == {
+        "code": "LINK-CODE",
+        "redirect_url": "https://panel.example/done?id=P%207",
+    }

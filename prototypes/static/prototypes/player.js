@@ -170,24 +170,37 @@
       form.elements.consent.focus();
       return;
     }
+    const screenerError = slot("screener-error");
+    if (screenerError) screenerError.hidden = true;
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
+    const body = {
+      consent: true,
+      consent_version: Number(root.dataset.consentVersion),
+      participant_id: root.dataset.participantId || null,
+      invitation: root.dataset.invitation || null,
+    };
+    if (slot("screener")) body.screener = screenerAnswers();
     let response;
+    let answer = {};
     try {
       response = await window.fetch(root.dataset.startUrl, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         credentials: "same-origin",
-        body: JSON.stringify({ consent: true, participant_id: root.dataset.participantId || null }),
+        body: JSON.stringify(body),
       });
+      answer = await response.json();
     } catch (error) {
-      response = null;
+      response = response || null;
     }
     button.disabled = false;
     button.removeAttribute("aria-busy");
-    if (response && response.status === 201) {
-      const payload = await response.json();
+    if (response && response.status === 201 && !answer.admitted) {
+      showMessage(strings.screened_out, false);
+    } else if (response && response.status === 201) {
+      const payload = answer;
       state = {
         sessionToken: payload.session_token,
         startedAt: Date.now(),
@@ -198,11 +211,36 @@
       saveState();
       setUp(payload);
       goToTask(0);
+    } else if (response && answer.code === "screener") {
+      screenerError.hidden = false;
+      const first = slot("screener").querySelector("input");
+      if (first) first.focus();
+    } else if (response && answer.code === "consent_changed") {
+      showMessage(strings.consent_changed, true);
     } else if (response && (response.status === 409 || response.status === 404)) {
       showMessage(strings.not_accepting, false);
     } else {
       showMessage(strings.start_failed, true);
     }
+  }
+
+  /** The screener's answers as {question id: text, number text or list of texts}. */
+  function screenerAnswers() {
+    const answers = {};
+    slot("screener")
+      .querySelectorAll('input[name^="screener-"]')
+      .forEach((input) => {
+        const id = input.name.slice("screener-".length);
+        if (input.type === "checkbox") {
+          answers[id] = answers[id] || [];
+          if (input.checked) answers[id].push(input.value);
+        } else if (input.type === "radio") {
+          if (input.checked) answers[id] = input.value;
+        } else {
+          answers[id] = input.value.trim();
+        }
+      });
+    return answers;
   }
 
   function resume() {
