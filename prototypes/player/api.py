@@ -22,6 +22,7 @@ from prototypes.player import ingestion, services
 from prototypes.player.models import ParticipantSession, TaskAttempt
 from prototypes.ratelimit import Limit, client_ip, retry_after, too_many_requests
 from prototypes.recruitment import admission
+from prototypes.recruitment.completion import completion_for
 from prototypes.workspaces.access import public_view
 
 # A participant's player sends a batch every second or so while they click; this leaves room
@@ -158,7 +159,12 @@ def session_start(request, token):
         if refusal:
             # Screened out: the session exists (and counts in the funnel) but runs nothing.
             return JsonResponse(
-                {"session_token": session.token, "admitted": False, "refusal": refusal},
+                {
+                    "session_token": session.token,
+                    "admitted": False,
+                    "refusal": refusal,
+                    "message": admission.refusal_message(refusal),
+                },
                 status=201,
             )
         data = services.study_payload(study)
@@ -216,6 +222,7 @@ def where_session_stands(session):
         "tasks_ended": sorted(task_id for task_id, outcome in attempts if outcome),
         "questions_answered": sorted(session.answers.values_list("question_id", flat=True)),
     }
-    if session.state == ParticipantSession.State.COMPLETED:
-        state["completion"] = admission.completion(session)
+    completion = completion_for(session)
+    if completion is not None:
+        state["completion"] = completion
     return state

@@ -228,12 +228,12 @@ def clean_batch(events, plan):
 
 
 def accepts_events(session):
+    """Open sessions do; finished ones (completed, or over a quota when they completed) still do
+    for a while, for batches sent late or again."""
     if session.state == ParticipantSession.State.ACTIVE:
         return True
     return (
-        session.state == ParticipantSession.State.COMPLETED
-        and session.finished_at is not None
-        and timezone.now() - session.finished_at < LATE_EVENTS_GRACE
+        session.finished_at is not None and timezone.now() - session.finished_at < LATE_EVENTS_GRACE
     )
 
 

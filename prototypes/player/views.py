@@ -75,10 +75,6 @@ def player_strings():
         ),
         "start_failed": _("The study could not be started. Please try again in a moment."),
         "not_accepting": _("Sorry, this study is not accepting participants at the moment."),
-        "screened_out": _(
-            "Thank you for answering. This study is looking for people with a different "
-            "profile, so there is nothing more to do: you can close this page."
-        ),
         "consent_changed": _(
             "The consent text has changed since you opened this page. Please reload the page "
             "and read it again."

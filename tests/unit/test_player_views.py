@@ -444,11 +444,10 @@ def test_a_participant_the_screener_turns_away_gets_no_tasks(client, setup):
     assert admitted.status_code == 201 and admitted.json()["admitted"] is True
     assert "tasks" in admitted.json()
     assert refused.status_code == 201
-    assert refused.json() == {
-        "session_token": refused.json()["session_token"],
-        "admitted": False,
-        "refusal": "screener",
-    }
+    assert refused.json()["admitted"] is False
+    assert refused.json()["refusal"] == "screener"
+    assert "different profile" in refused.json()["message"]
+    assert "tasks" not in refused.json()
     session = ParticipantSession.objects.get(token=refused.json()["session_token"])
     assert session.state == ParticipantSession.State.SCREENED_OUT
     assert unanswered.status_code == 400
@@ -520,3 +519,12 @@ def test_the_link_s_completion_settings_win(client, setup):
         "code": "LINK-CODE",
         "redirect_url": "https://panel.example/done?id=P%207",
     }
+
+
+def test_a_french_participant_turned_away_reads_why_in_french(client):
+    setup = build_player_study(language="fr")
+    question = add_screener(setup.study)
+
+    refused = start(client, setup.link.token, {"consent": True, "screener": {question.pk: "Never"}})
+
+    assert "recherche des personnes avec un autre profil" in refused.json()["message"]

@@ -156,7 +156,7 @@
     }
     if (!response.ok) return;
     const data = await response.json();
-    if (data.session.state === "completed" && state.phase !== "done" && !queue.events.length) {
+    if (data.session.completion && state.phase !== "done" && !queue.events.length) {
       complete(data.session.completion);
     }
   }
@@ -198,7 +198,7 @@
     button.disabled = false;
     button.removeAttribute("aria-busy");
     if (response && response.status === 201 && !answer.admitted) {
-      showMessage(strings.screened_out, false);
+      showMessage(answer.message, false);
     } else if (response && response.status === 201) {
       const payload = answer;
       state = {
