@@ -25,6 +25,7 @@ from prototypes.authoring.models import Hotspot, Screen
 from prototypes.player import attempts
 from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.recruitment import admission
+from prototypes.recruitment.models import Admission
 from prototypes.studies.models import Question, Task
 
 MAX_BATCH_EVENTS = 500
@@ -228,12 +229,18 @@ def clean_batch(events, plan):
 
 
 def accepts_events(session):
-    """Open sessions do; finished ones (completed, or over a quota when they completed) still do
-    for a while, for batches sent late or again."""
-    if session.state == ParticipantSession.State.ACTIVE:
+    """Open sessions do; finished ones still do for a while, for batches sent late or again:
+    completed ones, and those that completed over a quota (the participant did the work)."""
+    State = ParticipantSession.State
+    if session.state == State.ACTIVE:
+        return True
+    if session.finished_at is None or timezone.now() - session.finished_at >= LATE_EVENTS_GRACE:
+        return False
+    if session.state == State.COMPLETED:
         return True
     return (
-        session.finished_at is not None and timezone.now() - session.finished_at < LATE_EVENTS_GRACE
+        session.state == State.SCREENED_OUT
+        and Admission.objects.filter(session=session, refusal=Admission.Refusal.OVER_QUOTA).exists()
     )
 
 

@@ -497,6 +497,17 @@ def test_completing_the_last_place_closes_the_study(client, setup):
     second.refresh_from_db()
     assert first.state == ParticipantSession.State.COMPLETED
     assert second.state == ParticipantSession.State.SCREENED_OUT  # finished over quota
+    # It did the work: its late batches still count.
+    assert post_events(client, second, [event("session_end", 1001)]).status_code == 200
+
+
+def test_a_session_the_screener_turned_away_takes_no_events(client, setup):
+    question = add_screener(setup.study)
+    turned_away = start(
+        client, setup.link.token, {"consent": True, "screener": {question.pk: "Never"}}
+    ).json()["session_token"]
+
+    assert post_events(client, turned_away, [event("session_end", 5)]).status_code == 410
 
 
 def test_the_link_s_completion_settings_win(client, setup):
