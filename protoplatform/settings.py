@@ -228,9 +228,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
-# Longer than any task's countdown or retry delay, so Redis never re-delivers a task early.
+# Longer than any task's countdown or retry delay, so Redis never re-delivers a task early. A
+# task whose worker died is re-delivered once this many seconds have passed since it was taken.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     "socket_connect_timeout": 2,
     "max_retries": 1,
 }

@@ -18,6 +18,10 @@ import time
 from pathlib import Path
 
 import requests
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils.crypto import get_random_string
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -320,3 +324,26 @@ def start_moto_server():
     server.url = f"http://127.0.0.1:{port}"
     wait_for(lambda: port_open(port), 10, f"moto on port {port}")
     return server
+
+
+def designer_session(user):
+    """A requests session logged in as `user` on any of the stack's web processes: they share
+    the database, hence the session, and the secret key."""
+    client = Client()
+    client.force_login(user)
+    session = requests.Session()
+    session.cookies.set(
+        settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+    token = get_random_string(32)
+    session.cookies.set(settings.CSRF_COOKIE_NAME, token)
+    session.headers.update({"X-CSRFToken": token, "Accept": "application/json"})
+    return session
+
+
+def upload_screen(session, web, prototype, name, data):
+    return session.post(
+        web.url + reverse("screen_upload", args=[prototype.pk]),
+        files=[("files", (name, data, "application/octet-stream"))],
+        timeout=60,
+    )
