@@ -1,0 +1,48 @@
+from io import StringIO
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from prototypes.models import Event, ParticipantSession, Prototype, Study
+
+
+def run_demo():
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_builds_a_full_workspace_once_and_its_printed_login_works(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run_demo()
+    counts = (
+        Prototype.objects.count(),
+        Study.objects.count(),
+        ParticipantSession.objects.count(),
+        Event.objects.count(),
+    )
+    assert counts[0] == 2
+    assert counts[1] >= 1
+    assert counts[2] >= 30
+    assert counts[3] > 300
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = run_demo()
+    assert "nothing changed" in again
+    assert counts == (
+        Prototype.objects.count(),
+        Study.objects.count(),
+        ParticipantSession.objects.count(),
+        Event.objects.count(),
+    )
+
+    email = output.split("email:")[1].split()[0]
+    password = output.split("password:")[1].split()[0]
+    response = client.post(reverse("login"), {"username": email, "password": password})
+    assert response.status_code == 302
+    study = Study.objects.filter(state=Study.State.LIVE).order_by("pk").first()
+    assert client.get(reverse("study_summary", args=[study.pk])).status_code == 200
+    share_link = output.split("participant: ")[1].split()[0]
+    assert client.get(share_link.replace("http://127.0.0.1:8000", "")).status_code == 200
