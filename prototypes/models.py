@@ -22,14 +22,22 @@ from prototypes.recruitment.models import (
     StudyInvitation,
     StudyRecruitment,
 )
-from prototypes.reports.models import Decision, HeatmapImage, ReportExport, ReportShare
+from prototypes.reports.models import (
+    Decision,
+    HeatmapImage,
+    ReportExport,
+    ReportShare,
+    SessionExclusion,
+)
 from prototypes.studies.models import (
+    ConceptAssignment,
     Criterion,
     Problem,
     Question,
     ShareLink,
     Study,
     StudyChange,
+    StudyConcept,
     Task,
 )
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
@@ -38,6 +46,7 @@ __all__ = [
     "Admission",
     "Answer",
     "Comment",
+    "ConceptAssignment",
     "ConsentText",
     "Contact",
     "ContactImport",
@@ -63,9 +72,11 @@ __all__ = [
     "Screen",
     "ScreenerQuestion",
     "Segment",
+    "SessionExclusion",
     "ShareLink",
     "Study",
     "StudyChange",
+    "StudyConcept",
     "StudyInvitation",
     "StudyRecruitment",
     "Task",

@@ -160,3 +160,27 @@ class HeatmapImage(models.Model):
 
     def __str__(self):
         return f"Heatmap of {self.screen} in {self.study}"
+
+
+class SessionExclusion(models.Model):
+    """A session the designer left out of the results (a speeder, a straight-liner), and why.
+
+    Deleting the row puts the session back: nothing about the session itself is changed.
+    """
+
+    WORKSPACE_PATH = "session__study__workspace"
+
+    session = models.OneToOneField(
+        "prototypes.ParticipantSession", on_delete=models.CASCADE, related_name="exclusion"
+    )
+    reason = models.CharField(max_length=500)
+    excluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    excluded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["excluded_at", "id"]
+
+    def __str__(self):
+        return f"{self.session} excluded: {self.reason[:60]}"

@@ -104,11 +104,30 @@ class ShareLink(models.Model):
 class Task(models.Model):
     WORKSPACE_PATH = "study__workspace"
 
+    class Kind(models.TextChoices):
+        CLICKTHROUGH = "clickthrough", "Click-through: reach a goal screen"
+        FIRST_CLICK = "first_click", "First click: where would you click?"
+        FIVE_SECOND = "five_second", "Five-second test: what do you remember?"
+        PREFERENCE = "preference", "Preference test: which would you rather use?"
+
+    DEFAULT_EXPOSURE_SECONDS = 5
+
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="tasks")
     position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CLICKTHROUGH)
     instruction = models.TextField()
     start_screen = models.ForeignKey(Screen, on_delete=models.PROTECT, related_name="+")
     goal_screens = models.ManyToManyField(Screen, related_name="+")
+    # First-click tests: the area a first click should land in, as fractions of the screen
+    # (like hotspots, so the target survives a replaced or resized image).
+    target_x = models.FloatField(null=True, blank=True)
+    target_y = models.FloatField(null=True, blank=True)
+    target_width = models.FloatField(null=True, blank=True)
+    target_height = models.FloatField(null=True, blank=True)
+    # Five-second tests: how long the screen is shown before the recall questions.
+    exposure_seconds = models.PositiveSmallIntegerField(default=DEFAULT_EXPOSURE_SECONDS)
+    # Preference tests: the screens shown side by side (the start screen is the first).
+    options = models.ManyToManyField(Screen, related_name="+", blank=True)
     # Screen ids from start to goal; reaching a goal by exactly this path is a direct success.
     expected_path = models.JSONField(default=list, blank=True)
     time_limit_seconds = models.PositiveIntegerField(null=True, blank=True)
@@ -125,6 +144,23 @@ class Task(models.Model):
         """The task's number as participants meet it (positions are kept 0, 1, 2, …)."""
         return self.position + 1
 
+    @property
+    def is_clickthrough(self):
+        return self.kind == self.Kind.CLICKTHROUGH
+
+    @property
+    def has_target(self):
+        return None not in (self.target_x, self.target_y, self.target_width, self.target_height)
+
+    def target_contains(self, x, y):
+        """Whether the point (fractions of the screen) lies in the first-click target."""
+        if not self.has_target or x is None or y is None:
+            return False
+        return (
+            self.target_x <= x <= self.target_x + self.target_width
+            and self.target_y <= y <= self.target_y + self.target_height
+        )
+
 
 class Question(models.Model):
     WORKSPACE_PATH = "study__workspace"
@@ -136,7 +172,19 @@ class Question(models.Model):
         MULTIPLE = "multiple", "Multiple choice"
         RATING = "rating", "Rating scale"
 
+    class Role(models.TextChoices):
+        ASKED = "", "Asked by the designer"
+        PREFERENCE = "preference", "Which option a preference test's participant chose"
+        REASON = "reason", "Why they chose it"
+
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="questions")
+    # Asked right after this task (recall questions of a five-second test, a preference
+    # test's choice and reason) instead of at the end of the study.
+    task = models.ForeignKey(
+        "Task", on_delete=models.CASCADE, null=True, blank=True, related_name="questions"
+    )
+    # Questions a preference test asks for itself are kept in step with its options.
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ASKED, blank=True)
     position = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     text = models.TextField(blank=True)
@@ -254,3 +302,50 @@ class StudyChange(models.Model):
 
     def __str__(self):
         return f"Revision {self.revision} of {self.study}"
+
+
+class StudyConcept(models.Model):
+    """One of several prototype versions a study compares (concept A/B testing).
+
+    Each participant is assigned one concept at random, balanced over the study
+    (`prototypes.studies.ab`); tasks find their screens in each concept's version by the
+    screen's key, or else by its name.
+    """
+
+    WORKSPACE_PATH = "study__workspace"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="concepts")
+    version = models.ForeignKey(PrototypeVersion, on_delete=models.PROTECT, related_name="+")
+    label = models.CharField(max_length=40)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["study", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "version"], name="one_concept_per_version"),
+            models.UniqueConstraint(fields=["study", "label"], name="concept_labels_differ"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class ConceptAssignment(models.Model):
+    """The concept a participant's session shows; a returning participant keeps theirs."""
+
+    WORKSPACE_PATH = "concept__study__workspace"
+
+    session = models.OneToOneField(
+        "prototypes.ParticipantSession", on_delete=models.CASCADE, related_name="concept_assignment"
+    )
+    concept = models.ForeignKey(StudyConcept, on_delete=models.PROTECT, related_name="assignments")
+    # Who the participant is outside this session (a panel's participant id), so that coming
+    # back through a new session shows them the same concept.
+    participant_key = models.CharField(max_length=160, blank=True)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["concept", "participant_key"])]
+
+    def __str__(self):
+        return f"{self.session} sees {self.concept}"
