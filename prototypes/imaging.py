@@ -29,7 +29,7 @@ import numpy
 import pillow_heif
 import pypdfium2
 import pypdfium2.raw
-from PIL import ExifTags, Image, ImageCms, ImageFilter
+from PIL import ExifTags, Image, ImageCms, ImageFile, ImageFilter
 
 pillow_heif.register_heif_opener()
 
@@ -235,6 +235,17 @@ def _too_large(limits):
     )
 
 
+def _load_refusing_truncation(image):
+    """Decode the pixels; a truncated file is an error even if another library in this process
+    (WeasyPrint does, on import) told Pillow to pad truncated images with gray."""
+    padding = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = padding
+
+
 def _decode_image(data, kind, limits, draft_to_gray):
     """Decode the single picture in an image file, at no more than display size where cheap."""
     with warnings.catch_warnings():
@@ -256,7 +267,7 @@ def _decode_image(data, kind, limits, draft_to_gray):
                 # then needs a quarter of the memory, and skips most of the inverse DCT work.
                 target = _fitted_size(image.size, limits.display_long_edge)
                 image.draft("L" if draft_to_gray else image.mode, target)
-            image.load()
+            _load_refusing_truncation(image)
         except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -417,3 +417,13 @@ def test_clean_paper_whitens_an_unevenly_lit_background():
     assert numpy.percentile(after[dim_paper], 1) >= 240
     assert numpy.percentile(after[bright_paper], 1) >= 240
     assert after[dim_line].mean() < 90 and after[bright_line].mean() < 90
+
+
+def test_truncated_jpeg_is_refused_even_after_weasyprint_was_imported():
+    import weasyprint  # noqa: F401 - its import sets ImageFile.LOAD_TRUNCATED_IMAGES = True
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    with pytest.raises(ImageRejected):
+        process_upload(CORPUS / "truncated.jpg")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
