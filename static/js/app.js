@@ -4,3 +4,29 @@ document.addEventListener("click", (event) => {
     if (!details.contains(event.target)) details.removeAttribute("open");
   });
 });
+
+// A region that scrolls sideways (a wide table on a phone) must be reachable from the keyboard
+// to be scrolled with the arrow keys; only those that overflow become tab stops.
+const SCROLLING_REGIONS = ".table-wrap, .scroll-x, .answers, .flow-scroll";
+
+function makeScrollingRegionsFocusable(root) {
+  root.querySelectorAll(SCROLLING_REGIONS).forEach((region) => {
+    const overflows =
+      region.scrollWidth > region.clientWidth || region.scrollHeight > region.clientHeight;
+    if (overflows && !region.hasAttribute("tabindex")) {
+      region.setAttribute("tabindex", "0");
+      region.dataset.scrollFocus = "";
+    } else if (!overflows && region.hasAttribute("data-scroll-focus")) {
+      region.removeAttribute("tabindex");
+      delete region.dataset.scrollFocus;
+    }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => makeScrollingRegionsFocusable(document));
+document.addEventListener("htmx:afterSettle", (event) => makeScrollingRegionsFocusable(event.target));
+let resizeTimer;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => makeScrollingRegionsFocusable(document), 150);
+});
