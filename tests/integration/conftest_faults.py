@@ -5,6 +5,7 @@ database and a Redis: gunicorn web processes and Celery workers, all on pytest-d
 PostgreSQL test database and on a private Redis the test may stop and start.
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -59,7 +60,8 @@ class Stack:
 
     def kill(self, process):
         """SIGKILL the process and its children at once, as a machine dying would."""
-        stop_process(process, sig=signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
+        stop_process(process)
 
     def sweep(self):
         """Have a worker run the beat's job sweep now (`celery call`, as beat would send it)."""
