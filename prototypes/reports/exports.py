@@ -104,6 +104,7 @@ def raw_tables(export):
                 "finished_at",
                 "external_participant_id",
                 "is_simulated",
+                "excluded_because",
             ),
             sessions.order_by("started_at", "id").values_list(
                 "id",
@@ -117,6 +118,7 @@ def raw_tables(export):
                 "finished_at",
                 "external_participant_id",
                 "is_simulated",
+                "exclusion__reason",
             ),
         ),
         (

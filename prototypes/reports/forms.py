@@ -58,3 +58,11 @@ class DecisionForm(forms.ModelForm):
         self.fields["study"].queryset = problem.studies.order_by("-created_at")
         self.fields["study"].required = False
         self.fields["study"].empty_label = "No particular study"
+
+
+class ExclusionForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        label="Why leave this session out?",
+        error_messages={"required": "Say why this session is left out of the results."},
+    )

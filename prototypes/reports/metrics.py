@@ -7,8 +7,10 @@ The rows become ``analysis.Attempt`` values and the statistics come from the pur
 the results are grouped for the pages, the PDF and ``report.json``.
 
 Who counts: every session that started the study except the screened-out ones, who never
-reached a task. Attempts still in progress in an open session are left out (they have no
-outcome yet); an attempt without an outcome in a session that ended is counted as abandoned.
+reached a task, and those the designer excluded (a speeder, a straight-liner: see
+``prototypes.reports.quality``), which the report lists with the reason instead. Attempts
+still in progress in an open session are left out (they have no outcome yet); an attempt
+without an outcome in a session that ended is counted as abandoned.
 """
 
 import json
@@ -22,6 +24,7 @@ from django.db.models.functions import Cast, Lead, RowNumber
 from prototypes import analysis, stats
 from prototypes.authoring.models import Screen
 from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
+from prototypes.reports.models import SessionExclusion
 from prototypes.reports.present import (
     PERCENT,
     SCORE,
@@ -388,6 +391,24 @@ class CommentNote:
         }
 
 
+@dataclass(frozen=True)
+class ExclusionNote:
+    """A session left out of the report, and why."""
+
+    session_id: int
+    reason: str
+    excluded_by: str | None
+    excluded_at: object
+
+    def as_dict(self):
+        return {
+            "session": self.session_id,
+            "reason": self.reason,
+            "excluded_by": self.excluded_by,
+            "excluded_at": self.excluded_at.isoformat(),
+        }
+
+
 @dataclass
 class Report:
     study: Study
@@ -407,6 +428,7 @@ class Report:
     friction: list
     comments: list
     screens: dict  # id -> Screen of the tested prototype version
+    exclusions: list = field(default_factory=list)  # ExclusionNote per session left out
 
     @property
     def css_verdict(self):
@@ -490,7 +512,9 @@ class Report:
                 "started": self.started,
                 "completed": self.completed,
                 "screened_out": self.screened_out,
+                "excluded": len(self.exclusions),
             },
+            "exclusions": [exclusion.as_dict() for exclusion in self.exclusions],
             "verdict": self.verdict,
             "criteria": [result.as_dict() for result in self.criteria],
             "tasks": [task.as_dict() for task in self.tasks],
@@ -549,12 +573,14 @@ def build_report(study, revision=None):
         friction=_friction(sessions, task_reports, screens),
         comments=_comments(sessions, tasks),
         screens=screens,
+        exclusions=_exclusions(study, revision),
     )
 
 
 def study_sessions(study, revision=None):
-    """The sessions a report counts: every one but the screened-out, of one revision or all."""
-    sessions = ParticipantSession.objects.filter(study=study).exclude(
+    """The sessions a report counts: every one but the screened-out and the excluded, of one
+    revision or all."""
+    sessions = ParticipantSession.objects.filter(study=study, exclusion__isnull=True).exclude(
         state=ParticipantSession.State.SCREENED_OUT
     )
     if revision is not None:
@@ -584,9 +610,19 @@ def _short(text, length=50):
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+def _exclusions(study, revision):
+    exclusions = SessionExclusion.objects.filter(session__study=study)
+    if revision is not None:
+        exclusions = exclusions.filter(session__revision=revision)
+    rows = exclusions.order_by("excluded_at", "id").values_list(
+        "session_id", "reason", "excluded_by__email", "excluded_at"
+    )
+    return [ExclusionNote(*row) for row in rows]
+
+
 def _session_counts(study, revision):
     rows = (
-        ParticipantSession.objects.filter(study=study)
+        ParticipantSession.objects.filter(study=study, exclusion__isnull=True)
         .order_by()
         .values_list("revision", "state")
         .annotate(sessions=Count("id"))

@@ -47,4 +47,7 @@ urlpatterns = [
         name="decision_create",
     ),
     path("api/studies/<int:study_pk>/report.json", views.api_report, name="api_report"),
+    path("sessions/<int:session_pk>/replay/", views.session_replay, name="session_replay"),
+    path("sessions/<int:session_pk>/exclude/", views.session_exclude, name="session_exclude"),
+    path("sessions/<int:session_pk>/include/", views.session_include, name="session_include"),
 ]

@@ -8,13 +8,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.authoring.models import Screen
 from prototypes.jobs import enqueue
-from prototypes.reports import exports
+from prototypes.player.models import ParticipantSession
+from prototypes.reports import exports, quality
 from prototypes.reports.compare import compare
-from prototypes.reports.forms import DecisionForm, ExportForm, ReportShareForm
+from prototypes.reports.forms import DecisionForm, ExclusionForm, ExportForm, ReportShareForm
 from prototypes.reports.heatmaps import heatmap_state, heatmap_states
 from prototypes.reports.metrics import build_report, first_clicks
 from prototypes.reports.models import ReportExport, ReportShare
 from prototypes.reports.pages import comment_wall, summary_context, task_pictures
+from prototypes.reports.replay import (
+    replay_data,
+    replay_version,
+    scripted_steps,
+    session_table,
+)
 from prototypes.reports.tasks import build_export
 from prototypes.studies.models import Problem, Study
 from prototypes.workspaces.access import get_scoped_object_or_404, public_view, workspace_view
@@ -70,8 +77,82 @@ def study_results(request, study_pk):
         heatmaps=heatmap_states(study, report.screens.values()),
         exports=study.report_exports.all()[:5],
         can_decide=has_role(request, study.workspace_id, Role.OWNER),
+        can_exclude=has_role(request, study.workspace_id, Role.DESIGNER),
+        quality=quality.review(study),
+        sessions=session_table(
+            study, [task.task for task in report.tasks], request.GET.get("page")
+        ),
     )
     return render(request, "reports/results.html", context)
+
+
+def scoped_session(request, session_pk):
+    return get_scoped_object_or_404(
+        request,
+        ParticipantSession.objects.select_related(
+            "study__prototype_version__prototype",
+            "exclusion__excluded_by",
+            "concept_assignment__concept__version__prototype",
+        ),
+        pk=session_pk,
+    )
+
+
+def back_from_exclusion(request, session):
+    """Back to the replay the form was on, or else to the results' quality section."""
+    if request.POST.get("next") == "replay":
+        return redirect("session_replay", session_pk=session.pk)
+    return redirect(reverse("study_results", kwargs={"study_pk": session.study_id}) + "#quality")
+
+
+@require_GET
+@workspace_view(Role.VIEWER)
+def session_replay(request, session_pk):
+    session = scoped_session(request, session_pk)
+    study = session.study
+    exclusion = getattr(session, "exclusion", None)
+    version = replay_version(session)
+    flags = quality.session_flags(session)
+    context = {
+        "session": session,
+        "study": study,
+        "replay": replay_data(session),
+        "steps": scripted_steps(session),
+        "device": version.prototype.device,
+        "aspect_ratio": version.prototype.aspect_ratio,
+        "flags": flags,
+        "exclusion": exclusion,
+        "can_exclude": has_role(request, study.workspace_id, Role.DESIGNER),
+        "exclusion_form": ExclusionForm(initial={"reason": "; ".join(flag.text for flag in flags)}),
+    }
+    return render(request, "reports/replay.html", context)
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def session_exclude(request, session_pk):
+    session = scoped_session(request, session_pk)
+    form = ExclusionForm(request.POST)
+    if form.is_valid():
+        quality.exclude_session(session, request.user, form.cleaned_data["reason"])
+        messages.success(
+            request, f"Session {session.pk} is left out of the results. You can count it again."
+        )
+    else:
+        problems = " ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, f"Session {session.pk} still counts: {problems}")
+    return back_from_exclusion(request, session)
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def session_include(request, session_pk):
+    session = scoped_session(request, session_pk)
+    if quality.include_session(session):
+        messages.success(request, f"Session {session.pk} counts in the results again.")
+    else:
+        messages.info(request, f"Session {session.pk} was not left out.")
+    return back_from_exclusion(request, session)
 
 
 @require_GET

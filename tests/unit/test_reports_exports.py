@@ -177,6 +177,7 @@ def check_schema(data):
         "friction",
         "comments",
         "changes",
+        "exclusions",
     }
     assert set(data["study"]) >= {"id", "title", "confidence", "problem", "concept", "hypothesis"}
     assert data["verdict"] in ("GO", "NO-GO", "NOT YET")
@@ -207,7 +208,7 @@ def test_report_json_for_members(client, viewer, study):
     assert response["Content-Type"] == "application/json"
     data = response.json()
     check_schema(data)
-    assert data["participants"] == {"started": 3, "completed": 3, "screened_out": 0}
+    assert data["participants"] == {"started": 3, "completed": 3, "screened_out": 0, "excluded": 0}
     assert data["tasks"][0]["completion"]["successes"] == 2
     assert data["study"]["confidence"] == 0.9
 
