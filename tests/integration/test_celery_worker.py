@@ -26,3 +26,17 @@ def test_invitation_email_is_sent_by_a_real_worker_through_redis(client, owner, 
     assert invitation.sent_at is not None
     # The console email backend printed the message in the worker process, not in this one.
     assert "To: colleague@example.com" in Path(celery_worker.log_path).read_text()
+
+
+def test_healthz_sees_postgresql_redis_and_the_worker(client, celery_worker):
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.json()
+    checks = response.json()["checks"]
+    assert checks["database"]["ok"] and checks["redis"]["ok"]
+    assert checks["celery_workers"] == {"ok": True, "workers": 1}
+
+
+def test_healthz_is_503_without_a_worker(client, transactional_db):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["celery_workers"]["ok"] is False
