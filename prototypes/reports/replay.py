@@ -22,6 +22,9 @@ from prototypes.studies.models import Question
 
 # "Skip idle time" plays a pause longer than this as this long.
 IDLE_CAP_MS = 2000
+# A click and the screen it opens are recorded in the same millisecond; the replay holds the
+# click this long on the old screen so that it can be seen at all.
+CLICK_HOLD_MS = 400
 SPEEDS = (1, 2, 4)
 
 
@@ -68,6 +71,7 @@ def replay_data(session):
         "session": session.pk,
         "duration_ms": events[-1].t_ms if events else 0,
         "idle_cap_ms": IDLE_CAP_MS,
+        "click_hold_ms": CLICK_HOLD_MS,
         "speeds": list(SPEEDS),
         "scripted": version.prototype.kind == Prototype.Kind.SCRIPTED,
         "screens": {str(screen.pk): _screen(screen) for screen in screens},

@@ -3,7 +3,8 @@
  *
  * The page embeds the session as JSON (reports/replay.py). Playback runs on its own clock:
  * every event has a position on it, equal to its recorded time, or with "skip idle time" the
- * sum of the pauses before it, each cut to idle_cap_ms. What the stage shows at a position is
+ * sum of the pauses before it, each cut to idle_cap_ms. A click that opens another screen is
+ * held click_hold_ms on its own screen first. What the stage shows at a position is
  * rebuilt from the events before it, so seeking anywhere (backwards too) shows exactly what
  * playing up to there would.
  */
@@ -17,6 +18,9 @@
   const screens = data.screens;
   const tasks = data.tasks;
   const taskCount = Object.keys(tasks).length;
+  const CLICKS = new Set(["click", "misclick"]);
+  // Events that take the stage away from the screen a click was made on.
+  const LEAVES_SCREEN = new Set(["navigate", "task_end"]);
 
   const slot = (name) => root.querySelector(`[data-slot="${name}"]`);
   const playButton = root.querySelector('[data-action="play"]');
@@ -43,8 +47,13 @@
     const cap = skipIdle.checked ? data.idle_cap_ms : Infinity;
     let at = 0;
     let previous = 0;
-    timeline = events.map((event) => {
-      at += Math.min(event.t - previous, cap);
+    timeline = events.map((event, index) => {
+      let pause = Math.min(event.t - previous, cap);
+      const before = events[index - 1];
+      if (before && CLICKS.has(before.type) && LEAVES_SCREEN.has(event.type)) {
+        pause = Math.max(pause, data.click_hold_ms);
+      }
+      at += pause;
       previous = event.t;
       return at;
     });
@@ -329,7 +338,17 @@
     if (button) seek(timeline[Number(button.dataset.seek)]);
   });
 
+  /** Where to start: the beginning, or the start of the task named in the address (#task-12). */
+  function startPosition() {
+    const match = /^#task-(\d+)$/.exec(window.location.hash);
+    if (!match) return 0;
+    const index = events.findIndex(
+      (event) => event.type === "task_start" && String(event.task) === match[1]
+    );
+    return index < 0 ? 0 : timeline[index];
+  }
+
   scrubber.step = "any";
   buildTimeline();
-  seek(0);
+  seek(startPosition());
 })();
