@@ -7,6 +7,7 @@ workers) pointed at them through environment variables, exactly as production co
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -352,3 +353,19 @@ def upload_screen(session, web, prototype, name, data):
         files=[("files", (name, data, "application/octet-stream"))],
         timeout=60,
     )
+
+
+def run_django(env, code):
+    """Run Python `code` in a fresh process with Django set up on `env` (e.g. another
+    database); returns what it printed last, parsed as JSON."""
+    script = f"import django, json\ndjango.setup()\n{code}"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={"DJANGO_SETTINGS_MODULE": "protoplatform.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise RuntimeError(f"Django script failed:\n{result.stderr[-4000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
