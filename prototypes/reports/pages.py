@@ -54,6 +54,20 @@ def verdict_summary(report):
 
     open_results = [result for result in must_haves if result.verdict.verdict == NOT_YET]
     without_data = [result for result in open_results if not result.verdict.n]
+    if len(without_data) == len(open_results):
+        # Nothing measured yet: there is no interval to speak of.
+        if not report.started:
+            explanation = (
+                "No participants yet. The verdict is judged against the criteria below as "
+                "results come in."
+            )
+        else:
+            which = "criterion" if len(open_results) == 1 else "criteria"
+            explanation = (
+                f"No results yet for the must-have {which}: participants have started, but "
+                "none has finished what it measures."
+            )
+        return VerdictSummary(NOT_YET, css, explanation)
     projected = [
         result.verdict.participants_needed - result.verdict.n
         for result in open_results
