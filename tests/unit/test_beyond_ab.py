@@ -1,0 +1,177 @@
+"""Concept A/B: balanced random assignment, returning participants, screen counterparts and
+the comparison of the concepts."""
+
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from prototypes.player import services
+from prototypes.player.models import ParticipantSession
+from prototypes.studies import ab
+from prototypes.studies.models import ConceptAssignment, StudyConcept
+from tests import factories
+
+LABELS = "ABCD"
+
+
+def concept_study(workspace, concepts=2):
+    """A study whose prototype has `concepts` published versions, each one a concept."""
+    first = factories.published_shop_version(workspace)
+    prototype = first.prototype
+    study = factories.StudyFactory(workspace=workspace, prototype_version=first)
+    versions = [first] + [prototype.draft.publish() for _ in range(concepts - 1)]
+    for position, version in enumerate(versions):
+        StudyConcept.objects.create(
+            study=study, version=version, label=LABELS[position], position=position
+        )
+    return study
+
+
+def arrive(study, participant_id="", rng=random):
+    session = services.start_session(study, participant_id=participant_id)
+    return session, ab.assign_concept(session, rng=rng)
+
+
+@pytest.fixture
+def study(workspace):
+    return concept_study(workspace)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    concepts=st.integers(min_value=2, max_value=4),
+    arrivals=st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=40),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_after_any_number_of_arrivals_the_concepts_differ_by_at_most_one(
+    workspace, concepts, arrivals, seed
+):
+    """`arrivals` are participant numbers: 0 arrives without an id (always someone new), a
+    number seen before is a returning participant, who keeps their concept."""
+    study = concept_study(workspace, concepts)
+    rng = random.Random(seed)
+    first_concept = {}
+    participants = Counter()
+    for number in arrivals:
+        participant_id = f"P{number}" if number else ""
+        _, concept = arrive(study, participant_id, rng)
+        if number and number in first_concept:
+            assert concept == first_concept[number]
+            continue
+        if number:
+            first_concept[number] = concept
+        participants[concept.pk] += 1
+        counts = [participants[c.pk] for c in study.concepts.all()]
+        assert max(counts) - min(counts) <= 1
+    assert ab.participants_per_concept(list(study.concepts.all())) == Counter(
+        {concept.pk: participants[concept.pk] for concept in study.concepts.all()}
+    )
+
+
+def test_ties_are_broken_at_random(workspace):
+    firsts = set()
+    for seed in range(20):
+        study = concept_study(workspace, 3)
+        firsts.add(arrive(study, rng=random.Random(seed))[1].label)
+    assert firsts == {"A", "B", "C"}
+
+
+def test_the_same_session_keeps_its_concept(study):
+    session, concept = arrive(study)
+    for _ in range(3):
+        assert ab.assign_concept(session) == concept
+    assert ConceptAssignment.objects.count() == 1
+    assert ab.session_concept(session) == concept
+
+
+def test_a_returning_participant_keeps_their_concept_and_counts_once(study):
+    _, first = arrive(study, "panel-42")
+    _, again = arrive(study, "panel-42")
+    assert again == first
+    counts = ab.participants_per_concept(list(study.concepts.all()))
+    assert sorted(counts.values()) == [0, 1]
+    # The next newcomer goes to the other concept: the returning one did not count twice.
+    _, newcomer = arrive(study, "panel-43")
+    assert newcomer != first
+
+
+def test_screened_out_participants_do_not_count(study):
+    session, concept = arrive(study)
+    ParticipantSession.objects.filter(pk=session.pk).update(
+        state=ParticipantSession.State.SCREENED_OUT
+    )
+    counts = ab.participants_per_concept(list(study.concepts.all()))
+    assert set(counts.values()) == {0}
+
+
+def test_a_study_without_concepts_assigns_nothing(workspace):
+    study = factories.StudyFactory(workspace=workspace)
+    session = services.start_session(study)
+    assert ab.assign_concept(session) is None
+    assert not ConceptAssignment.objects.exists()
+
+
+def test_screens_are_matched_by_key_then_by_name(workspace):
+    study = concept_study(workspace)
+    base, other = (concept.version for concept in study.concepts.all())
+    by_name = {screen.name: screen for screen in other.screens.all()}
+    counterparts = ab.screen_counterparts(base, other)
+    assert {screen.name: counterparts[screen.pk] for screen in base.screens.all()} == {
+        name: screen.pk for name, screen in by_name.items()
+    }
+
+    # Another prototype entirely: screens are found by name, whatever the letter case.
+    foreign = factories.published_shop_version(
+        workspace, names=("home", "Account", "Basket"), links=()
+    )
+    counterparts = ab.screen_counterparts(base, foreign)
+    names = {screen.pk: screen.name for screen in foreign.screens.all()}
+    assert sorted(names[pk] for pk in counterparts.values()) == ["Account", "home"]
+
+
+def test_missing_screens_names_what_a_version_lacks(workspace):
+    study = concept_study(workspace)
+    base = study.prototype_version
+    screens = {screen.name: screen for screen in base.screens.all()}
+    task = factories.TaskFactory(study=study, start_screen=screens["Home"])
+    task.goal_screens.set([screens["Orders"]])
+    foreign = factories.published_shop_version(workspace, names=("Home", "Account"), links=())
+    assert ab.missing_screens(study, foreign) == ["Orders"]
+    assert ab.missing_screens(study, study.concepts.last().version) == []
+
+
+def test_the_comparison_tests_each_concept_against_the_first(study):
+    screens = {screen.name: screen for screen in study.prototype_version.screens.all()}
+    task = factories.TaskFactory(study=study, start_screen=screens["Home"])
+    outcomes = {"A": ["direct"] * 3 + ["gave_up"] * 7, "B": ["direct"] * 9 + ["gave_up"]}
+    for label, results in outcomes.items():
+        concept = study.concepts.get(label=label)
+        for outcome in results:
+            session = factories.SessionFactory(
+                study=study, state=ParticipantSession.State.COMPLETED
+            )
+            ConceptAssignment.objects.create(session=session, concept=concept)
+            factories.TaskAttemptFactory(session=session, task=task, outcome=outcome)
+    comparison = ab.compare_concepts(study)
+    assert [concept.label for concept in comparison.concepts] == ["A", "B"]
+    row = comparison.rows[0]
+    a, b = (cell.completion for cell in row.cells)
+    assert (a.successes, a.trials, b.successes, b.trials) == (3, 10, 9, 10)
+    [test] = row.tests
+    # N-1 two-proportion test: z = 0.6 * sqrt(19/20) / sqrt(0.6 * 0.4 * (1/10 + 1/10)) = 2.67
+    assert test.p_value == pytest.approx(0.0076, abs=0.0001)
+    assert test.significant
+    assert test.reading.startswith("Concept B's completion rate is higher than concept A's")
+    assert "unlikely to be chance alone" in test.reading
+    assert sorted(comparison.participants.values()) == [10, 10]
+
+
+def test_no_comparison_without_concepts(workspace):
+    assert ab.compare_concepts(factories.StudyFactory(workspace=workspace)) is None
