@@ -27,6 +27,7 @@
   let timer = null;
   let pin = null; // {x, y} while a comment is being written
   let renderCount = 0;
+  let downloading = false; // set once every screen is being fetched into the cache
 
   function slot(name) {
     return root.querySelector(`[data-slot="${name}"]`);
@@ -99,6 +100,15 @@
     const banner = slot("status");
     banner.hidden = status === "ok";
     if (status !== "ok") banner.textContent = strings.offline;
+    reserveStatusSpace();
+  }
+
+  /** Keep the banner off the prototype and the cards: a tab bar at the bottom of a screen is
+   * where participants tap most. */
+  function reserveStatusSpace() {
+    const banner = slot("status");
+    const space = banner.hidden ? 0 : window.innerHeight - banner.getBoundingClientRect().top;
+    root.style.setProperty("--player-status-space", `${Math.max(0, Math.ceil(space))}px`);
   }
 
   // Start and resume -------------------------------------------------------------------------
@@ -247,7 +257,8 @@
     switch (state.phase) {
       case "prototype":
         enterPrototype();
-        showScreen(state.screenId);
+        // The page went away while the goal screen was still loading: the task ends there now.
+        showScreen(state.screenId).then(() => endIfGoal(state.screenId));
         break;
       case "after-task":
         afterTask();
@@ -451,6 +462,43 @@
     });
   }
 
+  /**
+   * Then download the other screens, nearest first and one at a time, into the browser's cache
+   * (rendition URLs are immutable): a participant who loses the connection can carry on
+   * clicking. They are decoded only once they are one click away.
+   */
+  async function downloadAll(from) {
+    if (downloading) return;
+    downloading = true;
+    for (const screen of nearestFirst(from)) {
+      if (images.has(screen.id) || !screen.image_url) continue;
+      await new Promise((resolve) => {
+        const element = new Image();
+        element.onload = resolve;
+        element.onerror = resolve;
+        element.src = screen.image_url;
+      });
+    }
+  }
+
+  /** Every screen, by the number of clicks it takes to reach it from `from` (unreachable last). */
+  function nearestFirst(from) {
+    const order = [from];
+    const seen = new Set([from.id]);
+    for (let index = 0; index < order.length; index += 1) {
+      order[index].hotspots.forEach((hotspot) => {
+        if (hotspot.target && screens.has(hotspot.target) && !seen.has(hotspot.target)) {
+          seen.add(hotspot.target);
+          order.push(screens.get(hotspot.target));
+        }
+      });
+    }
+    screens.forEach((screen) => {
+      if (!seen.has(screen.id)) order.push(screen);
+    });
+    return order;
+  }
+
   async function showScreen(screenId) {
     if (isScripted()) {
       showStep(screenId);
@@ -476,6 +524,7 @@
     announce(format(strings.screen_shown, { name: screen.name }));
     slot("screen-name").focus({ preventScroll: true });
     preloadNeighbours(screen);
+    downloadAll(screen);
   }
 
   function renderHotspots(screen) {
@@ -544,10 +593,15 @@
   }
 
   async function goTo(screenId) {
-    const task = currentTask();
-    queue.record("navigate", { task: task.id, screen: screenId });
+    queue.record("navigate", { task: currentTask().id, screen: screenId });
     await showScreen(screenId);
-    if (task.goal_screens.includes(screenId)) endTask("goal");
+    endIfGoal(screenId);
+  }
+
+  function endIfGoal(screenId) {
+    if (state.screenId === screenId && currentTask().goal_screens.includes(screenId)) {
+      endTask("goal");
+    }
   }
 
   // Scripted flows ------------------------------------------------------------------------------
@@ -895,7 +949,15 @@
   slot("ended-dialog").addEventListener("close", () => {
     if (state && state.phase === "after-task") afterTask();
   });
-  window.addEventListener("resize", layout);
+  // The frame follows the stage, whatever resizes it: the toolbar wrapping once the timer
+  // shows, the task panel, the comment form, the status banner, a rotated phone.
+  if (slot("stage") && window.ResizeObserver) {
+    new window.ResizeObserver(layout).observe(slot("stage"));
+  }
+  window.addEventListener("resize", () => {
+    layout();
+    if (!slot("status").hidden) reserveStatusSpace();
+  });
 
   const actions = {
     "begin-task": beginTask,
