@@ -1,8 +1,11 @@
 """Browser tests: Chromium driven through Playwright, against pytest-django's live_server."""
 
 import os
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make next to
@@ -56,3 +59,77 @@ def new_page(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+# Viewports the product is judged on: a laptop and a small phone (iPhone SE size, with touch).
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True}
+SCREENSHOTS_DEFAULT = Path(__file__).resolve().parents[1] / "output" / "screenshots"
+SCREENSHOT_MAX_BYTES = 300 * 1024
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots-to",
+        metavar="DIR",
+        default=None,
+        help="folder for the PNGs of test_screenshots_* (default: tests/output/screenshots)",
+    )
+
+
+def open_page(browser, options):
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
+def desktop_page(browser):
+    page = open_page(browser, DESKTOP)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    page = open_page(browser, PHONE)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """`screenshot(page, name)` saves what the page shows (viewport-size PNG) as <name>.png.
+
+    Into --screenshots-to (the README's pictures: `make screenshots`), or tests/output/.
+    """
+    folder = Path(request.config.getoption("screenshots_to", default=None) or SCREENSHOTS_DEFAULT)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name):
+        # Let pictures and fonts finish loading so the PNG shows the finished page.
+        page.wait_for_load_state("networkidle")
+        page.evaluate("document.fonts.ready")
+        path = folder / f"{name}.png"
+        page.screenshot(path=path, animations="disabled", caret="hide")
+        size = path.stat().st_size
+        assert size < SCREENSHOT_MAX_BYTES, f"{path} is {size // 1024} KB"
+        return path
+
+    return take
+
+
+@pytest.fixture
+def log_in(live_server):
+    """`log_in(page, user)`: hand the page's browser a session of `user`, made by Django."""
+
+    def log_in(page, user):
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+        )
+
+    return log_in

@@ -1,0 +1,96 @@
+"""axe-core finds nothing serious or critical on the pages people meet first, on a laptop and on
+a 375-px phone: the landing page, log-in, the dashboard, the hotspot editor, a study, its
+results and summary (also as shared with stakeholders) and each step of the participant player.
+
+Each test walks its pages and fails at the end with every serious or critical violation of
+every page, so one run shows all there is to fix.
+"""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from prototypes.authoring.demo import create_demo_prototypes
+from prototypes.player.demo import simulate_participants
+from prototypes.reports.models import ReportShare
+from prototypes.studies.demo import create_demo_study
+from tests import factories
+from tests.e2e import axe
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(db):
+    """The demo workspace: a paper prototype, a live study with 30 participants, a share link."""
+    membership = factories.MembershipFactory(role="owner", workspace__name="Parcel & Co")
+    versions = create_demo_prototypes(membership.workspace, membership.user)
+    study = create_demo_study(membership.workspace, membership.user, versions["shop"])
+    simulate_participants(study, count=30)
+    share = ReportShare.objects.create(study=study, label="Steering committee")
+    prototype = versions["shop"].prototype
+    return {
+        "user": membership.user,
+        "study": study,
+        "screen": prototype.draft.screens.order_by("position").first(),
+        "share": share,
+        "participant_link": study.share_links.get(),
+    }
+
+
+class Audit:
+    """Run axe on each page visited; report every blocking violation at the end."""
+
+    def __init__(self, page, live_server):
+        self.page = page
+        self.live_server = live_server
+        self.found = []
+
+    def visit(self, where, path):
+        response = self.page.goto(self.live_server.url + path)
+        assert response.status == 200, f"{where}: {response.status}"
+        self.check(where)
+
+    def check(self, where):
+        self.page.wait_for_load_state("networkidle")
+        blocking = [
+            violation
+            for violation in axe.violations(self.page)
+            if violation["impact"] in axe.BLOCKING_IMPACTS
+        ]
+        if blocking:
+            self.found.append(f"== {where}\n{axe.describe(blocking)}")
+
+    def assert_clean(self):
+        assert not self.found, "Accessibility violations:\n" + "\n".join(self.found)
+
+
+def audit_designer_pages(page, live_server, log_in, demo):
+    audit = Audit(page, live_server)
+    audit.visit("landing", reverse("landing"))
+    audit.visit("log-in", reverse("login"))
+    # A refused log-in shows its error next to the form.
+    page.get_by_label("Email").fill("nobody@example.com")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("main").get_by_role("button", name="Log in").click()
+    audit.check("log-in, refused")
+    audit.visit("sign-up", reverse("signup"))
+
+    log_in(page, demo["user"])
+    study = demo["study"]
+    audit.visit("dashboard", reverse("dashboard"))
+    audit.visit("hotspot editor", reverse("screen_editor", args=[demo["screen"].pk]))
+    audit.visit("study", reverse("study_detail", args=[study.pk]))
+    audit.visit("results", reverse("study_results", args=[study.pk]))
+    audit.visit("summary", reverse("study_summary", args=[study.pk]))
+    page.context.clear_cookies()
+    audit.visit("shared summary", reverse("report_share_view", args=[demo["share"].token]))
+    return audit
+
+
+def test_designer_and_stakeholder_pages_on_a_laptop(live_server, desktop_page, log_in, demo):
+    audit_designer_pages(desktop_page, live_server, log_in, demo).assert_clean()
+
+
+def test_designer_and_stakeholder_pages_on_a_phone(live_server, phone_page, log_in, demo):
+    audit_designer_pages(phone_page, live_server, log_in, demo).assert_clean()
