@@ -86,7 +86,7 @@
             body = {};
           }
           if (request.status === 201) {
-            finish(entry, "Uploaded — processing.", false);
+            finish(entry, "Uploaded: its card below shows when it is ready.", false);
             refreshGrid();
           } else {
             finish(entry, body.error || `Not uploaded (error ${request.status}).`, true);
