@@ -1,11 +1,12 @@
 """What the results page, the stakeholder summary and its PDF are given to render."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET
 from prototypes.reports import charts
 from prototypes.reports.present import format_confidence
+from prototypes.studies.models import Task
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,17 @@ def task_pictures(report, first_clicks):
     pictures = []
     for task in report.tasks:
         by_screen = defaultdict(list)
+        target = None
+        if task.task.kind == Task.Kind.FIRST_CLICK and task.task.has_target:
+            # Right means inside the designer's target area, not on a hotspot.
+            model = task.task
+            target = (model.target_x, model.target_y, model.target_width, model.target_height)
         for click in first_clicks.get(task.task.pk, ()):
+            if target is not None:
+                click = replace(click, hit=task.task.target_contains(click.x, click.y))
             by_screen[click.screen_id].append(click)
         clicked = [
-            charts.first_click_picture(report.screens[screen_id], clicks)
+            charts.first_click_picture(report.screens[screen_id], clicks, target)
             for screen_id, clicks in by_screen.items()
             if screen_id in report.screens
         ]
