@@ -27,7 +27,13 @@ AT_LEAST = "at_least"
 AT_MOST = "at_most"
 COMPARISONS = (AT_LEAST, AT_MOST)
 
-PROPORTION_METRICS = ("completion_rate", "direct_success_rate", "misclick_rate", "answer_share")
+PROPORTION_METRICS = (
+    "completion_rate",
+    "direct_success_rate",
+    "misclick_rate",
+    "answer_share",
+    "first_click_rate",
+)
 MEAN_METRICS = ("seq", "sus")
 TIME_METRICS = ("time_on_task",)
 METRICS = PROPORTION_METRICS + MEAN_METRICS + TIME_METRICS

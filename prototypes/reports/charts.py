@@ -8,7 +8,7 @@ security policy forbids them).
 
 import base64
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.cache import cache
 
@@ -265,6 +265,8 @@ class ScreenPicture:
     radius: float
     pins: tuple
     aria_label: str
+    # A first-click test's target area as (x, y, width, height) in the picture, or None.
+    target: tuple | None = None
 
     @property
     def font_size(self):
@@ -291,14 +293,34 @@ def screen_picture(screen, pins, aria_label, pin_size=0.045):
     )
 
 
-def first_click_picture(screen, clicks):
+def first_click_picture(screen, clicks, target=None):
+    """First clicks as green (right) and red dots; ``target`` is a first-click test's target
+    area (x, y, width, height as fractions), drawn as a frame, that decides what is right."""
     hits = sum(1 for click in clicks if click.hit)
-    label = (
-        f"First clicks on {screen.name}: {hits} on a hotspot and {len(clicks) - hits} "
-        "elsewhere (misclicks)"
-    )
+    if target is None:
+        label = (
+            f"First clicks on {screen.name}: {hits} on a hotspot and {len(clicks) - hits} "
+            "elsewhere (misclicks)"
+        )
+    else:
+        label = (
+            f"First clicks on {screen.name}: {hits} inside the target area and "
+            f"{len(clicks) - hits} outside it"
+        )
     pins = [(click.x, click.y, None, "hit" if click.hit else "miss", "") for click in clicks]
-    return screen_picture(screen, pins, label, pin_size=0.025)
+    picture = screen_picture(screen, pins, label, pin_size=0.025)
+    if target is not None:
+        x, y, width, height = target
+        picture = replace(
+            picture,
+            target=(
+                x * picture.width,
+                y * picture.height,
+                width * picture.width,
+                height * picture.height,
+            ),
+        )
+    return picture
 
 
 def comment_picture(screen, comments, first_number=1, pin_size=0.045):

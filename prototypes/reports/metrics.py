@@ -18,12 +18,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F, TextField, Window
+from django.db.models import Count, F, TextField, Window, prefetch_related_objects
 from django.db.models.functions import Cast, Lead, RowNumber
 
 from prototypes import analysis, stats
 from prototypes.authoring.models import Screen
 from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
+from prototypes.reports import kinds
 from prototypes.reports.models import SessionExclusion
 from prototypes.reports.present import (
     PERCENT,
@@ -34,9 +35,10 @@ from prototypes.reports.present import (
     format_threshold,
     format_value,
 )
-from prototypes.studies.models import Criterion, Question, Study, StudyChange
+from prototypes.studies.models import Criterion, Question, Study, StudyChange, Task
 
 TASK_METRICS = {
+    Criterion.Metric.FIRST_CLICK_RATE: "first_click",
     Criterion.Metric.COMPLETION_RATE: "completion",
     Criterion.Metric.DIRECT_SUCCESS_RATE: "direct_success",
     Criterion.Metric.MISCLICK_RATE: "misclick",
@@ -44,6 +46,7 @@ TASK_METRICS = {
     Criterion.Metric.SEQ: "seq",
 }
 METRIC_UNITS = {
+    Criterion.Metric.FIRST_CLICK_RATE: PERCENT,
     Criterion.Metric.COMPLETION_RATE: PERCENT,
     Criterion.Metric.DIRECT_SUCCESS_RATE: PERCENT,
     Criterion.Metric.MISCLICK_RATE: PERCENT,
@@ -53,6 +56,7 @@ METRIC_UNITS = {
     Criterion.Metric.SUS: SCORE,
 }
 METRIC_WORDS = {
+    Criterion.Metric.FIRST_CLICK_RATE: "share of first clicks on target",
     Criterion.Metric.COMPLETION_RATE: "completion rate",
     Criterion.Metric.DIRECT_SUCCESS_RATE: "direct success rate",
     Criterion.Metric.MISCLICK_RATE: "misclick rate",
@@ -62,6 +66,7 @@ METRIC_WORDS = {
 }
 # The range an interval bar is drawn over; time has no natural end, so it is chosen per chart.
 METRIC_SCALES = {
+    Criterion.Metric.FIRST_CLICK_RATE: (0.0, 1.0),
     Criterion.Metric.COMPLETION_RATE: (0.0, 1.0),
     Criterion.Metric.DIRECT_SUCCESS_RATE: (0.0, 1.0),
     Criterion.Metric.MISCLICK_RATE: (0.0, 1.0),
@@ -168,6 +173,14 @@ class TaskReport:
     other_paths: int = 0
     # Where attempts that gave up or timed out ended: screen id -> attempts.
     give_up_screens: Counter = field(default_factory=Counter)
+    # Questions asked right after this task (a five-second test's recall questions).
+    questions: list = field(default_factory=list)
+    first_click_result: kinds.FirstClickResult | None = None
+    preference: kinds.PreferenceResult | None = None
+
+    @property
+    def kind(self):
+        return self.task.kind
 
     @property
     def completion(self):
@@ -187,6 +200,10 @@ class TaskReport:
 
     @property
     def first_click(self):
+        """First clicks that were right: on the designer's target area in a first-click test,
+        on a hotspot leading towards the goal in a click-through task."""
+        if self.first_click_result is not None:
+            return self.first_click_result.share
         return Measure.of(PERCENT, self.metrics.first_click)
 
     @property
@@ -241,6 +258,12 @@ class TaskReport:
                 for path in self.paths
             ],
             "other_paths": self.other_paths,
+            "kind": self.task.kind,
+            "questions": [question.as_dict() for question in self.questions],
+            "first_click_test": (
+                self.first_click_result.as_dict() if self.first_click_result else None
+            ),
+            "preference": self.preference.as_dict() if self.preference else None,
         }
 
 
@@ -270,6 +293,8 @@ class QuestionReport:
     mean: Measure | None = None  # rating scales
     texts: list = field(default_factory=list)  # open questions
     sus: analysis.SusSummary | None = None
+    # Session id -> answer, kept for a preference test's questions to pair choices and reasons.
+    by_session: dict = field(default_factory=dict)
 
     def as_dict(self):
         question = self.question
@@ -541,6 +566,8 @@ def build_report(study, revision=None):
     study = Study.objects.select_related("problem", "prototype_version__prototype").get(pk=study.pk)
     confidence = study.confidence
     tasks = list(study.tasks.all())
+    if any(task.kind == Task.Kind.PREFERENCE for task in tasks):
+        prefetch_related_objects(tasks, "options__version")
     questions = list(study.questions.all())
     criteria = list(study.criteria.all())
     screens = {screen.pk: screen for screen in study.prototype_version.screens.all()}
@@ -549,10 +576,12 @@ def build_report(study, revision=None):
     sessions = study_sessions(study, revision)
 
     task_reports = _task_reports(tasks, sessions, confidence)
-    question_reports, answered = _question_reports(questions, sessions, confidence)
+    all_question_reports, answered = _question_reports(questions, sessions, confidence)
+    question_reports = _attach_task_questions(task_reports, all_question_reports)
+    _add_kind_results(task_reports, all_question_reports, sessions, confidence)
     sus = next((q.sus for q in question_reports if q.question.kind == Question.Kind.SUS), None)
 
-    results = _criterion_results(criteria, task_reports, question_reports, confidence)
+    results = _criterion_results(criteria, task_reports, all_question_reports, confidence)
     verdict = analysis.overall_verdict((result.verdict, result.must_have) for result in results)
 
     return Report(
@@ -565,7 +594,7 @@ def build_report(study, revision=None):
         screened_out=screened_out,
         tasks=task_reports,
         sus=sus,
-        funnel=_funnel(started, task_reports, questions, answered, completed),
+        funnel=_funnel(started, task_reports, question_reports, answered, completed),
         questions=question_reports,
         criteria=results,
         verdict=verdict,
@@ -575,6 +604,42 @@ def build_report(study, revision=None):
         screens=screens,
         exclusions=_exclusions(study, revision),
     )
+
+
+def _attach_task_questions(task_reports, question_reports):
+    """Give each task the reports of the questions asked right after it; return the others
+    (asked at the end of the study), numbered 1, 2, … as participants met them."""
+    by_task = {report.task.pk: report for report in task_reports}
+    at_end = []
+    for report in question_reports:
+        task = by_task.get(report.question.task_id)
+        if task is None:
+            at_end.append(report)
+            report.number = len(at_end)
+        else:
+            task.questions.append(report)
+            report.number = len(task.questions)
+    return at_end
+
+
+def _add_kind_results(task_reports, question_reports, sessions, confidence):
+    """First-click and preference results of the tasks of those kinds (two queries at most)."""
+    clicks = kinds.first_click_rows([report.task for report in task_reports], sessions)
+    for report in task_reports:
+        task = report.task
+        if task.kind == Task.Kind.FIRST_CLICK:
+            report.first_click_result = kinds.first_click_result(task, clicks, confidence, Measure)
+        elif task.kind == Task.Kind.PREFERENCE:
+            by_role = {question.question.role: question for question in report.questions}
+            choice = by_role.get(Question.Role.PREFERENCE)
+            reason = by_role.get(Question.Role.REASON)
+            report.preference = kinds.preference_result(
+                task,
+                choice.by_session if choice else {},
+                reason.by_session if reason else {},
+                confidence,
+                Measure,
+            )
 
 
 def study_sessions(study, revision=None):
@@ -766,15 +831,26 @@ def _question_reports(questions, sessions, confidence):
         .values_list("session_id", "question_id", "value")
     )
     values = defaultdict(list)
+    by_session = defaultdict(dict)
     answered = set()
+    at_end = {question.pk for question in questions if question.task_id is None}
+    paired = {question.pk for question in questions if question.role}
     for session_id, question_id, value in rows:
         values[question_id].append(value)
-        answered.add(session_id)
+        if question_id in at_end:
+            answered.add(session_id)
+        if question_id in paired:
+            by_session[question_id][session_id] = value
 
     reports = []
     for number, question in enumerate(questions, start=1):
         answers = values[question.pk]
-        report = QuestionReport(question=question, number=number, respondents=len(answers))
+        report = QuestionReport(
+            question=question,
+            number=number,
+            respondents=len(answers),
+            by_session=by_session[question.pk],
+        )
         if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
             report.choices = _choice_counts(question.choices, answers)
         elif question.kind == Question.Kind.RATING:
@@ -927,6 +1003,8 @@ def _friction(sessions, task_reports, screens):
             Event.objects.filter(
                 session__in=sessions, type=Event.Type.MISCLICK, screen__isnull=False
             )
+            # A first-click test's click has no hotspot to hit: it is an answer, not friction.
+            .exclude(task__kind=Task.Kind.FIRST_CLICK)
             .order_by()
             .values_list("screen_id")
             .annotate(count=Count("id"))

@@ -11,8 +11,8 @@ from django.db import models
 from django.utils.text import Truncator
 
 from prototypes.authoring.models import PrototypeVersion, Screen
-from prototypes.studies import services
-from prototypes.studies.models import Criterion, Problem, Question, Study, Task
+from prototypes.studies import kinds, services
+from prototypes.studies.models import Criterion, Problem, Question, Study, StudyConcept, Task
 
 REASON_REQUIRED = "Participants have already started: say why you are making this change."
 NONE = "(none)"
@@ -290,25 +290,53 @@ class StudyForm(RevisionReasonMixin, forms.ModelForm):
 class TaskForm(RevisionReasonMixin, forms.ModelForm):
     MIN_PATH_STEPS = 8
     summary_skips = ("path_",)
+    Kind = Task.Kind
+    TARGET_FIELDS = ("target_left", "target_top", "target_width", "target_height")
+    EXPOSURE_RANGE = (1, 60)
+
+    target_left = forms.FloatField(label="Left (%)", required=False, min_value=0, max_value=100)
+    target_top = forms.FloatField(label="Top (%)", required=False, min_value=0, max_value=100)
+    target_width = forms.FloatField(label="Width (%)", required=False, min_value=0, max_value=100)
+    target_height = forms.FloatField(label="Height (%)", required=False, min_value=0, max_value=100)
 
     class Meta:
         model = Task
-        fields = ["instruction", "start_screen", "goal_screens", "time_limit_seconds", "ask_seq"]
+        fields = [
+            "kind",
+            "instruction",
+            "start_screen",
+            "goal_screens",
+            "options",
+            "exposure_seconds",
+            "time_limit_seconds",
+            "ask_seq",
+        ]
         widgets = {
             "instruction": forms.Textarea(attrs={"rows": 3}),
             "goal_screens": forms.CheckboxSelectMultiple,
+            "options": forms.CheckboxSelectMultiple,
         }
         labels = {
+            "kind": "Kind of test",
             "instruction": "Instruction",
             "start_screen": "Start screen",
             "goal_screens": "Goal screens",
+            "options": "Options shown side by side",
+            "exposure_seconds": "Seconds the screen is shown",
             "time_limit_seconds": "Time limit (seconds)",
         }
         help_texts = {
+            "kind": "Click-through: participants try to reach a goal. First click: they click "
+            "once where they would start. Five-second test: they see a screen briefly, then "
+            "answer recall questions. Preference test: they choose between options and say why.",
             "instruction": "What participants are asked to do, as a scenario, without naming "
             "the buttons, e.g. “You ordered running shoes last week. Find out when they will "
-            "arrive.”",
+            "arrive.” For a first-click test, ask “Where would you click to …?”; for a "
+            "preference test, “Which would you rather use, and why?”",
             "goal_screens": "Reaching any of these completes the task.",
+            "options": "Two to six screens, from this version or another concept's.",
+            "exposure_seconds": "Five is the classic length; then the screen is hidden and "
+            "the recall questions you attach to this task are asked.",
             "time_limit_seconds": "Optional. Participants who take longer time out.",
         }
         error_messages = {
@@ -325,12 +353,50 @@ class TaskForm(RevisionReasonMixin, forms.ModelForm):
             self.fields[name].queryset = screens
             self.fields[name].error_messages["invalid_choice"] = wrong_screen
             self.fields[name].error_messages["invalid_pk_value"] = wrong_screen
+        # A form without the kind (an older page, an API client) describes a click-through.
+        self.fields["kind"].required = False
+        # Goals and the start screen are required of click-through tasks only.
+        self.fields["goal_screens"].required = False
+        self.fields["start_screen"].required = False
+        options = self.fields["options"]
+        options.queryset = (
+            Screen.objects.filter(
+                models.Q(version=version) | models.Q(version__in=concept_versions(study)),
+                status=Screen.Status.READY,
+            )
+            .select_related("version__prototype")
+            .order_by("version__prototype__name", "version__number", "position", "id")
+        )
+        options.label_from_instance = lambda screen: (
+            screen.name
+            if screen.version_id == version.pk
+            else f"{screen.name} ({screen.version.prototype.name} {screen.version.label})"
+        )
+        options.error_messages["invalid_choice"] = (
+            "Choose screens of this study's version or of its concepts."
+        )
+        exposure = self.fields["exposure_seconds"]
+        exposure.required = False
+        exposure.widget.attrs.update(min=self.EXPOSURE_RANGE[0], max=self.EXPOSURE_RANGE[1])
+        for name in self.TARGET_FIELDS:
+            self.fields[name].widget.attrs.update(step="any")
+        if self.instance.pk and self.instance.has_target:
+            task = self.instance
+            for name, value in zip(
+                self.TARGET_FIELDS,
+                (task.target_x, task.target_y, task.target_width, task.target_height),
+                strict=True,
+            ):
+                self.initial[name] = round(value * 100, 4)
         self.fields["time_limit_seconds"].widget.attrs.update(min=10, max=3600)
         self.fields["time_limit_seconds"].validators += [
             validators.MinValueValidator(10, "Allow at least 10 seconds."),
             validators.MaxValueValidator(3600, "Allow at most an hour (3600 seconds)."),
         ]
         self.screen_names = dict(screens.values_list("pk", "name"))
+        self.screen_images = {
+            screen.pk: screen.image.url for screen in screens if screen.image and screen.is_ready
+        }
         path = list(self.instance.expected_path) if self.instance.pk else []
         self.path_field_names = []
         choices = [("", "—")] + list(self.screen_names.items())
@@ -352,12 +418,47 @@ class TaskForm(RevisionReasonMixin, forms.ModelForm):
     def path_fields(self):
         return [self[name] for name in self.path_field_names]
 
+    def target_fields(self):
+        return [self[name] for name in self.TARGET_FIELDS]
+
     def clean(self):
         cleaned = super().clean()
+        kind = cleaned["kind"] = cleaned.get("kind") or self.Kind.CLICKTHROUGH
+        if kind == self.Kind.CLICKTHROUGH:
+            self._clean_clickthrough(cleaned)
+        else:
+            # These kinds end once the participant has answered: their goal is where they start.
+            cleaned["expected_path"] = []
+            cleaned["time_limit_seconds"] = None
+            cleaned["ask_seq"] = False
+            if kind == self.Kind.PREFERENCE:
+                self._clean_options(cleaned)
+            elif not cleaned.get("start_screen") and "start_screen" not in self.errors:
+                self.add_error("start_screen", "Choose the screen participants see.")
+            if kind == self.Kind.FIRST_CLICK:
+                self._clean_target(cleaned)
+            if kind == self.Kind.FIVE_SECOND:
+                self._clean_exposure(cleaned.get("exposure_seconds"))
+            start = cleaned.get("start_screen")
+            cleaned["goal_screens"] = [start] if start else []
+        if kind != self.Kind.PREFERENCE:
+            cleaned["options"] = []
+        if kind != self.Kind.FIRST_CLICK:
+            for name in self.TARGET_FIELDS:
+                cleaned[name] = None
+        if kind != self.Kind.FIVE_SECOND or cleaned.get("exposure_seconds") is None:
+            cleaned["exposure_seconds"] = Task.DEFAULT_EXPOSURE_SECONDS
+        return cleaned
+
+    def _clean_clickthrough(self, cleaned):
         start = cleaned.get("start_screen")
         goals = cleaned.get("goal_screens")
         path = [cleaned[name] for name in self.path_field_names if cleaned.get(name)]
         cleaned["expected_path"] = path
+        if not start and "start_screen" not in self.errors:
+            self.add_error("start_screen", "Choose the screen the task starts on.")
+        if not goals and "goal_screens" not in self.errors:
+            self.add_error("goal_screens", "Choose at least one goal screen.")
         if start and goals and start in goals:
             self.add_error(
                 "goal_screens",
@@ -368,7 +469,53 @@ class TaskForm(RevisionReasonMixin, forms.ModelForm):
             problem = self._path_problem(start, goals, path)
             if problem:
                 self.add_error(None, f"Expected path: {problem}")
-        return cleaned
+
+    def _clean_options(self, cleaned):
+        options = list(cleaned.get("options") or [])
+        if "options" in self.errors:
+            return
+        if not kinds.MIN_OPTIONS <= len(options) <= kinds.MAX_OPTIONS:
+            self.add_error(
+                "options",
+                f"Choose {kinds.MIN_OPTIONS} to {kinds.MAX_OPTIONS} screens to compare "
+                f"(you chose {len(options)}).",
+            )
+            return
+        clashes = kinds.duplicate_labels(options)
+        if clashes:
+            names = ", ".join(f"“{name}”" for name in clashes)
+            self.add_error(
+                "options",
+                f"Two options are called {names}: participants could not tell them apart. "
+                "Rename a screen or choose another.",
+            )
+            return
+        # The first option stands for the task where a screen is needed (heatmaps, replay).
+        cleaned["start_screen"] = kinds.option_labels(options)[0][0]
+
+    def _clean_target(self, cleaned):
+        values = [cleaned.get(name) for name in self.TARGET_FIELDS]
+        if any(name in self.errors for name in self.TARGET_FIELDS):
+            return
+        if None in values:
+            self.add_error(
+                "target_left",
+                "Mark the target area: where a first click counts as right, in percent of the "
+                "screen (drag on the picture, or type left, top, width and height).",
+            )
+            return
+        left, top, width, height = values
+        if width <= 0 or height <= 0:
+            self.add_error("target_width", "The target area needs a width and a height.")
+        elif left + width > 100 or top + height > 100:
+            self.add_error("target_width", "The target area must fit on the screen (at most 100%).")
+
+    def _clean_exposure(self, seconds):
+        lowest, highest = self.EXPOSURE_RANGE
+        if seconds is not None and not lowest <= seconds <= highest:
+            self.add_error(
+                "exposure_seconds", f"Show the screen for {lowest} to {highest} seconds."
+            )
 
     def _path_problem(self, start, goals, path):
         names = self.screen_names
@@ -390,6 +537,19 @@ class TaskForm(RevisionReasonMixin, forms.ModelForm):
             return " ".join(f"no hotspot on “{names[a]}” leads to “{names[b]}”." for a, b in gaps)
         return None
 
+    @property
+    def changed_data(self):
+        # A blank kind or exposure stands for the default: submitting it is no change.
+        return [
+            name
+            for name in super().changed_data
+            if not (
+                name in ("kind", "exposure_seconds")
+                and hasattr(self, "cleaned_data")
+                and self.cleaned_data.get(name) == self[name].initial
+            )
+        ]
+
     def change_lines(self):
         lines = super().change_lines()
         old = list(self.instance.expected_path) if self.instance.pk else []
@@ -401,9 +561,34 @@ class TaskForm(RevisionReasonMixin, forms.ModelForm):
     def _path_text(self, path):
         return " → ".join(self.screen_names.get(pk, "?") for pk in path) or NONE
 
+    def _post_clean(self):
+        cleaned = self.cleaned_data
+        task = self.instance
+        if cleaned.get("start_screen") is not None:
+            # Set before the model is validated: a preference test's start screen is derived.
+            task.start_screen = cleaned["start_screen"]
+        targets = [cleaned.get(name) for name in self.TARGET_FIELDS]
+        if None in targets:
+            task.target_x = task.target_y = task.target_width = task.target_height = None
+        else:
+            task.target_x, task.target_y, task.target_width, task.target_height = (
+                value / 100 for value in targets
+            )
+        super()._post_clean()
+
     def save(self, commit=True):
         self.instance.expected_path = self.cleaned_data["expected_path"]
-        return super().save(commit)
+        task = super().save(commit)
+        if commit:
+            kinds.sync_task_questions(task)
+        return task
+
+
+def concept_versions(study):
+    """The other prototype versions a concept A/B study compares (none for most studies)."""
+    return PrototypeVersion.objects.filter(
+        pk__in=StudyConcept.objects.filter(study=study).values("version")
+    ).exclude(pk=study.prototype_version_id)
 
 
 class QuestionForm(RevisionReasonMixin, forms.ModelForm):
@@ -419,10 +604,11 @@ class QuestionForm(RevisionReasonMixin, forms.ModelForm):
 
     class Meta:
         model = Question
-        fields = ["kind", "text", "choices_text", "scale_min", "scale_max", "required"]
+        fields = ["kind", "task", "text", "choices_text", "scale_min", "scale_max", "required"]
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
         labels = {
             "kind": "Kind of question",
+            "task": "Ask after",
             "text": "Question",
             "scale_min": "Lowest rating",
             "scale_max": "Highest rating",
@@ -436,6 +622,18 @@ class QuestionForm(RevisionReasonMixin, forms.ModelForm):
     def __init__(self, *args, study, locked=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.study = study
+        task_field = self.fields["task"]
+        task_field.queryset = study.tasks.filter(kind=Task.Kind.FIVE_SECOND).order_by(
+            "position", "id"
+        )
+        task_field.label_from_instance = lambda task: (
+            f"Task {task.number} (five-second test): {short(task.instruction)}"
+        )
+        task_field.empty_label = "All the tasks, at the end of the study"
+        task_field.help_text = "Recall questions of a five-second test are asked right after it."
+        task_field.error_messages["invalid_choice"] = (
+            "Choose one of this study's five-second tests, or the end of the study."
+        )
         if self.instance.pk:
             self.initial["choices_text"] = "\n".join(self.instance.choices)
         for name in ("scale_min", "scale_max"):
@@ -448,6 +646,14 @@ class QuestionForm(RevisionReasonMixin, forms.ModelForm):
         kind = cleaned.get("kind")
         Kind = Question.Kind
         choices = []
+        if self.instance.role != Question.Role.ASKED:
+            self.add_error(
+                None,
+                f"Task {self.instance.task.number}, a preference test, asks this question "
+                "itself: change the task instead.",
+            )
+        if kind == Kind.SUS and cleaned.get("task"):
+            self.add_error("task", "The System Usability Scale is asked at the end of the study.")
         if kind == Kind.SUS:
             others = self.study.questions.filter(kind=Kind.SUS).exclude(pk=self.instance.pk)
             if others.exists():

@@ -145,6 +145,11 @@ class Task(models.Model):
         return self.position + 1
 
     @property
+    def kind_name(self):
+        """The kind in a few words, e.g. "Five-second test"."""
+        return self.get_kind_display().split(":")[0]
+
+    @property
     def is_clickthrough(self):
         return self.kind == self.Kind.CLICKTHROUGH
 
@@ -207,6 +212,7 @@ class Criterion(models.Model):
 
     class Metric(models.TextChoices):
         COMPLETION_RATE = "completion_rate", "Completion rate"
+        FIRST_CLICK_RATE = "first_click_rate", "First click right"
         DIRECT_SUCCESS_RATE = "direct_success_rate", "Direct success rate"
         TIME_ON_TASK = "time_on_task", "Time on task (seconds)"
         MISCLICK_RATE = "misclick_rate", "Misclick rate"
@@ -220,6 +226,7 @@ class Criterion(models.Model):
 
     TASK_METRICS = frozenset(
         {
+            Metric.FIRST_CLICK_RATE,
             Metric.COMPLETION_RATE,
             Metric.DIRECT_SUCCESS_RATE,
             Metric.TIME_ON_TASK,
@@ -230,6 +237,7 @@ class Criterion(models.Model):
     # Stored as fractions from 0 to 1, entered and shown as percentages.
     RATE_METRICS = frozenset(
         {
+            Metric.FIRST_CLICK_RATE,
             Metric.COMPLETION_RATE,
             Metric.DIRECT_SUCCESS_RATE,
             Metric.MISCLICK_RATE,

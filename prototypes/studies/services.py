@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from prototypes.authoring.models import Hotspot, Prototype, Screen
 from prototypes.player.models import ParticipantSession, TaskAttempt
-from prototypes.studies.models import ShareLink, Study, StudyChange, Task
+from prototypes.studies.models import Question, ShareLink, Study, StudyChange, Task
 
 State = Study.State
 
@@ -169,7 +169,11 @@ def renumber(items):
 
 def move(item, direction):
     """Swap a task or question with its neighbour ("up" or "down"); False at either end."""
-    siblings = list(type(item).objects.filter(study_id=item.study_id).order_by("position", "id"))
+    siblings = type(item).objects.filter(study_id=item.study_id)
+    if isinstance(item, Question):
+        # Questions move among those asked at the same point: after the same task, or at the end.
+        siblings = siblings.filter(task_id=item.task_id)
+    siblings = list(siblings.order_by("position", "id"))
     index = [sibling.pk for sibling in siblings].index(item.pk)
     other = index - 1 if direction == "up" else index + 1
     if other < 0 or other >= len(siblings):

@@ -1,7 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -215,12 +222,15 @@ def study_detail(request, study_pk):
     study = _study(request, study_pk)
     screen_names = dict(study.prototype_version.screens.values_list("pk", "name"))
     tasks = list(study.tasks.select_related("start_screen").prefetch_related("goal_screens"))
+    if any(not task.is_clickthrough for task in tasks):
+        prefetch_related_objects(tasks, "options", "questions")
     for task in tasks:
         task.path_names = [screen_names.get(pk, "?") for pk in task.expected_path]
     links = [
         (link, settings.SITE_URL + link.get_absolute_url()) for link in study.share_links.all()
     ]
-    questions = list(study.questions.all())
+    # Questions attached to a task are shown with it; these are asked after all the tasks.
+    questions = list(study.questions.filter(task__isnull=True))
     context = {
         **_progress_context(study),
         "tasks": tasks,

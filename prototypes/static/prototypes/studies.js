@@ -58,8 +58,77 @@ function setUpPathSteps(container) {
   update();
 }
 
+// The first-click target: drag a rectangle across the start screen, or type it in percent.
+// The four number fields stay the source of truth; the picture only fills them in.
+function setUpTargetPicker(picker) {
+  const images = JSON.parse(document.getElementById("task-screen-images").textContent);
+  const start = document.getElementById("id_start_screen");
+  const canvas = picker.querySelector("[data-target-canvas]");
+  const image = picker.querySelector("[data-target-image]");
+  const box = picker.querySelector("[data-target-box]");
+  const fields = ["left", "top", "width", "height"].map((name) =>
+    document.getElementById(`id_target_${name}`)
+  );
+  const clamp = (value) => Math.min(100, Math.max(0, value));
+  const round = (value) => Math.round(value * 10) / 10;
+
+  function drawBox() {
+    const [left, top, width, height] = fields.map((field) => parseFloat(field.value));
+    const complete = [left, top, width, height].every((value) => Number.isFinite(value));
+    box.hidden = !complete;
+    if (!complete) return;
+    box.style.left = `${left}%`;
+    box.style.top = `${top}%`;
+    box.style.width = `${width}%`;
+    box.style.height = `${height}%`;
+  }
+
+  function showScreen() {
+    const url = images[start.value];
+    canvas.hidden = !url;
+    if (url && image.getAttribute("src") !== url) image.src = url;
+    drawBox();
+  }
+
+  function point(event) {
+    const rect = image.getBoundingClientRect();
+    return {
+      x: clamp(((event.clientX - rect.left) / rect.width) * 100),
+      y: clamp(((event.clientY - rect.top) / rect.height) * 100),
+    };
+  }
+
+  let origin = null;
+  canvas.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    origin = point(event);
+    canvas.setPointerCapture(event.pointerId);
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (!origin) return;
+    const here = point(event);
+    const values = [
+      Math.min(origin.x, here.x),
+      Math.min(origin.y, here.y),
+      Math.abs(here.x - origin.x),
+      Math.abs(here.y - origin.y),
+    ];
+    fields.forEach((field, index) => {
+      field.value = String(round(values[index]));
+    });
+    drawBox();
+  });
+  canvas.addEventListener("pointerup", () => {
+    origin = null;
+  });
+  fields.forEach((field) => field.addEventListener("input", drawBox));
+  start.addEventListener("change", showScreen);
+  showScreen();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   showWhen();
   document.addEventListener("change", showWhen);
   document.querySelectorAll("[data-path-steps]").forEach(setUpPathSteps);
+  document.querySelectorAll("[data-target-picker]").forEach(setUpTargetPicker);
 });
