@@ -14,9 +14,10 @@ from playwright.sync_api import expect
 
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.authoring.models import Screen
+from prototypes.authoring.script_demo import create_demo_assistant
 from prototypes.player.models import Answer, Event, ParticipantSession, TaskAttempt
 from prototypes.studies.demo import OPEN_QUESTION, create_demo_study
-from prototypes.studies.models import Question
+from prototypes.studies.models import Question, Study
 from tests import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -417,3 +418,48 @@ def test_clicks_made_offline_are_stored_once_back_online(live_server, new_page, 
     )
     attempts = TaskAttempt.objects.order_by("task__position")
     assert [attempt.outcome for attempt in attempts] == ["indirect", "direct"]
+
+
+def test_a_scripted_prototype_plays_in_french(live_server, new_page):
+    """The flow player inside the participant player: its words in the study's language,
+    typed answers routed by the server and recorded."""
+    membership = factories.MembershipFactory(role="owner")
+    version = create_demo_assistant(membership.workspace, membership.user)
+    steps = {screen.name: screen for screen in version.screens.all()}
+    study = factories.StudyFactory(
+        workspace=membership.workspace,
+        prototype_version=version,
+        language="fr",
+        state=Study.State.LIVE,
+    )
+    task = factories.TaskFactory(
+        study=study,
+        instruction="Trouvez quand la commande 482913 arrive.",
+        start_screen=steps["Parcel"],
+    )
+    task.goal_screens.set([steps["Order status"]])
+    link = factories.ShareLinkFactory(study=study)
+    page = new_page(**PHONE)
+    hand = Touch(page)
+
+    page.goto(f"{live_server.url}/s/{link.token}/")
+    hand.tick(page.get_by_role("checkbox", name="J’ai lu ce texte et je suis d’accord."))
+    hand.press(page.get_by_role("button", name="Commencer", exact=True))
+    hand.press(page.get_by_role("button", name="Commencer la tâche"))
+    answer = page.get_by_role("textbox", name="Votre réponse").locator("visible=true")
+    expect(answer).to_have_attribute("placeholder", "Écrivez votre réponse…")
+    hand.type_in(answer, "where is my parcel")
+    hand.press(page.get_by_role("button", name="Envoyer").locator("visible=true"))
+    expect(page.locator(".sketch-title").locator("visible=true")).to_have_text("Order number")
+    answer = page.get_by_role("textbox", name="Votre réponse").locator("visible=true")
+    hand.type_in(answer, "482913")
+    hand.press(page.get_by_role("button", name="Envoyer").locator("visible=true"))
+    expect(page.get_by_role("heading", name="Tâche terminée")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+
+    wait_until_sent(page)
+    session = ParticipantSession.objects.get(study=study)
+    assert event_counts(session) == Counter(task_start=1, text=2, navigate=2, task_end=1)
+    assert TaskAttempt.objects.get(session=session).path == [
+        steps[name].pk for name in ("Parcel", "Order number", "Order status")
+    ]
