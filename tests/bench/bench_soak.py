@@ -16,6 +16,7 @@ import itertools
 import json
 import random
 import secrets
+import signal
 import statistics
 import threading
 import time
@@ -35,7 +36,7 @@ from tests.integration.services import (
     run_django,
     start_celery_worker,
     start_gunicorn,
-    stop_process,
+    stop_processes,
     tail,
     wait_for,
     wait_for_celery_ready,
@@ -146,9 +147,9 @@ def production(tmp_path):
         assert health.status_code == 200, health.text
         yield web, fixture, env["DATABASE_URL"]
     finally:
+        stop_processes(processes)
         for process in processes:
-            stop_process(process)
-            if process.returncode not in (0, -15, -3, None):
+            if process.returncode not in (0, -signal.SIGTERM, -signal.SIGQUIT):
                 print(tail(process.log_path))
         redis.stop()
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

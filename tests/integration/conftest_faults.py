@@ -22,6 +22,7 @@ from tests.integration.services import (
     start_celery_worker,
     start_gunicorn,
     stop_process,
+    stop_processes,
     tail,
     wait_for_celery_ready,
 )
@@ -104,8 +105,7 @@ def stack(transactional_db, tmp_path):
     try:
         yield stack
     finally:
-        for process in stack.processes:
-            stop_process(process)
+        stop_processes(stack.processes)
         redis.stop()
         # Shown by pytest when the test failed.
         sys.stdout.write(stack.logs())

@@ -234,21 +234,29 @@ def start_process(command, env, log_path):
 
 def stop_process(process, sig=None, timeout=20):
     """Stop the process and everything it started (its process group)."""
-    sig = sig or getattr(process, "stop_signal", signal.SIGTERM)
-    if process.poll() is None:
+    stop_processes([process], sig, timeout)
+
+
+def stop_processes(processes, sig=None, timeout=20):
+    """Stop the processes together (each with its group): signal them all, then wait."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
         # The signal goes to the leader alone: gunicorn's master and Celery's main process
         # stop their own children the way they are meant to.
         with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, sig)
+            os.kill(process.pid, sig or getattr(process, "stop_signal", signal.SIGTERM))
+    deadline = time.monotonic() + timeout
+    for process in running:
         try:
-            process.wait(timeout=timeout)
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    # A SIGKILLed parent leaves its children behind in the group; they go too.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.log.close()
+    for process in processes:
+        # A SIGKILLed parent leaves its children behind in the group; they go too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.log.close()
 
 
 def start_gunicorn(env, log_path, workers=2, threads=2):
