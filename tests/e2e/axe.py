@@ -47,9 +47,8 @@ def violations(page, exclude=()):
 def describe(found):
     lines = []
     for violation in found:
-        lines.append(
-            f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"
-        )
+        impact, rule = violation["impact"], violation["id"]
+        lines.append(f"[{impact}] {rule}: {violation['help']} ({violation['helpUrl']})")
         for node in violation["nodes"]:
             lines.append(f"    {node['target']}")
             lines.append(f"      {node['html'][:200]}")

@@ -8,6 +8,12 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import sync_playwright
 
+from prototypes.authoring.demo import create_demo_prototypes
+from prototypes.player.demo import simulate_participants
+from prototypes.reports.models import ReportShare
+from prototypes.studies.demo import create_demo_study
+from tests import factories
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make next to
 # it are still plain synchronous calls.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -133,3 +139,20 @@ def log_in(live_server):
         )
 
     return log_in
+
+
+@pytest.fixture
+def demo(db):
+    """The demo workspace: the paper prototype, a live study that 30 simulated participants
+    took, and a summary link for stakeholders."""
+    membership = factories.MembershipFactory(role="owner", workspace__name="Parcel & Co")
+    versions = create_demo_prototypes(membership.workspace, membership.user)
+    study = create_demo_study(membership.workspace, membership.user, versions["shop"])
+    simulate_participants(study, count=30)
+    return {
+        "user": membership.user,
+        "study": study,
+        "screen": versions["shop"].prototype.draft.screens.order_by("position").first(),
+        "share": ReportShare.objects.create(study=study, label="Steering committee"),
+        "participant_link": study.share_links.get(),
+    }

@@ -8,34 +8,10 @@ every page, so one run shows all there is to fix.
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import expect
 
-from prototypes.authoring.demo import create_demo_prototypes
-from prototypes.player.demo import simulate_participants
-from prototypes.reports.models import ReportShare
-from prototypes.studies.demo import create_demo_study
-from tests import factories
 from tests.e2e import axe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(db):
-    """The demo workspace: a paper prototype, a live study with 30 participants, a share link."""
-    membership = factories.MembershipFactory(role="owner", workspace__name="Parcel & Co")
-    versions = create_demo_prototypes(membership.workspace, membership.user)
-    study = create_demo_study(membership.workspace, membership.user, versions["shop"])
-    simulate_participants(study, count=30)
-    share = ReportShare.objects.create(study=study, label="Steering committee")
-    prototype = versions["shop"].prototype
-    return {
-        "user": membership.user,
-        "study": study,
-        "screen": prototype.draft.screens.order_by("position").first(),
-        "share": share,
-        "participant_link": study.share_links.get(),
-    }
 
 
 class Audit:
