@@ -33,6 +33,10 @@ TYPE_ORDER = {
     "answer": 6,
 }
 ATTEMPT_EVENT_TYPES = tuple(TYPE_ORDER)
+# The events that start or settle an attempt (an answer of a task is its SEQ). The others
+# (clicks, misclicks, navigations, comments, typed text) only add to an attempt in progress, so
+# the ingestion service may leave its summary behind until one of these arrives.
+BOUNDARY_TYPES = frozenset({"task_start", "give_up", "task_end", "answer"})
 
 
 @dataclass(frozen=True)
