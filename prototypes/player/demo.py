@@ -191,8 +191,8 @@ class Participant:
         self.record("task_start", task=task.pk, screen=self.screen)
         self.deadline = self.t + task.time_limit_seconds * 1000 if task.time_limit_seconds else None
         fates = {
-            "direct": max(0.05, 0.55 + 0.12 * self.skill),
-            "indirect": 0.25,
+            "direct": max(0.05, 0.62 + 0.12 * self.skill),
+            "indirect": 0.2,
             "gave_up": max(0.03, 0.12 - 0.04 * self.skill),
             "timed_out": 0.08 if self.deadline else 0,
         }
