@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET
 from prototypes.reports import charts
 from prototypes.reports.present import format_confidence
+from prototypes.studies.ab import compare_concepts
 from prototypes.studies.models import Task
 
 
@@ -131,6 +132,7 @@ def summary_context(report, for_pdf=False):
         "friction": friction,
         "comments": comments,
         "for_pdf": for_pdf,
+        "concepts": compare_concepts(report.study, report.revision),
     }
 
 

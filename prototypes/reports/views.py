@@ -23,6 +23,7 @@ from prototypes.reports.replay import (
     session_table,
 )
 from prototypes.reports.tasks import build_export
+from prototypes.studies.ab import compare_concepts
 from prototypes.studies.models import Problem, Study
 from prototypes.workspaces.access import get_scoped_object_or_404, public_view, workspace_view
 from prototypes.workspaces.models import ROLE_RANK, Role
@@ -384,6 +385,10 @@ def api_report(request, study_pk):
             {"error": "No such study, or no access to it: log in or pass a valid ?token=."},
             status=404,
         )
-    response = JsonResponse(build_report(study, requested_revision(request)).as_dict())
+    revision = requested_revision(request)
+    data = build_report(study, revision).as_dict()
+    comparison = compare_concepts(study, revision)
+    data["concepts"] = comparison.as_dict() if comparison else None
+    response = JsonResponse(data)
     response["Cache-Control"] = "private, no-store"
     return response

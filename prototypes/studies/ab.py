@@ -29,7 +29,9 @@ from prototypes.reports.compare import reading
 from prototypes.reports.metrics import Measure, study_sessions
 from prototypes.reports.present import PERCENT
 from prototypes.studies.models import ConceptAssignment, StudyConcept
+from prototypes.studies.services import StudyRuleError
 
+LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SUCCESSES = (TaskAttempt.Outcome.DIRECT, TaskAttempt.Outcome.INDIRECT)
 
 
@@ -159,6 +161,44 @@ class ConceptComparison:
     rows: list
     confidence: float
 
+    @property
+    def counted(self):
+        """(concept, participants counted) in concept order."""
+        return [(concept, self.participants.get(concept.pk, 0)) for concept in self.concepts]
+
+    def as_dict(self):
+        return {
+            "concepts": [
+                {
+                    "id": concept.pk,
+                    "label": concept.label,
+                    "version": str(concept.version),
+                    "participants": self.participants.get(concept.pk, 0),
+                }
+                for concept in self.concepts
+            ],
+            "tasks": [
+                {
+                    "task": row.task.pk,
+                    "number": row.number,
+                    "completion": {
+                        cell.concept.label: cell.completion.as_dict() for cell in row.cells
+                    },
+                    "tests": [
+                        {
+                            "concept": test.other.label,
+                            "against": self.concepts[0].label,
+                            "p_value": test.p_value,
+                            "significant": test.significant,
+                            "reading": test.reading,
+                        }
+                        for test in row.tests
+                    ],
+                }
+                for row in self.rows
+            ],
+        }
+
 
 def compare_concepts(study, revision=None):
     """Completion of every task per concept, each later concept tested against the first with
@@ -232,3 +272,63 @@ def _test(baseline, cell, confidence):
             confidence,
         ),
     )
+
+
+# Choosing the concepts.
+
+
+def add_concept(study, version, label=""):
+    """Compare ``version`` in ``study``; the study's own version becomes concept A first.
+
+    Raises StudyRuleError once participants have started (assignments so far would no longer
+    be balanced), for a version already compared, a label taken, or a version lacking screens
+    the tasks use.
+    """
+    with transaction.atomic():
+        _check_unstarted(study)
+        concepts = list(StudyConcept.objects.select_for_update().filter(study=study))
+        if any(concept.version_id == version.pk for concept in concepts):
+            raise StudyRuleError(f"{version} is already one of the concepts.")
+        missing = missing_screens(study, version)
+        if missing:
+            names = ", ".join(f"“{name}”" for name in missing)
+            raise StudyRuleError(
+                f"{version} has no screen {names}, which the tasks use (screens are matched "
+                "by their key, or else by their name). Add or rename them first."
+            )
+        if not concepts and version.pk != study.prototype_version_id:
+            concepts.append(
+                StudyConcept.objects.create(
+                    study=study, version=study.prototype_version, label=LABELS[0], position=0
+                )
+            )
+        taken = {concept.label.casefold() for concept in concepts}
+        label = label.strip() or next(
+            (letter for letter in LABELS if letter.casefold() not in taken), ""
+        )
+        if not label:
+            raise StudyRuleError("Give this concept a name.")
+        if label.casefold() in taken:
+            raise StudyRuleError(f"Another concept is already called “{label}”.")
+        return StudyConcept.objects.create(
+            study=study, version=version, label=label, position=len(concepts)
+        )
+
+
+def remove_concept(concept):
+    """Stop comparing ``concept``; with one concept left, the study compares nothing."""
+    study = concept.study
+    with transaction.atomic():
+        _check_unstarted(study)
+        concept.delete()
+        remaining = StudyConcept.objects.filter(study=study)
+        if remaining.count() == 1:
+            remaining.delete()
+
+
+def _check_unstarted(study):
+    if ParticipantSession.objects.filter(study=study).exists():
+        raise StudyRuleError(
+            "Participants have already started: changing the concepts now would leave them "
+            "unevenly spread. Close this study and start a new one to compare other concepts."
+        )

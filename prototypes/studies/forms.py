@@ -881,3 +881,31 @@ class MoveForm(ConfirmForm):
         widget=forms.RadioSelect,
         label="Move",
     )
+
+
+class ConceptForm(PlainLabels, forms.Form):
+    version = forms.ModelChoiceField(
+        queryset=PrototypeVersion.objects.none(),
+        label="Prototype version",
+        empty_label="Choose a published version",
+        help_text="Each participant sees one concept, chosen at random and balanced.",
+        error_messages={"invalid_choice": "Choose a published version of this workspace."},
+    )
+    label = forms.CharField(
+        max_length=40,
+        required=False,
+        label="Name",
+        help_text="Optional: the next letter (B, C, …) if left blank.",
+    )
+
+    def __init__(self, *args, study, **kwargs):
+        super().__init__(*args, **kwargs)
+        versions = self.fields["version"]
+        versions.queryset = (
+            PrototypeVersion.objects.filter(prototype__workspace=study.workspace, number__gt=0)
+            .exclude(pk__in=StudyConcept.objects.filter(study=study).values("version"))
+            .exclude(pk=study.prototype_version_id)
+            .select_related("prototype")
+            .order_by("prototype__name", "-number")
+        )
+        versions.label_from_instance = lambda version: f"{version.prototype.name} — {version.label}"

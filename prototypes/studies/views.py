@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from prototypes.player.models import ParticipantSession
-from prototypes.studies import services
+from prototypes.studies import ab, services
 from prototypes.studies.forms import (
+    ConceptForm,
     ConfirmForm,
     CriterionForm,
     MoveForm,
@@ -26,7 +27,7 @@ from prototypes.studies.forms import (
     TaskForm,
     short,
 )
-from prototypes.studies.models import Criterion, Problem, Question, Study, Task
+from prototypes.studies.models import Criterion, Problem, Question, Study, StudyConcept, Task
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
     require_workspace,
@@ -622,5 +623,48 @@ def criterion_delete(request, criterion_pk):
             "subject": description,
             "consequences": [],
             "submit_label": "Delete the criterion",
+        },
+    )
+
+
+@workspace_view(Role.DESIGNER)
+def study_concepts(request, study_pk):
+    """Choose the prototype versions a study compares (concept A/B)."""
+    study = _study(request, study_pk)
+    form = ConceptForm(request.POST if request.POST.get("action") == "add" else None, study=study)
+    if request.method == "POST" and request.POST.get("action") == "remove":
+        concept = StudyConcept.objects.filter(
+            study=study, pk=request.POST.get("concept") or None
+        ).first()
+        if concept is None:
+            messages.error(request, "That concept is no longer part of this study.")
+        else:
+            try:
+                ab.remove_concept(concept)
+            except services.StudyRuleError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"Concept {concept.label} removed.")
+        return redirect("study_concepts", study_pk=study.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            concept = ab.add_concept(
+                study, form.cleaned_data["version"], form.cleaned_data["label"]
+            )
+        except services.StudyRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Concept {concept.label} added.")
+            return redirect("study_concepts", study_pk=study.pk)
+    return render(
+        request,
+        "studies/concepts.html",
+        {
+            "study": study,
+            "form": form,
+            "concepts": list(
+                StudyConcept.objects.filter(study=study).select_related("version__prototype")
+            ),
+            "locked": services.has_participants(study),
         },
     )

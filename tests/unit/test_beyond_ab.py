@@ -5,6 +5,7 @@ import random
 from collections import Counter
 
 import pytest
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -175,3 +176,72 @@ def test_the_comparison_tests_each_concept_against_the_first(study):
 
 def test_no_comparison_without_concepts(workspace):
     assert ab.compare_concepts(factories.StudyFactory(workspace=workspace)) is None
+
+
+# --- Choosing concepts, and the report -----------------------------------------------------------
+
+
+def test_a_designer_adds_and_removes_concepts(designer_client, workspace):
+    version = factories.published_shop_version(workspace)
+    study = factories.StudyFactory(workspace=workspace, prototype_version=version)
+    screens = {screen.name: screen for screen in version.screens.all()}
+    task = factories.TaskFactory(study=study, start_screen=screens["Home"])
+    task.goal_screens.set([screens["Orders"]])
+    url = reverse("study_concepts", args=[study.pk])
+    newer = version.prototype.draft.publish()
+    lacking = factories.published_shop_version(workspace, names=("Home", "Help"), links=())
+
+    response = designer_client.post(url, {"action": "add", "version": lacking.pk})
+    assert "has no screen “Orders”" in response.content.decode()
+    assert not StudyConcept.objects.exists()
+
+    response = designer_client.post(url, {"action": "add", "version": newer.pk})
+    assert response.status_code == 302
+    assert [(c.label, c.version) for c in study.concepts.all()] == [("A", version), ("B", newer)]
+    third = version.prototype.draft.publish()
+    response = designer_client.post(url, {"action": "add", "version": third.pk, "label": "b"})
+    assert "already called “b”" in response.content.decode()
+    designer_client.post(url, {"action": "add", "version": third.pk, "label": "Bold"})
+    assert study.concepts.count() == 3
+
+    bold = study.concepts.get(label="Bold")
+    designer_client.post(url, {"action": "remove", "concept": bold.pk})
+    b = study.concepts.get(label="B")
+    designer_client.post(url, {"action": "remove", "concept": b.pk})
+    # One concept left compares nothing.
+    assert not study.concepts.exists()
+
+
+def test_concepts_cannot_change_once_participants_started(designer_client, study):
+    services.start_session(study)
+    url = reverse("study_concepts", args=[study.pk])
+    concept = study.concepts.last()
+    response = designer_client.post(url, {"action": "remove", "concept": concept.pk}, follow=True)
+    assert "Participants have already started" in response.content.decode()
+    assert study.concepts.count() == 2
+    page = designer_client.get(url).content.decode()
+    assert "can no longer change" in page and "Add the concept" not in page
+
+
+def test_the_results_and_report_json_compare_the_concepts(client, viewer, study):
+    screens = {screen.name: screen for screen in study.prototype_version.screens.all()}
+    task = factories.TaskFactory(study=study, start_screen=screens["Home"])
+    for label, outcomes in {"A": ["direct", "gave_up"], "B": ["direct", "direct"]}.items():
+        concept = study.concepts.get(label=label)
+        for outcome in outcomes:
+            session = factories.SessionFactory(
+                study=study, state=ParticipantSession.State.COMPLETED
+            )
+            ConceptAssignment.objects.create(session=session, concept=concept)
+            factories.TaskAttemptFactory(session=session, task=task, outcome=outcome)
+    client.force_login(viewer)
+    page = client.get(reverse("study_results", args=[study.pk])).content.decode()
+    assert "Concepts compared" in page
+    assert "Concept B&#x27;s completion rate is higher than concept A&#x27;s" in page
+    assert "cannot tell the two concepts apart" in page
+    summary = client.get(reverse("study_summary", args=[study.pk])).content.decode()
+    assert "Concepts compared" in summary
+    data = client.get(reverse("api_report", args=[study.pk])).json()["concepts"]
+    assert [concept["participants"] for concept in data["concepts"]] == [2, 2]
+    assert data["tasks"][0]["completion"]["B"]["successes"] == 2
+    assert data["tasks"][0]["tests"][0]["concept"] == "B"

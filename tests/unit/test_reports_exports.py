@@ -178,6 +178,7 @@ def check_schema(data):
         "comments",
         "changes",
         "exclusions",
+        "concepts",
     }
     assert set(data["study"]) >= {"id", "title", "confidence", "problem", "concept", "hypothesis"}
     assert data["verdict"] in ("GO", "NO-GO", "NOT YET")
