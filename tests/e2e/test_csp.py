@@ -97,6 +97,12 @@ def test_the_participant_player(live_server, page, setup):
     page.get_by_role("button", name="Order 482913").click()
     page.get_by_role("dialog", name="Task complete").get_by_role("button", name="Continue").click()
     expect(page.locator("[data-phase=seq]")).to_be_visible()
+    # Every event delivered, so that closing the page sends no beacon into the test's teardown.
+    page.wait_for_function(
+        """() => Object.keys(localStorage)
+            .filter((key) => key.startsWith("protoplatform.events."))
+            .every((key) => JSON.parse(localStorage[key]).events.length === 0)"""
+    )
 
     watch.assert_clean("player")
 
