@@ -33,6 +33,8 @@ HEAT_COLOURS = np.array(
 def study_clicks(study):
     return Event.objects.filter(
         session__study=study,
+        # Sessions the designer left out of the results are left out of the heatmaps too.
+        session__exclusion__isnull=True,
         type__in=CLICK_TYPES,
         x__isnull=False,
         y__isnull=False,

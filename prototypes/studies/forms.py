@@ -490,8 +490,21 @@ class TaskForm(RevisionReasonMixin, forms.ModelForm):
                 "Rename a screen or choose another.",
             )
             return
-        # The first option stands for the task where a screen is needed (heatmaps, replay).
-        cleaned["start_screen"] = kinds.option_labels(options)[0][0]
+        # An option of the study's own version stands for the task where a screen is needed
+        # (the task's start, heatmaps, replay): events can only name the version's screens.
+        own = [
+            screen
+            for screen, _ in kinds.option_labels(options)
+            if screen.version_id == (self.study.prototype_version_id)
+        ]
+        if not own:
+            self.add_error(
+                "options",
+                f"Include at least one screen of {self.study.prototype_version}, the version "
+                "this study tests.",
+            )
+            return
+        cleaned["start_screen"] = own[0]
 
     def _clean_target(self, cleaned):
         values = [cleaned.get(name) for name in self.TARGET_FIELDS]

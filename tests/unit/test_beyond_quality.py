@@ -12,6 +12,7 @@ from django.urls import reverse
 from prototypes.player import ingestion, services
 from prototypes.reports import quality
 from prototypes.reports.exports import raw_tables
+from prototypes.reports.heatmaps import click_fingerprints
 from prototypes.reports.metrics import build_report
 from prototypes.reports.models import ReportExport, SessionExclusion
 from prototypes.reports.pages import summary_context
@@ -251,3 +252,12 @@ def test_raw_data_says_which_sessions_were_left_out(study, designer):
     name, columns, rows = raw_tables(export)[0]
     assert name == "sessions"
     assert list(rows)[0][columns.index("excluded_because")] == "Speeder"
+
+
+def test_the_heatmaps_leave_excluded_sessions_out(study, designer):
+    take_part(study)
+    left_out = take_part(study)
+    home = study.tasks.get().start_screen
+    assert click_fingerprints(study)[home.pk].startswith("2-")
+    quality.exclude_session(left_out, designer, "Speeder")
+    assert click_fingerprints(study)[home.pk].startswith("1-")
