@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from prototypes.authoring.script_demo import create_demo_assistant
 from prototypes.player import ingestion, services
 from prototypes.reports.replay import IDLE_CAP_MS, replay_data, session_table
 from prototypes.studies.models import Question
@@ -201,3 +202,30 @@ def test_the_results_page_takes_the_same_queries_for_more_sessions(client, study
     for _ in range(6):
         recorded_session(study)
     assert count() == few
+
+
+def test_a_scripted_session_replays_its_steps(client, workspace, owner):
+    version = create_demo_assistant(workspace, owner)
+    study = factories.StudyFactory(workspace=workspace, prototype_version=version)
+    screens = list(version.screens.order_by("position"))
+    start = screens[0]
+    hotspot = start.hotspots.exclude(target=None).first()
+    task = factories.TaskFactory(study=study, start_screen=start)
+    task.goal_screens.set([hotspot.target])
+    session = services.start_session(study)
+    ingestion.ingest_events(
+        session.token,
+        [
+            event("task_start", 1000, task=task.pk, screen=start.pk),
+            event("click", 3000, task=task.pk, screen=start.pk, hotspot=hotspot.pk, x=0.5, y=0.8),
+            event("navigate", 3000, task=task.pk, screen=hotspot.target_id),
+        ],
+    )
+    data = replay_data(session)
+    assert data["scripted"] is True
+    assert data["screens"][str(start.pk)]["step"] == start.step
+    client.force_login(owner)
+    page = client.get(reverse("session_replay", args=[session.pk])).content.decode()
+    assert f'data-step="{start.step}"' in page
+    assert f'data-step="{hotspot.target.step}"' in page
+    assert "sketchy.css" in page
