@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from prototypes.studies import services
+from prototypes.studies import kinds, services
 from prototypes.studies.models import Criterion, Problem, Question, Study, Task
 
 # Names of the demo shop's screens (prototypes/sketches.py), with the position to fall back
@@ -151,6 +151,104 @@ def create_demo_study(workspace, user, version):
                 task=first,
                 comparison=Comparison.AT_MOST,
                 threshold=60,
+                must_have=False,
+            ),
+        ]
+    )
+    study = services.transition(study, Study.State.LIVE)
+    create_first_impressions_study(workspace, user, version, problem)
+    return study
+
+
+FIRST_IMPRESSIONS = {
+    "title": "First impressions of the shop's home screen",
+    "hypothesis": (
+        "Customers see at a glance that the app is where their orders are, and most of them "
+        "would tap Account first to find one."
+    ),
+    "recall": "What can you do in this app? Say what you remember.",
+    "first_click": "Where would you tap first to find out when your order arrives?",
+    "preference": "Which of these two pages would you rather use to check on your parcel, and why?",
+}
+
+
+def create_first_impressions_study(workspace, user, version, problem):
+    """A live study of the demo shop with a five-second test, a first-click test and a
+    preference test; None when the shop lacks the screens it needs."""
+    find = _screen_finder(version)
+    home, orders, detail = find("Home"), find("Orders"), find("Order detail")
+    account = home and home.hotspots.filter(target=find("Account")).first()
+    if not (home and orders and detail and account):
+        return None
+    study = Study.objects.create(
+        workspace=workspace,
+        problem=problem,
+        prototype_version=version,
+        title=FIRST_IMPRESSIONS["title"],
+        hypothesis=FIRST_IMPRESSIONS["hypothesis"],
+        target_participants=20,
+        created_by=user,
+    )
+    glance = Task.objects.create(
+        study=study,
+        position=0,
+        kind=Task.Kind.FIVE_SECOND,
+        instruction="You will see a screen of an app for five seconds. Look at it as you would "
+        "if you had just opened it.",
+        start_screen=home,
+        ask_seq=False,
+    )
+    Question.objects.create(
+        study=study,
+        task=glance,
+        position=0,
+        kind=Question.Kind.OPEN,
+        text=FIRST_IMPRESSIONS["recall"],
+    )
+    first_click = Task.objects.create(
+        study=study,
+        position=1,
+        kind=Task.Kind.FIRST_CLICK,
+        instruction=FIRST_IMPRESSIONS["first_click"],
+        start_screen=home,
+        # The target is the Account tab, where the orders are.
+        target_x=account.x,
+        target_y=account.y,
+        target_width=account.width,
+        target_height=account.height,
+        ask_seq=False,
+    )
+    choice = Task.objects.create(
+        study=study,
+        position=2,
+        kind=Task.Kind.PREFERENCE,
+        instruction=FIRST_IMPRESSIONS["preference"],
+        start_screen=orders,
+        ask_seq=False,
+    )
+    choice.options.set([orders, detail])
+    for task in (glance, first_click, choice):
+        task.goal_screens.set([task.start_screen])
+    preferred = kinds.sync_task_questions(choice)
+    Criterion.objects.bulk_create(
+        [
+            Criterion(
+                study=study,
+                position=0,
+                metric=Criterion.Metric.FIRST_CLICK_RATE,
+                task=first_click,
+                comparison=Criterion.Comparison.AT_LEAST,
+                threshold=0.5,
+                must_have=True,
+            ),
+            Criterion(
+                study=study,
+                position=1,
+                metric=Criterion.Metric.ANSWER_SHARE,
+                question=preferred,
+                choice=preferred.choices[-1],
+                comparison=Criterion.Comparison.AT_LEAST,
+                threshold=0.5,
                 must_have=False,
             ),
         ]
