@@ -1,6 +1,7 @@
 """axe-core finds nothing serious or critical on the pages people meet first, on a laptop and on
 a 375-px phone: the landing page, log-in, the dashboard, the hotspot editor, a study, its
 results and summary (also as shared with stakeholders) and each step of the participant player.
+No page may be wider than the window either (content reflows; tables scroll in their box).
 
 Each test walks its pages and fails at the end with every serious or critical violation of
 every page, so one run shows all there is to fix.
@@ -36,6 +37,11 @@ class Audit:
         ]
         if blocking:
             self.found.append(f"== {where}\n{axe.describe(blocking)}")
+        # Reflow (WCAG 1.4.10): nothing but a table or a chart scrolls sideways on a phone.
+        width = self.page.viewport_size["width"]
+        page_width = self.page.evaluate("document.documentElement.scrollWidth")
+        if page_width > width:
+            self.found.append(f"== {where}\nthe page is {page_width} px wide, the window {width}")
 
     def assert_clean(self):
         assert not self.found, "Accessibility violations:\n" + "\n".join(self.found)
