@@ -29,6 +29,7 @@ import requests
 
 from tests.conftest import in_ci
 from tests.integration.services import (
+    REDIS_SERVER,
     PrivateRedis,
     manage,
     port_open,
@@ -95,7 +96,7 @@ def services_or_skip():
     problems = []
     if not port_open(6379):
         problems.append("Redis at 127.0.0.1:6379")
-    if not Path("/usr/bin/redis-server").exists():
+    if not Path(REDIS_SERVER).exists():
         problems.append("redis-server (apt-get install redis-server)")
     try:
         import psycopg

@@ -18,14 +18,27 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
+from tests.conftest import in_ci
+
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def require_program(path, install_hint):
+    """Skip the test when a server program is missing (fail instead under CI=true)."""
+    if not Path(path).exists():
+        message = f"needs {path} ({install_hint})"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def free_port():
@@ -65,6 +78,7 @@ class PrivateRedis:
     on the same port."""
 
     def __init__(self, directory):
+        require_program(REDIS_SERVER, "apt-get install redis-server")
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -76,7 +90,7 @@ class PrivateRedis:
     def start(self):
         subprocess.run(
             [
-                shutil.which("redis-server") or "redis-server",
+                REDIS_SERVER,
                 "--port",
                 str(self.port),
                 "--bind",
@@ -117,6 +131,7 @@ class PrivatePostgres:
     OS user when the tests run as root (PostgreSQL refuses to run as root)."""
 
     def __init__(self):
+        require_program(POSTGRES_BIN / "initdb", "apt-get install postgresql-15")
         # Not under pytest's tmp_path: that lives in a root-only directory `postgres` cannot
         # enter. A short path also keeps the Unix socket's path under its length limit.
         self.directory = Path(tempfile.mkdtemp(prefix="pp-pg-"))
