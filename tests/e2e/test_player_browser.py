@@ -289,6 +289,10 @@ def test_a_participant_completes_the_study_on_a_phone(live_server, new_page, stu
 
 def test_a_participant_completes_the_study_by_keyboard_alone(live_server, new_page, study):
     page = new_page(**DESKTOP)
+    page.add_init_script(
+        "window.pointerDowns = 0;"
+        "addEventListener('pointerdown', () => { window.pointerDowns += 1; }, true);"
+    )
     hand = Keyboard(page)
     page.goto(share_url(live_server, study))
     consent_and_start(page, hand)
@@ -304,20 +308,29 @@ def test_a_participant_completes_the_study_by_keyboard_alone(live_server, new_pa
     answer_open(page, hand, OPEN_ANSWER)
 
     expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    assert page.evaluate("window.pointerDowns") == 0
     assert_completed_directly(study, seqs=[1, 1], sus=[1] * 10, open_answer=OPEN_ANSWER)
 
 
 def test_a_reload_in_the_middle_of_a_task_resumes_on_the_same_screen(live_server, new_page, study):
     page = new_page(**PHONE)
     hand = Touch(page)
+    # The server leaves this first page's batches of events unanswered.
+    server = {"answers": False}
+    page.route(
+        "**/api/sessions/*/events",
+        lambda route: route.continue_() if server["answers"] else None,
+    )
     page.goto(share_url(live_server, study))
     consent_and_start(page, hand)
     begin_task(page, hand, 1)
     hand.press(hotspot(page, "Account"))
     assert_screen_shown(page, "Account")
 
-    # Reloaded before the queue sent the click: the events wait in localStorage.
+    # Reloaded with the events unacknowledged: they wait in localStorage (and may also have
+    # left in a beacon as the page went away).
     assert queued_events(page) == 3
+    server["answers"] = True
     page.reload()
     assert_screen_shown(page, "Account")
     expect(page.get_by_role("button", name="Show task")).to_be_visible()
