@@ -15,9 +15,6 @@ from django.views.decorators.http import require_GET
 
 from prototypes.workspaces.access import public_view
 
-# Python 3.11 knows .webp only from /etc/mime.types, which slim images lack.
-mimetypes.add_type("image/webp", ".webp")
-
 RENDITION_NAME = re.compile(r"^[0-9a-f]{32}\.(webp|png|jpg)$")
 
 
