@@ -9,6 +9,7 @@ every page, so one run shows all there is to fix.
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.e2e import axe
 
@@ -70,9 +71,68 @@ def audit_designer_pages(page, live_server, log_in, demo):
     return audit
 
 
+def audit_player(page, live_server, demo):
+    """Each step of the participant player, from the welcome to the thanks."""
+    study = demo["study"]
+    study.tasks.filter(position__gte=1).delete()
+    audit = Audit(page, live_server)
+    audit.visit("player: welcome", reverse("player_start", args=[demo["participant_link"].token]))
+    start = page.get_by_role("button", name="Start", exact=True)
+    start.click()
+    # Starting without consent says why, next to the box.
+    expect(page.get_by_role("alert")).to_contain_text("Please tick the box")
+    audit.check("player: consent refused")
+    page.get_by_role("checkbox", name="I have read this and I agree.").check()
+    start.click()
+    expect(page.get_by_role("heading", name="Your task")).to_be_visible()
+    audit.check("player: task")
+    page.get_by_role("button", name="Start the task").click()
+    expect(page.locator('[data-slot="announcer"]')).to_have_text("Screen: Home")
+    audit.check("player: screen")
+    page.get_by_role("button", name="Comment").click()
+    expect(page.get_by_role("textbox", name="Your comment")).to_be_focused()
+    audit.check("player: comment")
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Give up").click()
+    expect(page.get_by_role("dialog", name="Give up this task?")).to_be_visible()
+    audit.check("player: give up?")
+    page.get_by_role("dialog").get_by_role("button", name="Keep trying").click()
+    for label in ("Account", "My orders", "Order 1042"):
+        page.get_by_role("button", name=label, exact=True).click()
+    expect(page.get_by_role("dialog", name="Task complete")).to_be_visible()
+    audit.check("player: task complete")
+    page.get_by_role("dialog").get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="how difficult or easy")).to_be_visible()
+    audit.check("player: ease question")
+    page.get_by_role("radio", name="6", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Please rate how much you agree")).to_be_visible()
+    audit.check("player: SUS")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator('[data-slot="question-error"]')).to_be_visible()
+    audit.check("player: SUS unanswered")
+    for item in page.locator("fieldset.player-sus-item").all():
+        item.get_by_role("radio", name="4", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#question-title")).to_be_focused()
+    audit.check("player: open question")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    audit.check("player: thanks")
+    return audit
+
+
 def test_designer_and_stakeholder_pages_on_a_laptop(live_server, desktop_page, log_in, demo):
     audit_designer_pages(desktop_page, live_server, log_in, demo).assert_clean()
 
 
 def test_designer_and_stakeholder_pages_on_a_phone(live_server, phone_page, log_in, demo):
     audit_designer_pages(phone_page, live_server, log_in, demo).assert_clean()
+
+
+def test_participant_player_on_a_laptop(live_server, desktop_page, demo):
+    audit_player(desktop_page, live_server, demo).assert_clean()
+
+
+def test_participant_player_on_a_phone(live_server, phone_page, demo):
+    audit_player(phone_page, live_server, demo).assert_clean()
