@@ -18,7 +18,8 @@ from django.utils import timezone
 from prototypes.authoring.models import Hotspot
 from prototypes.player import ingestion, services
 from prototypes.player.models import ParticipantSession
-from prototypes.studies.models import Question
+from prototypes.studies.kinds import option_labels
+from prototypes.studies.models import Question, Task
 
 SEED = 1729
 BATCH_SIZE = 20
@@ -60,6 +61,38 @@ OPEN_ANSWERS = {
         "J’aimerais voir le statut dès le premier écran.",
         "C’était rapide une fois le bon bouton trouvé.",
         "Moins d’étapes, s’il vous plaît.",
+    ),
+}
+
+
+RECALL_ANSWERS = {
+    "en": (
+        "An online shop, you can see your orders.",
+        "Shopping app with an account and help.",
+        "Something about orders and deliveries.",
+        "A shop. I didn't catch much else.",
+        "Buying things and tracking the parcel.",
+    ),
+    "fr": (
+        "Une boutique en ligne, on voit ses commandes.",
+        "Une appli d’achat avec un compte et de l’aide.",
+        "Quelque chose sur les commandes et les livraisons.",
+        "Une boutique. Je n’ai pas vu grand-chose d’autre.",
+        "Acheter et suivre son colis.",
+    ),
+}
+PREFERENCE_REASONS = {
+    "en": (
+        "I can see the delivery date straight away.",
+        "Less to read, it feels simpler.",
+        "It shows everything I need in one place.",
+        "The list is easier to scan.",
+    ),
+    "fr": (
+        "Je vois tout de suite la date de livraison.",
+        "Moins de texte, ça paraît plus simple.",
+        "Tout ce dont j’ai besoin est au même endroit.",
+        "La liste se parcourt plus facilement.",
     ),
 }
 
@@ -108,7 +141,18 @@ class World:
         self.goals = {
             task.pk: {screen.pk for screen in task.goal_screens.all()} for task in self.tasks
         }
-        self.questions = list(study.questions.all())
+        questions = list(study.questions.all())
+        # Questions attached to a task are answered right after it, the others at the end.
+        self.questions = [question for question in questions if question.task_id is None]
+        self.task_questions = {}
+        for question in questions:
+            if question.task_id is not None:
+                self.task_questions.setdefault(question.task_id, []).append(question)
+        self.options = {
+            task.pk: option_labels(task.options.select_related("version"))
+            for task in self.tasks
+            if task.kind == Task.Kind.PREFERENCE
+        }
         self.hotspots = {}
         for hotspot in Hotspot.objects.filter(screen__version=study.prototype_version).order_by(
             "position", "id"
@@ -181,6 +225,9 @@ class Participant:
     # Tasks --------------------------------------------------------------------------------
 
     def do_task(self, task):
+        if task.kind != Task.Kind.CLICKTHROUGH:
+            self.do_other_kind(task)
+            return
         rng = self.rng
         goals = self.world.goals[task.pk]
         route = self.world.expected_route(task) or self.world.route(task.start_screen_id, goals)
@@ -326,6 +373,61 @@ class Participant:
 
     def end_task(self, reason):
         self.record("task_end", task=self.task.pk, screen=self.screen, data={"reason": reason})
+
+    # First-click, five-second and preference tests -----------------------------------------
+
+    def do_other_kind(self, task):
+        self.task = task
+        self.screen = task.start_screen_id
+        self.wait(6000)  # reading the instruction
+        self.record("task_start", task=task.pk, screen=self.screen)
+        if task.kind == Task.Kind.FIRST_CLICK:
+            self.wait(min(9000, max(1500, 4000 * (1 - 0.2 * self.skill))))
+            x, y = self.first_click(task)
+            self.record("misclick", task=task.pk, screen=self.screen, x=x, y=y)
+        elif task.kind == Task.Kind.FIVE_SECOND:
+            self.t += task.exposure_seconds * 1000
+        elif task.kind == Task.Kind.PREFERENCE:
+            self.wait(9000)
+            self.prefer(task)
+        self.end_task("done")
+        for question in self.world.task_questions.get(task.pk, ()):
+            if question.role:
+                continue
+            value = self.recall(question)
+            if value is not None:
+                self.wait(8000)
+                self.record("answer", data={"question": question.pk, "value": value})
+
+    def first_click(self, task):
+        """Skilled participants mostly click in the target area, the others anywhere."""
+        rng = self.rng
+        if task.has_target and rng.random() < min(0.9, max(0.2, 0.6 + 0.15 * self.skill)):
+            return (
+                round(task.target_x + task.target_width * self.aim(), 4),
+                round(task.target_y + task.target_height * self.aim(), 4),
+            )
+        return round(rng.random(), 4), round(rng.random(), 4)
+
+    def prefer(self, task):
+        options = self.world.options.get(task.pk, [])
+        own = {question.role: question for question in self.world.task_questions.get(task.pk, ())}
+        choice, reason = own.get(Question.Role.PREFERENCE), own.get(Question.Role.REASON)
+        if not options or choice is None:
+            return
+        # The last option is the newer idea; most participants lean towards it.
+        weights = [1 + 1.5 * (index == len(options) - 1) for index in range(len(options))]
+        label = self.rng.choices([label for _, label in options], weights=weights)[0]
+        self.record("answer", data={"question": choice.pk, "value": label})
+        if reason is not None and self.rng.random() < 0.8:
+            self.wait(12000)
+            text = self.rng.choice(PREFERENCE_REASONS[self.world.language])
+            self.record("answer", data={"question": reason.pk, "value": text})
+
+    def recall(self, question):
+        if question.kind == Question.Kind.OPEN:
+            return self.rng.choice(RECALL_ANSWERS[self.world.language])
+        return self.answer(question, mood=0.6)
 
     # Questions ----------------------------------------------------------------------------
 

@@ -1,13 +1,13 @@
 """Starting a participant's session and telling the player what the study holds."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prototypes.authoring.models import Hotspot, Screen
 from prototypes.player.models import ParticipantSession
-from prototypes.studies import sus
-from prototypes.studies.models import Question, ShareLink, Study
+from prototypes.studies import kinds, sus
+from prototypes.studies.models import Question, ShareLink, Study, Task
 
 MAX_PARTICIPANT_ID_CHARS = 128
 
@@ -59,10 +59,13 @@ def start_session(study, *, link=None, participant_id="", user_agent="", simulat
 
 def study_payload(study):
     """What the player needs to run the study, in the study's language (call it under
-    `translation.override(study.language)`): five queries, however large the study."""
+    `translation.override(study.language)`): five queries, however large the study (seven
+    with a preference test, whose options may come from other versions)."""
     version = study.prototype_version
     prototype = version.prototype
     tasks = list(study.tasks.prefetch_related("goal_screens"))
+    if any(task.kind == Task.Kind.PREFERENCE for task in tasks):
+        prefetch_related_objects(tasks, "options__version")
     # Screens of a scripted prototype have no image: the flow's markup draws them.
     screens = list(
         Screen.objects.filter(version=version, status=Screen.Status.READY)
@@ -70,6 +73,7 @@ def study_payload(study):
         .order_by("position", "id")
     )
     questions = list(study.questions.all())
+    by_id = {screen.pk: screen for screen in screens}
     return {
         "study": {
             "title": study.title,
@@ -80,15 +84,7 @@ def study_payload(study):
             "show_hotspots_after_misclick": study.show_hotspots_after_misclick,
         },
         "tasks": [
-            {
-                "id": task.pk,
-                "number": index,
-                "instruction": task.instruction,
-                "start_screen": task.start_screen_id,
-                "goal_screens": sorted(screen.pk for screen in task.goal_screens.all()),
-                "time_limit_seconds": task.time_limit_seconds,
-                "ask_seq": task.ask_seq,
-            }
+            task_payload(task, index, by_id, questions, study.language)
             for index, task in enumerate(tasks, start=1)
         ],
         "screens": [
@@ -114,7 +110,58 @@ def study_payload(study):
             }
             for screen in screens
         ],
-        "questions": [question_payload(question, study.language) for question in questions],
+        # Questions attached to a task are asked right after it (see task_payload).
+        "questions": [
+            question_payload(question, study.language)
+            for question in questions
+            if question.task_id is None
+        ],
+    }
+
+
+def task_payload(task, number, screens, questions, language):
+    """A task as the player runs it; ``screens`` are the version's by id."""
+    payload = {
+        "id": task.pk,
+        "number": number,
+        "kind": task.kind,
+        "instruction": task.instruction,
+        "start_screen": task.start_screen_id,
+        "goal_screens": sorted(screen.pk for screen in task.goal_screens.all()),
+        "time_limit_seconds": task.time_limit_seconds,
+        "ask_seq": task.ask_seq,
+        "questions": [
+            question_payload(question, language)
+            for question in questions
+            if question.task_id == task.pk and question.role == Question.Role.ASKED
+        ],
+    }
+    if task.kind in (Task.Kind.FIRST_CLICK, Task.Kind.FIVE_SECOND):
+        # A first-click test's target area is never sent: participants must not see it.
+        screen = screens.get(task.start_screen_id)
+        payload["screen"] = screen_picture(screen) if screen else None
+    if task.kind == Task.Kind.FIVE_SECOND:
+        payload["exposure_seconds"] = task.exposure_seconds
+    if task.kind == Task.Kind.PREFERENCE:
+        own = {question.role: question.pk for question in questions if question.task_id == task.pk}
+        payload.update(
+            options=[
+                {**screen_picture(screen), "label": label}
+                for screen, label in kinds.option_labels(task.options.all())
+            ],
+            preference_question=own.get(Question.Role.PREFERENCE),
+            reason_question=own.get(Question.Role.REASON),
+        )
+    return payload
+
+
+def screen_picture(screen):
+    return {
+        "id": screen.pk,
+        "name": screen.name,
+        "image_url": screen.image.url if screen.image else None,
+        "width": screen.width,
+        "height": screen.height,
     }
 
 

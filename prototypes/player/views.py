@@ -87,6 +87,22 @@ def player_strings():
             "missingStep": _("This button does not lead anywhere yet."),
             "offline": _("Your answer could not be sent. Check the connection and try again."),
         },
+        # First-click, five-second and preference tests (player-kinds.js).
+        "kinds": {
+            "first_click_hint": _(
+                "Click or tap once, where you would. With a keyboard, choose one of the areas "
+                "of the screen with Tab and press Enter."
+            ),
+            "first_click_regions": _("Areas of the screen"),
+            "region": _("%(row)s, %(column)s"),
+            "rows": [_("Top"), _("Upper middle"), _("Lower middle"), _("Bottom")],
+            "columns": [_("left"), _("centre"), _("right")],
+            "five_second_title": _("Look at this screen"),
+            "seconds_left": _("%(seconds)s s left"),
+            "why": _("Why? (optional)"),
+            "choose_one": _("Please choose one of them."),
+            "continue": _("Continue"),
+        },
         "session_gone": _(
             "This session can no longer be continued. Thank you for your time; you can close "
             "this page."

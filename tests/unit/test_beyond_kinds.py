@@ -8,10 +8,13 @@ from django.urls import reverse
 
 from prototypes import stats
 from prototypes.analysis import PASS
+from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.player import ingestion, services
+from prototypes.player.demo import simulate_participants
 from prototypes.reports.metrics import build_report
+from prototypes.studies.demo import FIRST_IMPRESSIONS, create_demo_study
 from prototypes.studies.kinds import option_labels
-from prototypes.studies.models import Criterion, Question, Task
+from prototypes.studies.models import Criterion, Question, Study, Task
 from tests import factories
 
 
@@ -388,3 +391,55 @@ def test_preference_shares_with_intervals_goodness_of_fit_and_reasons(
     page = client.get(reverse("study_results", args=[study.pk])).content.decode()
     assert "Why they chose it" in page and "Shows the date" in page
     assert "goodness-of-fit" in page
+
+
+# --- Demo and player payload ---------------------------------------------------------------------
+
+
+def test_the_demo_has_a_first_impressions_study_its_participants_can_take(owner, workspace):
+    versions = create_demo_prototypes(workspace, owner)
+    main = create_demo_study(workspace, owner, versions["shop"])
+    study = Study.objects.get(title=FIRST_IMPRESSIONS["title"])
+    assert Study.objects.order_by("pk").first() == main
+    assert study.state == Study.State.LIVE
+    assert [task.kind for task in study.tasks.all()] == [
+        Task.Kind.FIVE_SECOND,
+        Task.Kind.FIRST_CLICK,
+        Task.Kind.PREFERENCE,
+    ]
+    assert simulate_participants(study, count=12) == 12
+    report = build_report(study)
+    glance, first_click, preference = report.tasks
+    assert glance.questions[0].respondents == 12
+    assert first_click.first_click_result.clicks == 12
+    assert 0 < first_click.first_click_result.hits < 12
+    assert preference.preference.respondents == 12
+    assert preference.preference.reasons
+    assert report.criteria[0].measure.n == 12
+    assert report.questions == []
+
+
+def test_the_player_gets_each_kind_without_the_first_click_target(client, owner, workspace):
+    versions = create_demo_prototypes(workspace, owner)
+    create_demo_study(workspace, owner, versions["shop"])
+    study = Study.objects.get(title=FIRST_IMPRESSIONS["title"])
+    link = study.share_links.get()
+    response = client.post(
+        reverse("api_session_start", args=[link.token]),
+        {"consent": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    glance, first_click, preference = response.json()["tasks"]
+    assert glance["kind"] == "five_second" and glance["exposure_seconds"] == 5
+    assert glance["screen"]["name"] == "Home" and glance["screen"]["image_url"]
+    assert [question["text"] for question in glance["questions"]] == [FIRST_IMPRESSIONS["recall"]]
+    assert first_click["kind"] == "first_click"
+    assert not any(key.startswith("target") for key in first_click)
+    assert first_click["screen"]["name"] == "Home"
+    assert [option["label"] for option in preference["options"]] == ["Orders", "Order detail"]
+    choice = study.questions.get(role=Question.Role.PREFERENCE)
+    assert preference["preference_question"] == choice.pk
+    assert preference["questions"] == []
+    # Questions asked after a task are not asked again at the end.
+    assert response.json()["questions"] == []

@@ -176,6 +176,8 @@ def test_starting_a_session_records_consent_and_returns_the_study(client, setup)
         "goal_screens": [setup.screens["Order detail"].pk],
         "time_limit_seconds": 120,
         "ask_seq": True,
+        "kind": "clickthrough",
+        "questions": [],
     }
     home = next(s for s in data["screens"] if s["id"] == setup.screens["Home"].pk)
     assert home["name"] == "Home"

@@ -11,6 +11,7 @@
   if (!root || !window.Protoplatform || !window.Protoplatform.EventQueue) return;
 
   const strings = JSON.parse(document.getElementById("player-strings").textContent);
+  const kinds = window.Protoplatform.TaskKinds;
   const shareToken = root.dataset.shareToken;
   const stateKey = "protoplatform.player." + shareToken;
   const PIN_STEP = 0.02;
@@ -266,6 +267,9 @@
       case "seq":
         showSeq();
         break;
+      case "kind":
+        runKind(currentTask());
+        break;
       case "question":
         showQuestion();
         break;
@@ -314,6 +318,13 @@
   function beginTask() {
     const task = currentTask();
     const started = queue.record("task_start", { task: task.id, screen: task.start_screen });
+    if (kinds && kinds.handles(task)) {
+      state.phase = "kind";
+      state.taskStartedMs = started.t_ms;
+      saveState();
+      runKind(task);
+      return;
+    }
     state.phase = "prototype";
     state.screenId = task.start_screen;
     state.history = [];
@@ -393,11 +404,54 @@
   }
 
   function afterTask() {
-    if (currentTask().ask_seq) {
+    const task = currentTask();
+    if (task.ask_seq) {
       showSeq();
+    } else if (task.questions && task.questions.length) {
+      state.questionsOfTask = state.taskIndex;
+      goToQuestion(0);
     } else {
       goToTask(state.taskIndex + 1);
     }
+  }
+
+  // First-click, five-second and preference tests (player-kinds.js) ---------------------------
+
+  function runKind(task) {
+    show("kind");
+    kinds.run(slot("kind-stage"), task, {
+      strings: strings.kinds,
+      record: (type, fields) => queue.record(type, fields),
+      elapsedMs: queue.now() - state.taskStartedMs,
+      order: (count) => optionOrder(task, count),
+      done: () => {
+        if (state.phase !== "kind") return;
+        queue.record("task_end", {
+          task: task.id,
+          screen: task.start_screen,
+          data: { reason: "done" },
+        });
+        state.phase = "after-task";
+        saveState();
+        afterTask();
+      },
+    });
+  }
+
+  /** A preference test's options in an order shuffled once per participant (kept on reload). */
+  function optionOrder(task, count) {
+    state.optionOrders = state.optionOrders || {};
+    let order = state.optionOrders[task.id];
+    if (!order || order.length !== count) {
+      order = Array.from({ length: count }, (_, index) => index);
+      for (let index = count - 1; index > 0; index -= 1) {
+        const other = Math.floor(Math.random() * (index + 1));
+        [order[index], order[other]] = [order[other], order[index]];
+      }
+      state.optionOrders[task.id] = order;
+      saveState();
+    }
+    return order;
   }
 
   function showSeq() {
@@ -417,7 +471,13 @@
       return;
     }
     queue.record("answer", { task: currentTask().id, data: { seq: Number(choice.value) } });
-    goToTask(state.taskIndex + 1);
+    const task = currentTask();
+    if (task.questions && task.questions.length) {
+      state.questionsOfTask = state.taskIndex;
+      goToQuestion(0);
+    } else {
+      goToTask(state.taskIndex + 1);
+    }
   }
 
   // The prototype ----------------------------------------------------------------------------
@@ -761,9 +821,21 @@
 
   // Questions --------------------------------------------------------------------------------
 
+  /** The questions being asked: those right after a task, or those at the end. */
+  function currentQuestions() {
+    const task = tasks[state.questionsOfTask];
+    return state.questionsOfTask != null && task ? task.questions : questions;
+  }
+
   function goToQuestion(index) {
-    if (index >= questions.length) {
-      finish();
+    if (index >= currentQuestions().length) {
+      if (state.questionsOfTask != null) {
+        const next = state.questionsOfTask + 1;
+        state.questionsOfTask = null;
+        goToTask(next);
+      } else {
+        finish();
+      }
       return;
     }
     state.phase = "question";
@@ -773,10 +845,11 @@
   }
 
   function showQuestion() {
-    const question = questions[state.questionIndex];
+    const asked = currentQuestions();
+    const question = asked[state.questionIndex];
     slot("question-progress").textContent = format(strings.question_of, {
       number: state.questionIndex + 1,
-      count: questions.length,
+      count: asked.length,
     });
     slot("question-text").textContent = question.text;
     slot("question-error").hidden = true;
@@ -875,7 +948,7 @@
 
   function submitQuestion(event) {
     event.preventDefault();
-    const question = questions[state.questionIndex];
+    const question = currentQuestions()[state.questionIndex];
     const value = answerOf(question);
     if (value === undefined) {
       if (question.required) {
