@@ -679,8 +679,30 @@ def test_screenshots_editor(live_server, desktop_page, log_in, demo, screenshot)
     screenshot(page, "editor-desktop")
 
 
-def test_screenshots_summary(live_server, desktop_page, phone_page, log_in, demo, screenshot):
+def test_screenshots_summary(live_server, desktop_page, phone_page, demo, screenshot):
+    # A taller window on the laptop: down to the criteria and their intervals.
+    desktop_page.set_viewport_size({"width": 1280, "height": 1120})
     for page, name in ((desktop_page, "summary-desktop"), (phone_page, "summary-phone")):
         page.goto(live_server.url + reverse("report_share_view", args=[demo["share"].token]))
         expect(page.locator(".verdict-word")).to_be_visible()
         screenshot(page, name)
+
+
+def test_screenshots_player_on_a_phone(live_server, phone_page, demo, screenshot):
+    page = phone_page
+    page.goto(live_server.url + reverse("player_start", args=[demo["participant_link"].token]))
+    page.get_by_role("checkbox", name="I have read this and I agree.").tap()
+    page.get_by_role("button", name="Start", exact=True).tap()
+    page.get_by_role("button", name="Start the task").tap()
+    page.get_by_role("button", name="Account", exact=True).tap()
+    expect(page.locator('[data-slot="announcer"]')).to_have_text("Screen: Account")
+    # With the task shown above the screen, as a participant rereads it.
+    page.get_by_role("button", name="Show task").tap()
+    expect(page.locator("#player-task-panel")).to_be_visible()
+    screenshot(page, "player-phone")
+    # Closing the page with events unsent would send them as the test's database is emptied.
+    page.wait_for_function(
+        """() => Object.keys(localStorage)
+            .filter((key) => key.startsWith("protoplatform.events."))
+            .every((key) => JSON.parse(localStorage[key]).events.length === 0)"""
+    )
