@@ -43,6 +43,21 @@
     return image;
   }
 
+  /** Keep the whole screen in view below what is above it, so the one click needs no
+   * scrolling (the heading's height depends on the text and the phone). */
+  function fitToViewport(image) {
+    const fit = () => {
+      if (!image.isConnected) {
+        window.removeEventListener("resize", fit);
+        return;
+      }
+      const top = image.getBoundingClientRect().top + window.scrollY;
+      image.style.maxHeight = `${Math.max(240, window.innerHeight - top - 16)}px`;
+    };
+    window.addEventListener("resize", fit);
+    window.requestAnimationFrame(fit);
+  }
+
   function heading(text) {
     const title = element("h1", "kind-title", text);
     title.tabIndex = -1;
@@ -57,7 +72,8 @@
     const hint = element("p", "muted", strings.first_click_hint);
     const frame = element("div", "kind-frame");
     const screen = element("div", "kind-screen");
-    screen.append(picture(task.screen, task.screen.name));
+    const image = picture(task.screen, task.screen.name);
+    screen.append(image);
     const grid = element("div", "kind-regions");
     grid.setAttribute("role", "group");
     grid.setAttribute("aria-label", strings.first_click_regions);
@@ -96,6 +112,7 @@
     screen.append(grid);
     frame.append(screen);
     stage.replaceChildren(title, hint, frame);
+    fitToViewport(image);
     title.focus({ preventScroll: true });
   }
 
@@ -116,9 +133,11 @@
     bar.max = exposure;
     const frame = element("div", "kind-frame");
     const screen = element("div", "kind-screen");
-    screen.append(picture(task.screen, task.screen.name));
+    const image = picture(task.screen, task.screen.name);
+    screen.append(image);
     frame.append(screen);
     stage.replaceChildren(title, countdown, bar, frame);
+    fitToViewport(image);
     title.focus({ preventScroll: true });
     const ends = Date.now() + left;
     const tick = () => {
