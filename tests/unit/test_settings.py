@@ -18,9 +18,10 @@ PRODUCTION = {
 
 
 def manage(*args, **env):
-    clean = {
-        k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL")
-    }
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE in this process; production
+    # never has it, and check --deploy rightly refuses it.
+    unset = ("DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
