@@ -11,6 +11,7 @@ from prototypes.reports.metrics import build_report
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_demo_study
 from prototypes.studies.models import Question, Study
 from tests import factories
+from tests.e2e import axe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -51,6 +52,7 @@ def test_a_participant_takes_the_three_kinds_on_a_phone(live_server, new_page):
     page.get_by_role("button", name="Start the task").tap()
     expect(page.get_by_role("heading", name="Look at this screen")).to_be_visible()
     expect(page.locator(".kind-stage img.kind-image")).to_be_visible()
+    axe.assert_accessible(page, "five-second test")
     expect(page.locator(".kind-countdown")).to_contain_text("s left")
     expect(page.get_by_role("heading", name=FIRST_IMPRESSIONS["recall"])).to_be_visible(
         timeout=8000
@@ -63,6 +65,7 @@ def test_a_participant_takes_the_three_kinds_on_a_phone(live_server, new_page):
     # First click: one tap where the participant would start.
     page.get_by_role("button", name="Start the task").tap()
     expect(page.get_by_role("heading", name=FIRST_IMPRESSIONS["first_click"])).to_be_visible()
+    axe.assert_accessible(page, "first-click test")
     screen = page.locator(".kind-screen").bounding_box()
     assert screen["x"] >= 0 and screen["x"] + screen["width"] <= 375
     page.touchscreen.tap(screen["x"] + screen["width"] * 0.8, screen["y"] + screen["height"] * 0.95)
@@ -73,6 +76,7 @@ def test_a_participant_takes_the_three_kinds_on_a_phone(live_server, new_page):
     expect(options).to_have_count(2)
     first, second = (options.nth(index).bounding_box() for index in range(2))
     assert second["y"] >= first["y"] + first["height"] - 1  # stacked on a phone
+    axe.assert_accessible(page, "preference test")
     page.get_by_role("button", name="Continue").tap()
     expect(page.get_by_text("Please choose one of them.")).to_be_visible()
     page.get_by_role("radio", name="Order detail").tap()

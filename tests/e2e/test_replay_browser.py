@@ -14,6 +14,7 @@ from prototypes.player.demo import simulate_participants
 from prototypes.player.models import ParticipantSession
 from prototypes.studies.demo import create_demo_study
 from tests import factories
+from tests.e2e import axe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -132,6 +133,9 @@ def test_clicks_are_drawn_where_they_landed_and_in_order(live_server, page, reco
         assert [order.index(pk) for pk in ids] == sorted(order.index(pk) for pk in ids)
         # The log has one line per event so far.
         expect(page.locator('[data-slot="log"] li')).to_have_count(index + 1)
+
+    axe.assert_accessible(page, f"replay at {viewport['width']} px")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
     seek(page, positions[-1])
     expect(page.locator('[data-slot="interlude"]')).to_have_text(
