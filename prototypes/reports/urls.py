@@ -17,6 +17,21 @@ urlpatterns = [
     ),
     path("r/<str:token>/", views.report_share_view, name="report_share_view"),
     path(
+        "r/<str:token>/exports/",
+        views.report_share_export_create,
+        name="report_share_export_create",
+    ),
+    path(
+        "r/<str:token>/exports/<int:export_pk>/",
+        views.report_share_export_status,
+        name="report_share_export_status",
+    ),
+    path(
+        "r/<str:token>/exports/<int:export_pk>/download/",
+        views.report_share_export_download,
+        name="report_share_export_download",
+    ),
+    path(
         "studies/<int:study_pk>/exports/", views.report_export_create, name="report_export_create"
     ),
     path("exports/<int:export_pk>/", views.report_export_status, name="report_export_status"),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from prototypes.authoring.models import Screen
 from prototypes.jobs import enqueue
 from prototypes.player.models import ParticipantSession
+from prototypes.ratelimit import Limit, rate_limited
 from prototypes.reports import exports, quality
 from prototypes.reports.compare import compare
 from prototypes.reports.forms import DecisionForm, ExclusionForm, ExportForm, ReportShareForm
@@ -205,19 +206,90 @@ def report_share_revoke(request, share_pk):
     return redirect(summary_url(share.study))
 
 
-@public_view
-@require_GET
-def report_share_view(request, token):
+def active_share(token):
     share = ReportShare.objects.active().filter(token=token).select_related("study").first()
     if share is None:
         raise Http404("This link does not exist, has expired or was revoked.")
-    context = summary_context(build_report(share.study, requested_revision(request)))
-    context["share"] = share
-    response = render(request, "reports/shared_summary.html", context)
+    return share
+
+
+def private_page(response):
     # A revoked link must stop working at once, and the page must stay out of search engines.
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@public_view
+@require_GET
+def report_share_view(request, token):
+    share = active_share(token)
+    context = summary_context(build_report(share.study, requested_revision(request)))
+    context["share"] = share
+    return private_page(render(request, "reports/shared_summary.html", context))
+
+
+# Anyone with a summary link may have its PDF built: a cap per link keeps its visitors, however
+# many, from keeping the workers busy.
+SHARED_PDF_EXPORTS = Limit("shared-pdf-export", requests=20, seconds=60 * 60)
+
+
+def share_token(request, token):
+    return token
+
+
+@require_POST
+@public_view
+@rate_limited(SHARED_PDF_EXPORTS, key=share_token)
+def report_share_export_create(request, token):
+    """The summary as a PDF for a stakeholder: built in the background like a designer's."""
+    share = active_share(token)
+    with transaction.atomic():
+        export = ReportExport.objects.create(
+            study=share.study, kind=ReportExport.Kind.PDF, revision=requested_revision(request)
+        )
+        enqueue(build_export, export.pk)
+    if request.htmx:
+        export.refresh_from_db()
+        context = {"export": export, "share": share}
+        return private_page(render(request, "reports/export_status.html#export", context))
+    return redirect("report_share_export_status", token=share.token, export_pk=export.pk)
+
+
+def shared_export(token, export_pk):
+    """A PDF export of the link's study; nothing else can be reached through a summary link."""
+    share = active_share(token)
+    export = ReportExport.objects.filter(
+        pk=export_pk, study=share.study, kind=ReportExport.Kind.PDF
+    ).first()
+    if export is None:
+        raise Http404("No such PDF for this summary.")
+    return share, export
+
+
+@public_view
+@require_GET
+def report_share_export_status(request, token, export_pk):
+    share, export = shared_export(token, export_pk)
+    template = "reports/export_status.html#export" if request.htmx else "reports/shared_export.html"
+    return private_page(render(request, template, {"export": export, "share": share}))
+
+
+@public_view
+@require_GET
+def report_share_export_download(request, token, export_pk):
+    share, export = shared_export(token, export_pk)
+    if export.status != ReportExport.Status.DONE or not export.file:
+        response = render(request, "reports/shared_export.html", {"export": export, "share": share})
+        response.status_code = 409
+        return private_page(response)
+    response = FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=exports.download_name(export),
+        content_type="application/pdf",
+    )
+    return private_page(response)
 
 
 @require_POST
