@@ -3,6 +3,9 @@ test and a preference test) in a real browser: on a phone by tapping, on a deskt
 keyboard alone, and in French. Afterwards the results hold what they did."""
 
 import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from prototypes.authoring.demo import create_demo_prototypes
@@ -27,6 +30,20 @@ def first_impressions(language="en"):
     if language != "en":
         Study.objects.filter(pk=study.pk).update(language=language)
     return study
+
+
+def log_in(page, live_server, user):
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
 
 
 def start(page, live_server, study, consent="I have read this and I agree.", begin="Start"):
@@ -143,3 +160,37 @@ def test_the_three_kinds_by_keyboard_alone_in_french(live_server, new_page):
     choice = study.questions.get(role=Question.Role.PREFERENCE)
     assert Answer.objects.get(session=session, question=choice).value == chosen
     assert not Answer.objects.filter(session=session, question__role=Question.Role.REASON).exists()
+
+
+def test_a_designer_marks_a_first_click_target_by_dragging(live_server, new_page):
+    membership = factories.MembershipFactory(role="owner")
+    versions = create_demo_prototypes(membership.workspace, membership.user)
+    study = create_demo_study(membership.workspace, membership.user, versions["shop"])
+    page = new_page(**DESKTOP)
+    log_in(page, live_server, membership.user)
+    page.goto(live_server.url + reverse("task_create", args=[study.pk]))
+    page.get_by_label("Kind of test").select_option("first_click")
+    expect(page.get_by_label("Goal screens")).to_be_hidden()
+    page.get_by_label("Instruction").fill("Where would you tap to see your orders?")
+    page.get_by_label("Start screen").select_option(label="Home")
+    picture = page.get_by_role(
+        "img", name="The start screen: drag across it to mark the target area"
+    )
+    expect(picture).to_be_visible()
+    page.wait_for_function("() => document.querySelector('[data-target-image]').naturalWidth > 0")
+    picture.evaluate("(image) => image.scrollIntoView({ block: 'end' })")
+    box = picture.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.9)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.95, box["y"] + box["height"] * 0.98, steps=5)
+    page.mouse.up()
+    expect(page.get_by_label("Left (%)")).to_have_value("60")
+    expect(page.locator("[data-target-box]")).to_be_visible()
+    axe.assert_accessible(page, "task form, first-click test")
+    page.get_by_role("button", name="Add the task").click()
+    expect(page.get_by_text("Task added.")).to_be_visible()
+    task = study.tasks.get(kind="first_click")
+    assert task.target_x == pytest.approx(0.6, abs=0.01)
+    assert task.target_y == pytest.approx(0.9, abs=0.01)
+    assert task.target_width == pytest.approx(0.35, abs=0.01)
+    assert task.target_height == pytest.approx(0.08, abs=0.01)
