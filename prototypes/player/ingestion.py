@@ -17,7 +17,8 @@ import math
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -47,8 +48,9 @@ PLAN_CACHE_SECONDS = 30
 PLAN_CACHE_SIZE = 1000
 
 EVENT_TYPES = frozenset(Event.Type.values)
-# What a batch reads of its session and study. The ORM takes several times longer to build this
-# query than PostgreSQL takes to run it, and it runs on every batch.
+# What a batch reads of its session and study (a SessionRow). A plain query: it runs on every
+# batch, and the ORM takes several times longer to build it and its objects than PostgreSQL takes
+# to answer.
 SESSION_QUERY = """
     SELECT
         session.id, session.study_id, session.state, session.finished_at, session.last_seen_at,
@@ -58,6 +60,8 @@ SESSION_QUERY = """
     JOIN prototypes_study study ON study.id = session.study_id
     WHERE session.token = %s
 """
+# The events whose data summarize_attempt reads.
+STEP_DATA_TYPES = (Event.Type.TASK_END, Event.Type.ANSWER)
 EVENT_KEYS = frozenset({"id", "type", "t_ms", "task", "screen", "hotspot", "x", "y", "data"})
 DATA_KEYS = {
     Event.Type.TASK_END: {"reason"},
@@ -96,6 +100,21 @@ class IngestResult:
     duplicates: int
 
 
+@dataclass
+class SessionRow:
+    """What a batch reads of its session, and of its study for the plan."""
+
+    id: int
+    study_id: int
+    state: str
+    finished_at: datetime | None
+    last_seen_at: datetime | None
+    dropped_events: int
+    study_created_at: object
+    study_revision: int
+    study_version_id: int
+
+
 @dataclass(frozen=True)
 class QuestionPlan:
     kind: str
@@ -116,8 +135,7 @@ class StudyPlan:
     distances: dict[int, dict[int, int]]
 
 
-@dataclass(frozen=True)
-class CleanEvent:
+class CleanEvent(NamedTuple):
     uuid: uuid.UUID
     type: str
     t_ms: int
@@ -208,7 +226,7 @@ def store_events(session, batch):
         [
             Event(
                 uuid=event.uuid,
-                session=session,
+                session_id=session.id,
                 type=event.type,
                 t_ms=event.t_ms,
                 task_id=event.task,
@@ -264,7 +282,7 @@ def _insert_new_events_postgresql(session, batch):
         ]
     )
     with connection.cursor() as cursor:
-        cursor.execute(INSERT_EVENTS_POSTGRESQL, [session.pk, timezone.now(), rows])
+        cursor.execute(INSERT_EVENTS_POSTGRESQL, [session.id, timezone.now(), rows])
         inserted = {event_uuid for (event_uuid,) in cursor.fetchall()}
     return [event for key, event in batch.items() if key in inserted]
 
@@ -286,7 +304,22 @@ def _lock_session(session_token):
     query = SESSION_QUERY
     if connection.features.has_select_for_update_of:
         query += " FOR UPDATE OF session"
-    return next(iter(ParticipantSession.objects.raw(query, [session_token])), None)
+    with connection.cursor() as cursor:
+        cursor.execute(query, [session_token])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    session = SessionRow(*row)
+    session.finished_at = _aware(session.finished_at)
+    session.last_seen_at = _aware(session.last_seen_at)
+    return session
+
+
+def _aware(value):
+    """A datetime from a plain query: SQLite's come without their time zone (UTC)."""
+    if value is not None and timezone.is_naive(value):
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def accepts_events(session):
@@ -301,7 +334,9 @@ def accepts_events(session):
         return True
     return (
         session.state == State.SCREENED_OUT
-        and Admission.objects.filter(session=session, refusal=Admission.Refusal.OVER_QUOTA).exists()
+        and Admission.objects.filter(
+            session_id=session.id, refusal=Admission.Refusal.OVER_QUOTA
+        ).exists()
     )
 
 
@@ -413,7 +448,7 @@ def clean_event(raw, plan, index=0):
 
     if not isinstance(raw, dict):
         fail("must be an object.")
-    if not set(raw) <= EVENT_KEYS:
+    if not raw.keys() <= EVENT_KEYS:
         fail(f"unknown field; allowed fields are {', '.join(sorted(EVENT_KEYS))}.")
     event_id = raw.get("id")
     try:
@@ -439,7 +474,7 @@ def clean_event(raw, plan, index=0):
         data = {}
     if not isinstance(data, dict):
         fail('"data" must be an object.')
-    if not set(data) <= DATA_KEYS.get(event_type, set()):
+    if data and not data.keys() <= DATA_KEYS.get(event_type, set()):
         allowed = ", ".join(sorted(DATA_KEYS.get(event_type, ()))) or "nothing"
         fail(f'"data" of a {event_type} event may hold {allowed}.')
 
@@ -549,12 +584,8 @@ def _optional_fraction(raw, name, fail):
     value = raw.get(name)
     if value is None:
         return None
-    if (
-        not isinstance(value, int | float)
-        or isinstance(value, bool)
-        or not math.isfinite(value)
-        or not 0 <= value <= 1
-    ):
+    # NaN and the infinities are outside the range too.
+    if type(value) not in (int, float) or not 0 <= value <= 1:
         fail(f'"{name}" must be a number from 0 to 1 (a fraction of the screen).')
     return float(value)
 
@@ -566,7 +597,8 @@ def _text(value, limit, fail, name, blank=False):
 
 
 def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
+    # Not isinstance: a boolean is an int to Python, never to the API.
+    return type(value) is int
 
 
 def strict_json_loads(body):
@@ -643,33 +675,13 @@ def _update_attempts(session, plan, new):
             task_ids.update(waiting & _ended_tasks(session))
     if task_ids is not None and not task_ids:
         return
-    events = Event.objects.filter(
-        session=session, task__isnull=False, type__in=attempts.ATTEMPT_EVENT_TYPES
-    )
-    if task_ids is not None:
-        events = events.filter(task_id__in=task_ids)
-    steps = {}
-    rows = events.order_by().values_list(
-        "uuid", "type", "t_ms", "task_id", "screen_id", "hotspot_id", "data"
-    )
-    for event_uuid, event_type, t_ms, task_id, screen_id, hotspot_id, data in rows:
-        steps.setdefault(task_id, []).append(
-            attempts.Step(
-                uuid=str(event_uuid),
-                type=event_type,
-                t_ms=t_ms,
-                screen=screen_id,
-                hotspot=hotspot_id,
-                data=data,
-            )
-        )
     rows = []
-    for task_id, task_steps in steps.items():
+    for task_id, task_steps in _task_steps(session, task_ids).items():
         task = plan.tasks[task_id]
         summary = attempts.summarize_attempt(task, task_steps, plan.links, plan.distances[task_id])
         rows.append(
             TaskAttempt(
-                session=session,
+                session_id=session.id,
                 task_id=task_id,
                 outcome=summary.outcome,
                 started_ms=summary.started_ms,
@@ -698,6 +710,45 @@ def _update_attempts(session, plan, new):
     )
 
 
+def _task_steps(session, task_ids):
+    """Task id -> the steps of the session's stored events of these tasks (None: every task).
+
+    A plain query, as the ORM would spend more time turning each row's UUID and JSON data into
+    objects than the database takes to find them, and only the data of task ends and answers
+    is ever read (it stays text here on both backends).
+    """
+    types = attempts.ATTEMPT_EVENT_TYPES
+    query = (
+        "SELECT uuid, type, t_ms, task_id, screen_id, hotspot_id, data FROM prototypes_event"
+        f" WHERE session_id = %s AND task_id IS NOT NULL AND type IN ({_placeholders(types)})"
+    )
+    params = [session.id, *types]
+    if task_ids is not None:
+        query += f" AND task_id IN ({_placeholders(task_ids)})"
+        params.extend(task_ids)
+    steps = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for event_uuid, event_type, t_ms, task_id, screen_id, hotspot_id, data in cursor:
+            steps.setdefault(task_id, []).append(
+                attempts.Step(
+                    # A UUID object on PostgreSQL, its hex digits on SQLite: either orders the
+                    # steps of one millisecond the same way.
+                    uuid=str(event_uuid),
+                    type=event_type,
+                    t_ms=t_ms,
+                    screen=screen_id,
+                    hotspot=hotspot_id,
+                    data=json.loads(data) if event_type in STEP_DATA_TYPES else None,
+                )
+            )
+    return steps
+
+
+def _placeholders(values):
+    return ", ".join(["%s"] * len(values))
+
+
 def _ended_tasks(session):
     """The tasks whose attempt in this session has ended (a plain query on most batches: the
     ORM would take longer to build it than the database to answer)."""
@@ -705,7 +756,7 @@ def _ended_tasks(session):
         cursor.execute(
             "SELECT task_id FROM prototypes_taskattempt"
             " WHERE session_id = %s AND ended_ms IS NOT NULL",
-            [session.pk],
+            [session.id],
         )
         return {task_id for (task_id,) in cursor.fetchall()}
 
@@ -714,7 +765,7 @@ def _update_answers(session):
     """Each question's answer is its latest answer event (by the participant's clock)."""
     latest = {}
     rows = (
-        Event.objects.filter(session=session, type=Event.Type.ANSWER, task__isnull=True)
+        Event.objects.filter(session_id=session.id, type=Event.Type.ANSWER, task__isnull=True)
         .order_by()
         .values_list("t_ms", "uuid", "data")
     )
@@ -722,7 +773,7 @@ def _update_answers(session):
         latest[data["question"]] = data["value"]
     Answer.objects.bulk_create(
         [
-            Answer(session=session, question_id=question_id, value=value)
+            Answer(session_id=session.id, question_id=question_id, value=value)
             for question_id, value in latest.items()
         ],
         update_conflicts=True,
@@ -733,14 +784,14 @@ def _update_answers(session):
 
 def _create_comments(session, comments):
     stored = dict(
-        Event.objects.filter(session=session, uuid__in=[event.uuid for event in comments])
+        Event.objects.filter(session_id=session.id, uuid__in=[event.uuid for event in comments])
         .order_by()
         .values_list("uuid", "pk")
     )
     Comment.objects.bulk_create(
         [
             Comment(
-                session=session,
+                session_id=session.id,
                 event_id=stored[event.uuid],
                 task_id=event.task,
                 screen_id=event.screen,
@@ -768,9 +819,9 @@ def _update_session(session, new, dropped):
     if session.last_seen_at is None or now - session.last_seen_at >= LAST_SEEN_PRECISION:
         changes["last_seen_at"] = now
     if changes:
-        ParticipantSession.objects.filter(pk=session.pk).update(**changes)
+        ParticipantSession.objects.filter(pk=session.id).update(**changes)
         for field, value in changes.items():
             setattr(session, field, value)
     if "finished_at" in changes:
         # Quotas are decided as each session completes (it may turn out to be over quota).
-        admission.count_completion(session)
+        admission.count_completion(ParticipantSession.objects.get(pk=session.id))
