@@ -6,7 +6,15 @@ from prototypes.authoring.models import Hotspot, Prototype, Screen
 EDGE_TOLERANCE = 1e-9
 
 
-class PrototypeForm(forms.ModelForm):
+class PlainLabelsForm(forms.ModelForm):
+    """Labels without Django's trailing colon, as on the rest of the product."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class PrototypeForm(PlainLabelsForm):
     class Meta:
         model = Prototype
         fields = ["name", "description", "kind", "device"]
@@ -22,7 +30,7 @@ class PrototypeForm(forms.ModelForm):
         }
 
 
-class PrototypeEditForm(forms.ModelForm):
+class PrototypeEditForm(PlainLabelsForm):
     class Meta:
         model = Prototype
         fields = ["name", "description", "device"]
@@ -42,7 +50,7 @@ class PercentField(forms.FloatField):
         super().__init__(min_value=0, max_value=100, **kwargs)
 
 
-class HotspotForm(forms.ModelForm):
+class HotspotForm(PlainLabelsForm):
     """A hotspot with its rectangle in percent of the image (stored as fractions).
 
     `screens` are the screens of the hotspot's version, the only allowed targets; they are
