@@ -1,11 +1,14 @@
 """Create the live study the ingestion benchmark drives, in the database DATABASE_URL names.
 
-Run as `python -m tests.bench.ingestion_fixture`; prints what the simulated participants need
-(the share token and the ids their events refer to) as one line of JSON.
+Run as `python -m tests.bench.ingestion_fixture SESSIONS`; prints what the simulated participants
+need (the share token, SESSIONS session tokens and the ids their events refer to) as one line of
+JSON. The sessions are started here rather than through the API, whose per-address rate limit
+is not what the benchmark measures.
 """
 
 import json
 import os
+import sys
 
 
 def main():
@@ -26,6 +29,7 @@ def main():
         Task,
         Workspace,
     )
+    from prototypes.player import services
 
     user = get_user_model().objects.create_user("bench@example.com", password="bench")
     workspace = Workspace.objects.create(name="Bench")
@@ -89,10 +93,13 @@ def main():
         task.goal_screens.set([screens["Order detail"]])
         tasks.append(task.pk)
     link = ShareLink.objects.create(study=study)
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    sessions = [services.start_session(study, link=link).token for _ in range(count)]
     print(
         json.dumps(
             {
                 "share_token": link.token,
+                "sessions": sessions,
                 "tasks": tasks,
                 "screens": {name: screen.pk for name, screen in screens.items()},
                 "hotspots": {"to_orders": to_orders.pk, "back": back.pk, "to_detail": to_detail.pk},
