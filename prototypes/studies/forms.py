@@ -795,6 +795,10 @@ class CriterionForm(RevisionReasonMixin, forms.ModelForm):
             self.initial["comparison"] = (
                 self.initial.get("comparison") or Criterion.Comparison.AT_LEAST
             )
+            # With a single task there is nothing to choose.
+            tasks = list(task_field.queryset.values_list("pk", flat=True)[:2])
+            if len(tasks) == 1 and not self.initial.get("task"):
+                self.initial["task"] = tasks[0]
         else:
             if instance.is_rate:
                 self.initial["threshold"] = round(instance.threshold * 100, 6)
