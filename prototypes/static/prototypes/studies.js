@@ -54,6 +54,16 @@ function setUpPathSteps(container) {
     }
     update();
   });
+  // Choosing a screen for the last step shown offers the next one, as the button would.
+  steps.forEach((step, index) => {
+    step.querySelector("select").addEventListener("change", (event) => {
+      const next = steps[index + 1];
+      if (event.target.value && next && next.hidden) {
+        next.hidden = false;
+        update();
+      }
+    });
+  });
   container.appendChild(button);
   update();
 }
