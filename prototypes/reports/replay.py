@@ -18,7 +18,7 @@ from prototypes.authoring.models import Hotspot, Prototype, Screen
 from prototypes.authoring.script_publish import load_flow, step_view
 from prototypes.flowscript import ScriptError
 from prototypes.player.models import Event, ParticipantSession, TaskAttempt
-from prototypes.studies.models import Question
+from prototypes.studies.models import Question, Task
 
 # "Skip idle time" plays a pause longer than this as this long.
 IDLE_CAP_MS = 2000
@@ -83,6 +83,10 @@ def replay_data(session):
                 "outcome": TaskAttempt.Outcome(outcomes[task.pk]).label
                 if outcomes.get(task.pk)
                 else "",
+                # A first-click test's target area: its click is judged against it.
+                "target": [task.target_x, task.target_y, task.target_width, task.target_height]
+                if task.kind == Task.Kind.FIRST_CLICK and task.has_target
+                else None,
             }
             for task in tasks
         },

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.player.demo import simulate_participants
 from prototypes.player.models import ParticipantSession
-from prototypes.studies.demo import create_demo_study
+from prototypes.studies.demo import FIRST_IMPRESSIONS, create_demo_study
+from prototypes.studies.models import Study
 from tests import factories
 from tests.e2e import axe
 
@@ -187,3 +188,28 @@ def test_an_attempt_link_starts_the_replay_at_its_task(live_server, page, record
     )
     expect(page.locator('[data-slot="log"] li')).to_have_count(start + 1)
     expect(page.locator('[data-slot="caption"]')).to_contain_text("Task 2 of 3")
+
+
+def test_a_first_click_is_replayed_against_the_target_area(live_server, page, db):
+    membership = factories.MembershipFactory(role="owner")
+    versions = create_demo_prototypes(membership.workspace, membership.user)
+    create_demo_study(membership.workspace, membership.user, versions["shop"])
+    study = Study.objects.get(title=FIRST_IMPRESSIONS["title"])
+    simulate_participants(study, count=6)
+    log_in(page, live_server, membership.user)
+    task = study.tasks.get(kind="first_click")
+    for session in ParticipantSession.objects.filter(study=study):
+        page.goto(live_server.url + reverse("session_replay", args=[session.pk]))
+        data = json.loads(page.locator("#replay-data").text_content())
+        [index] = [
+            i
+            for i, event in enumerate(data["events"])
+            if event["type"] == "misclick" and event["task"] == task.pk
+        ]
+        click = data["events"][index]
+        seek(page, timeline(data)[index])
+        expect(page.locator(".replay-target")).to_be_visible()
+        inside = task.target_contains(click["x"], click["y"])
+        expect(page.locator(f'[data-event="{click["id"]}"]')).to_have_class(
+            "replay-mark " + ("replay-click" if inside else "replay-misclick") + " is-latest"
+        )

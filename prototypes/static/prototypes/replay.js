@@ -143,7 +143,7 @@
     slot("interlude").hidden = Boolean(screen);
     if (screen) {
       drawScreen(screen);
-      drawMarks(state.marks, count);
+      drawMarks(state.marks, count, tasks[String(state.task)]);
     } else {
       slot("interlude").textContent = interludeText(state, count);
     }
@@ -171,8 +171,26 @@
     image.alt = screen.name;
   }
 
-  function drawMarks(marks, count) {
+  /** Whether a click hit: a hotspot in a click-through task, the target in a first-click test. */
+  function hit(event, target) {
+    if (!target) return event.type === "click";
+    const [x, y, width, height] = target;
+    return event.x >= x && event.x <= x + width && event.y >= y && event.y <= y + height;
+  }
+
+  function drawMarks(marks, count, task) {
     layer.replaceChildren();
+    const target = task ? task.target : null;
+    if (target) {
+      const frame = document.createElement("span");
+      frame.className = "replay-target";
+      frame.style.left = `${target[0] * 100}%`;
+      frame.style.top = `${target[1] * 100}%`;
+      frame.style.width = `${target[2] * 100}%`;
+      frame.style.height = `${target[3] * 100}%`;
+      frame.title = "Target area of this first-click test";
+      layer.append(frame);
+    }
     const latest = count > 0 ? events[count - 1].id : null;
     let number = 0;
     marks.forEach((event) => {
@@ -189,11 +207,14 @@
       } else {
         number += 1;
         mark.dataset.order = String(number);
-        mark.className =
-          "replay-mark " + (event.type === "click" ? "replay-click" : "replay-misclick");
+        const right = hit(event, target);
+        mark.className = "replay-mark " + (right ? "replay-click" : "replay-misclick");
         mark.textContent = String(number);
-        mark.title =
-          event.type === "click" ? `Click ${number}: ${event.label || "hotspot"}` : `Misclick ${number}`;
+        if (target) {
+          mark.title = `First click ${right ? "inside" : "outside"} the target area`;
+        } else {
+          mark.title = right ? `Click ${number}: ${event.label || "hotspot"}` : `Misclick ${number}`;
+        }
       }
       if (event.id === latest) mark.classList.add("is-latest");
       layer.append(mark);
@@ -236,7 +257,9 @@
       case "click":
         return `Clicked “${event.label || "a hotspot"}”`;
       case "misclick":
-        return "Misclicked (no hotspot there)";
+        return tasks[String(event.task)]?.target
+          ? `First click, ${hit(event, tasks[String(event.task)].target) ? "inside" : "outside"} the target area`
+          : "Misclicked (no hotspot there)";
       case "comment":
         return `Commented: “${event.text}”`;
       case "text":
