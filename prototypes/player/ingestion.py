@@ -17,7 +17,7 @@ import math
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -214,6 +214,32 @@ def ingest_events(session_token, events, dropped=0):
     return IngestResult(stored=len(new), duplicates=len(events) - len(new))
 
 
+def _lock_session(session_token):
+    """The session with this token, locked for the transaction, or None.
+
+    SQLite has no row locks; its transactions here begin IMMEDIATE, which serialises them.
+    """
+    query = SESSION_QUERY
+    if connection.features.has_select_for_update_of:
+        query += " FOR UPDATE OF session"
+    with connection.cursor() as cursor:
+        cursor.execute(query, [session_token])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    session = SessionRow(*row)
+    session.finished_at = _aware(session.finished_at)
+    session.last_seen_at = _aware(session.last_seen_at)
+    return session
+
+
+def _aware(value):
+    """A datetime from a plain query: SQLite's come without their time zone, the database's."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, connection.timezone)
+    return value
+
+
 def store_events(session, batch):
     """Store the batch's events whose UUID is not stored yet; returns them."""
     if connection.vendor == "postgresql":
@@ -294,32 +320,6 @@ def clean_batch(events, plan):
         event = clean_event(raw, plan, index)
         batch.setdefault(event.uuid, event)
     return batch
-
-
-def _lock_session(session_token):
-    """The session with this token, locked for the transaction, or None.
-
-    SQLite has no row locks; its transactions here begin IMMEDIATE, which serialises them.
-    """
-    query = SESSION_QUERY
-    if connection.features.has_select_for_update_of:
-        query += " FOR UPDATE OF session"
-    with connection.cursor() as cursor:
-        cursor.execute(query, [session_token])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    session = SessionRow(*row)
-    session.finished_at = _aware(session.finished_at)
-    session.last_seen_at = _aware(session.last_seen_at)
-    return session
-
-
-def _aware(value):
-    """A datetime from a plain query: SQLite's come without their time zone (UTC)."""
-    if value is not None and timezone.is_naive(value):
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def accepts_events(session):
@@ -750,8 +750,8 @@ def _placeholders(values):
 
 
 def _ended_tasks(session):
-    """The tasks whose attempt in this session has ended (a plain query on most batches: the
-    ORM would take longer to build it than the database to answer)."""
+    """The tasks whose attempt in this session has ended (a plain query: it runs on most
+    batches)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT task_id FROM prototypes_taskattempt"

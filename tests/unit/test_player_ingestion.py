@@ -205,6 +205,96 @@ def test_an_empty_batch_is_fine(client, session):
     assert response.json() == {"stored": 0, "duplicates": 0}
 
 
+# Attempts in progress are derived again at their boundaries -----------------------------------
+
+
+def in_one_batch(client, setup, events):
+    """A new session given copies of the events (UUIDs are unique across sessions) at once."""
+    session = new_session(setup)
+    post_events(client, session, [dict(e, id=str(uuid.uuid4())) for e in events])
+    return session
+
+
+def test_an_attempt_in_progress_catches_up_when_its_task_ends(client, setup, session):
+    events = detour_run(setup)
+    post_events(client, session, events[:1])  # task_start
+    post_events(client, session, events[1:8])  # the clicks on the way
+    in_progress = TaskAttempt.objects.get(session=session)
+    post_events(client, session, events[8:])  # the last click, the end and the SEQ
+
+    # Plain events of a task in progress are stored, not yet counted.
+    assert (in_progress.outcome, in_progress.clicks, in_progress.misclicks) == ("", 0, 0)
+    assert attempt_fields(session) == attempt_fields(in_one_batch(client, setup, events))
+    assert attempt_fields(session)[0]["clicks"] == 4
+
+
+def test_clicks_that_arrive_after_their_task_ended_count(client, setup, session):
+    events = detour_run(setup)
+    late = events[1:6]  # the misclick and the detour, delivered after the end
+    post_events(client, session, [e for e in events if e not in late])
+    assert TaskAttempt.objects.get(session=session).outcome == "direct"
+
+    post_events(client, session, late)
+
+    assert attempt_fields(session) == attempt_fields(in_one_batch(client, setup, events))
+    assert attempt_fields(session)[0]["outcome"] == "indirect"
+
+
+def test_clicks_made_after_the_end_that_arrive_late_do_not_count(client, setup, session):
+    events = direct_run(setup)
+    post_events(client, session, events)
+    before = attempt_fields(session)
+
+    post_events(client, session, [misclick(setup, "Order detail", 7000)])
+
+    assert attempt_fields(session) == before
+    assert before[0]["misclicks"] == 0
+
+
+def test_the_end_of_the_session_brings_every_attempt_up_to_date(client, setup, session):
+    post_events(client, session, [task_start(setup, 1000)])
+    post_events(
+        client,
+        session,
+        [
+            misclick(setup, "Home", 2000),
+            click(setup, "orders", 3000),
+            navigate(setup, "Orders", 3000),
+        ],
+    )
+    assert TaskAttempt.objects.get(session=session).clicks == 0
+
+    post_events(client, session, [event("session_end", 4000)])
+
+    attempt = TaskAttempt.objects.get(session=session)
+    assert (attempt.outcome, attempt.clicks, attempt.misclicks) == ("", 1, 1)
+    assert attempt.path == [setup.screens["Home"].pk, setup.screens["Orders"].pk]
+
+
+def test_late_events_of_a_finished_session_count_at_once(client, setup, session):
+    post_events(client, session, [task_start(setup, 1000)])
+    post_events(client, session, [event("session_end", 4000)])
+
+    post_events(client, session, [click(setup, "orders", 3000), navigate(setup, "Orders", 3000)])
+
+    assert TaskAttempt.objects.get(session=session).clicks == 1
+
+
+def test_a_batch_of_clicks_in_a_task_in_progress_reads_no_stored_events(client, setup, session):
+    post_events(client, session, [task_start(setup, 0)])
+    post_events(client, session, mixed_events(setup, 100)[1:-1])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post_events(client, session, [misclick(setup, "Home", 20000)])
+
+    assert response.json() == {"stored": 1, "duplicates": 0}
+    reads_events = [
+        sql for sql in statements(queries) if "FROM prototypes_event WHERE session_id" in sql
+    ]
+    writes_attempts = [sql for sql in statements(queries) if 'prototypes_taskattempt" (' in sql]
+    assert (reads_events, writes_attempts) == ([], [])
+
+
 # Refusals: a 4xx and nothing stored ------------------------------------------------------------
 
 
@@ -274,6 +364,24 @@ BAD_BODIES = {
                 )
             ]
         }
+    ),
+    "lone surrogate in the bytes": lambda setup: (
+        json.dumps(
+            {
+                "events": [
+                    event(
+                        "comment",
+                        10,
+                        screen=setup.screens["Home"].pk,
+                        x=0.1,
+                        y=0.1,
+                        data={"text": "surrogate"},
+                    )
+                ]
+            }
+        )
+        .encode()
+        .replace(b"surrogate", b"\xed\xa0\x80")
     ),
     "comment too long": lambda setup: json.dumps(
         {
@@ -500,6 +608,20 @@ def test_a_comment_keeps_its_pin_and_is_stored_once(client, setup, session):
     )
     assert (stored.x, stored.y, stored.text) == (0.25, 0.75, "Where is the tracking number?")
     assert stored.event.uuid.hex == comment["id"].replace("-", "")
+
+
+def test_text_beyond_ascii_is_stored_whether_escaped_or_not(client, setup, session):
+    text = "Où est la commande n° 482913 ? 🚚"
+    comments = [
+        event("comment", t, screen=setup.screens["Home"].pk, x=0.5, y=0.5, data={"text": text})
+        for t in (1, 2)
+    ]
+    escaped = json.dumps({"events": comments[:1]})
+    raw = json.dumps({"events": comments[1:]}, ensure_ascii=False).encode()
+
+    assert post_raw(client, session, escaped).status_code == 200
+    assert post_raw(client, session, raw).status_code == 200
+    assert list(Comment.objects.values_list("text", flat=True)) == [text, text]
 
 
 # Guards ---------------------------------------------------------------------------------------
