@@ -5,8 +5,8 @@ from dataclasses import dataclass, replace
 
 from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET
 from prototypes.reports import charts
+from prototypes.reports.concepts import compare_concepts
 from prototypes.reports.present import format_confidence
-from prototypes.studies.ab import compare_concepts
 from prototypes.studies.models import Task
 
 

@@ -12,6 +12,7 @@ from prototypes.player.models import ParticipantSession
 from prototypes.ratelimit import Limit, rate_limited
 from prototypes.reports import exports, quality
 from prototypes.reports.compare import compare
+from prototypes.reports.concepts import compare_concepts
 from prototypes.reports.forms import DecisionForm, ExclusionForm, ExportForm, ReportShareForm
 from prototypes.reports.heatmaps import heatmap_state, heatmap_states
 from prototypes.reports.metrics import build_report, first_clicks
@@ -24,7 +25,6 @@ from prototypes.reports.replay import (
     session_table,
 )
 from prototypes.reports.tasks import build_export
-from prototypes.studies.ab import compare_concepts
 from prototypes.studies.models import Problem, Study
 from prototypes.workspaces.access import get_scoped_object_or_404, public_view, workspace_view
 from prototypes.workspaces.models import ROLE_RANK, Role

@@ -12,27 +12,22 @@ session with the same participant id (from a panel's link) gets the concept of t
 without counting twice. Screened-out participants never took part, so they do not count.
 
 Tasks are written against the study's prototype version; in another concept's version each
-screen is found by its key (kept across versions of one prototype), or else by its name.
+screen is found by its key (kept across versions of one prototype), or else by its name. The
+comparison of the concepts is in ``prototypes.reports.concepts``.
 """
 
 import random
 from collections import Counter
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Q
 
-from prototypes import stats
 from prototypes.authoring.models import Screen
-from prototypes.player.models import ParticipantSession, TaskAttempt
-from prototypes.reports.compare import reading
-from prototypes.reports.metrics import Measure, study_sessions
-from prototypes.reports.present import PERCENT
+from prototypes.player.models import ParticipantSession
 from prototypes.studies.models import ConceptAssignment, StudyConcept
 from prototypes.studies.services import StudyRuleError
 
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-SUCCESSES = (TaskAttempt.Outcome.DIRECT, TaskAttempt.Outcome.INDIRECT)
 
 
 def participant_key(session):
@@ -129,151 +124,6 @@ def missing_screens(study, version):
     return sorted(names)
 
 
-# The go/no-go comparison of the concepts.
-
-
-@dataclass(frozen=True)
-class ConceptCell:
-    concept: StudyConcept
-    completion: Measure
-
-
-@dataclass(frozen=True)
-class ConceptTest:
-    other: StudyConcept
-    p_value: float
-    significant: bool
-    reading: str
-
-
-@dataclass(frozen=True)
-class ConceptTaskRow:
-    task: object
-    number: int
-    cells: list  # ConceptCell per concept, in concept order
-    tests: list  # ConceptTest of each later concept against the first
-
-
-@dataclass(frozen=True)
-class ConceptComparison:
-    concepts: list
-    participants: dict  # concept id -> participants counted in the results
-    rows: list
-    confidence: float
-
-    @property
-    def counted(self):
-        """(concept, participants counted) in concept order."""
-        return [(concept, self.participants.get(concept.pk, 0)) for concept in self.concepts]
-
-    def as_dict(self):
-        return {
-            "concepts": [
-                {
-                    "id": concept.pk,
-                    "label": concept.label,
-                    "version": str(concept.version),
-                    "participants": self.participants.get(concept.pk, 0),
-                }
-                for concept in self.concepts
-            ],
-            "tasks": [
-                {
-                    "task": row.task.pk,
-                    "number": row.number,
-                    "completion": {
-                        cell.concept.label: cell.completion.as_dict() for cell in row.cells
-                    },
-                    "tests": [
-                        {
-                            "concept": test.other.label,
-                            "against": self.concepts[0].label,
-                            "p_value": test.p_value,
-                            "significant": test.significant,
-                            "reading": test.reading,
-                        }
-                        for test in row.tests
-                    ],
-                }
-                for row in self.rows
-            ],
-        }
-
-
-def compare_concepts(study, revision=None):
-    """Completion of every task per concept, each later concept tested against the first with
-    the N-1 two-proportion test; None when the study compares no concepts. Three queries."""
-    concepts = list(StudyConcept.objects.filter(study=study).select_related("version__prototype"))
-    if not concepts:
-        return None
-    tasks = list(study.tasks.order_by("position", "id"))
-    sessions = study_sessions(study, revision)
-    rows = (
-        TaskAttempt.objects.filter(session__in=sessions)
-        .exclude(outcome="", session__state=ParticipantSession.State.ACTIVE)
-        .order_by()
-        .values_list("task_id", "session__concept_assignment__concept_id", "outcome")
-    )
-    trials, successes = Counter(), Counter()
-    for task_id, concept_id, outcome in rows:
-        trials[task_id, concept_id] += 1
-        if outcome in SUCCESSES:
-            successes[task_id, concept_id] += 1
-    participants = Counter(
-        dict(
-            sessions.filter(concept_assignment__isnull=False)
-            .order_by()
-            .values_list("concept_assignment__concept_id")
-            .annotate(count=Count("id"))
-        )
-    )
-    confidence = study.confidence
-    table = []
-    for number, task in enumerate(tasks, start=1):
-        cells = [
-            ConceptCell(
-                concept,
-                _completion(
-                    successes[task.pk, concept.pk], trials[task.pk, concept.pk], confidence
-                ),
-            )
-            for concept in concepts
-        ]
-        baseline = cells[0]
-        tests = [
-            _test(baseline, cell, confidence)
-            for cell in cells[1:]
-            if baseline.completion.trials and cell.completion.trials
-        ]
-        table.append(ConceptTaskRow(task, number, cells, tests))
-    return ConceptComparison(concepts, dict(participants), table, confidence)
-
-
-def _completion(successes, trials, confidence):
-    if not trials:
-        return Measure(PERCENT, None, n=0, successes=0, trials=0)
-    low, high = stats.completion_interval(successes, trials, confidence)
-    return Measure(PERCENT, successes / trials, low, high, trials, successes, trials)
-
-
-def _test(baseline, cell, confidence):
-    a, b = baseline.completion, cell.completion
-    p_value = stats.compare_completion(a.successes, a.trials, b.successes, b.trials)
-    return ConceptTest(
-        other=cell.concept,
-        p_value=p_value,
-        significant=p_value < 1 - confidence,
-        reading=reading(
-            f"Concept {cell.concept.label}",
-            b,
-            f"concept {baseline.concept.label}",
-            a,
-            p_value,
-            confidence,
-        ),
-    )
-
-
 # Choosing the concepts.
 
 
@@ -289,6 +139,12 @@ def add_concept(study, version, label=""):
         concepts = list(StudyConcept.objects.select_for_update().filter(study=study))
         if any(concept.version_id == version.pk for concept in concepts):
             raise StudyRuleError(f"{version} is already one of the concepts.")
+        if version.prototype.kind != study.prototype_version.prototype.kind:
+            # The player page is built for one kind of prototype: paper screens or a script.
+            raise StudyRuleError(
+                f"{version} is a {version.prototype.get_kind_display().lower()} prototype and "
+                f"{study.prototype_version} is not: compare prototypes of the same kind."
+            )
         missing = missing_screens(study, version)
         if missing:
             names = ", ".join(f"“{name}”" for name in missing)

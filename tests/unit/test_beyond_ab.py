@@ -9,8 +9,10 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from prototypes.authoring.script_demo import create_demo_assistant
 from prototypes.player import services
 from prototypes.player.models import ParticipantSession
+from prototypes.reports.concepts import compare_concepts
 from prototypes.studies import ab
 from prototypes.studies.models import ConceptAssignment, StudyConcept
 from tests import factories
@@ -160,7 +162,7 @@ def test_the_comparison_tests_each_concept_against_the_first(study):
             )
             ConceptAssignment.objects.create(session=session, concept=concept)
             factories.TaskAttemptFactory(session=session, task=task, outcome=outcome)
-    comparison = ab.compare_concepts(study)
+    comparison = compare_concepts(study)
     assert [concept.label for concept in comparison.concepts] == ["A", "B"]
     row = comparison.rows[0]
     a, b = (cell.completion for cell in row.cells)
@@ -175,7 +177,7 @@ def test_the_comparison_tests_each_concept_against_the_first(study):
 
 
 def test_no_comparison_without_concepts(workspace):
-    assert ab.compare_concepts(factories.StudyFactory(workspace=workspace)) is None
+    assert compare_concepts(factories.StudyFactory(workspace=workspace)) is None
 
 
 # --- Choosing concepts, and the report -----------------------------------------------------------
@@ -194,6 +196,10 @@ def test_a_designer_adds_and_removes_concepts(designer_client, workspace):
     response = designer_client.post(url, {"action": "add", "version": lacking.pk})
     assert "has no screen “Orders”" in response.content.decode()
     assert not StudyConcept.objects.exists()
+
+    scripted = create_demo_assistant(workspace, factories.UserFactory())
+    response = designer_client.post(url, {"action": "add", "version": scripted.pk})
+    assert "compare prototypes of the same kind" in response.content.decode()
 
     response = designer_client.post(url, {"action": "add", "version": newer.pk})
     assert response.status_code == 302
