@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 create_demo_assistant(workspace, user)
                 study = create_demo_study(workspace, user, versions["shop"])
                 simulate_participants(study, count=participants)
-                self.stdout.write(self.style.SUCCESS("Demo workspace, prototypes and study created."))
+                self.stdout.write(self.style.SUCCESS("Demo workspace and study created."))
             else:
                 self.stdout.write("Demo data already present; nothing changed.")
         link = study.share_links.order_by("pk").first()
@@ -52,4 +52,5 @@ class Command(BaseCommand):
         self.stdout.write(f"  email:    {DEMO_EMAIL}")
         self.stdout.write(f"  password: {DEMO_PASSWORD}")
         if link is not None:
-            self.stdout.write(f"Take the demo study as a participant: {settings.SITE_URL}/s/{link.token}/")
+            participant_url = f"{settings.SITE_URL}{link.get_absolute_url()}"
+            self.stdout.write(f"Take the demo study as a participant: {participant_url}")
