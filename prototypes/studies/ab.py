@@ -22,7 +22,7 @@ from collections import Counter
 from django.db import transaction
 from django.db.models import Count, Q
 
-from prototypes.authoring.models import Screen
+from prototypes.authoring.models import Prototype, Screen
 from prototypes.player.models import ParticipantSession
 from prototypes.studies.models import ConceptAssignment, StudyConcept
 from prototypes.studies.services import StudyRuleError
@@ -139,11 +139,15 @@ def add_concept(study, version, label=""):
         concepts = list(StudyConcept.objects.select_for_update().filter(study=study))
         if any(concept.version_id == version.pk for concept in concepts):
             raise StudyRuleError(f"{version} is already one of the concepts.")
-        if version.prototype.kind != study.prototype_version.prototype.kind:
-            # The player page is built for one kind of prototype: paper screens or a script.
+        if Prototype.Kind.SCRIPTED in (
+            version.prototype.kind,
+            study.prototype_version.prototype.kind,
+        ):
+            # The player page draws a flow script before the participant has a session, so
+            # before their concept is known: only paper screens can differ per participant.
             raise StudyRuleError(
-                f"{version} is a {version.prototype.get_kind_display().lower()} prototype and "
-                f"{study.prototype_version} is not: compare prototypes of the same kind."
+                "Concepts are compared on paper prototypes: a scripted flow cannot be one of "
+                "them yet."
             )
         missing = missing_screens(study, version)
         if missing:
