@@ -110,7 +110,7 @@ class SessionRow:
     finished_at: datetime | None
     last_seen_at: datetime | None
     dropped_events: int
-    study_created_at: object
+    study_created_at: datetime
     study_revision: int
     study_version_id: int
 
