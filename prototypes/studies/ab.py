@@ -98,8 +98,14 @@ def session_concept(session):
 def screen_counterparts(base_version, version):
     """Screen id in ``base_version`` -> its counterpart's id in ``version`` (same key, or else
     same name); screens without a counterpart are left out."""
-    base = list(Screen.objects.filter(version=base_version).values_list("pk", "key", "name"))
-    others = list(Screen.objects.filter(version=version).values_list("pk", "key", "name"))
+    base = Screen.objects.filter(version=base_version).values_list("pk", "key", "name")
+    others = Screen.objects.filter(version=version).values_list("pk", "key", "name")
+    return match_screens(base, others)
+
+
+def match_screens(base, others):
+    """Base screen id -> its counterpart's id among ``others``; rows are (id, key, name)."""
+    others = list(others)
     by_key = {key: pk for pk, key, _ in others}
     by_name = {}
     for pk, _, name in others:
