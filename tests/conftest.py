@@ -89,6 +89,7 @@ def missing_services(marker):
     return missing
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """A test whose service is down fails the run under CI=true and skips with a reason outside."""
     for marker in ("integration", "e2e"):
