@@ -31,7 +31,7 @@ EVENTS_PER_ATTEMPT = 20
 SMALL_SESSIONS = 10
 GOAL_SECONDS = 1.5
 GOAL_RATIO = 5
-RUNS = 7
+RUNS = 15
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "test"}
 
 # One statement aggregating every row the report reads: the study's sessions, task attempts,
