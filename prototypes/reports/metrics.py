@@ -645,8 +645,12 @@ def _add_kind_results(task_reports, question_reports, sessions, confidence):
 def study_sessions(study, revision=None):
     """The sessions a report counts: every one but the screened-out and the excluded, of one
     revision or all."""
-    sessions = ParticipantSession.objects.filter(study=study, exclusion__isnull=True).exclude(
-        state=ParticipantSession.State.SCREENED_OUT
+    # NOT IN over the (few) exclusions keeps PostgreSQL's plans for the event queries as they
+    # are without exclusions; a LEFT JOIN in this subquery made the report ~20% slower.
+    sessions = (
+        ParticipantSession.objects.filter(study=study)
+        .exclude(state=ParticipantSession.State.SCREENED_OUT)
+        .exclude(pk__in=SessionExclusion.objects.filter(session__study=study).values("session_id"))
     )
     if revision is not None:
         sessions = sessions.filter(revision=revision)
