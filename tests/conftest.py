@@ -24,6 +24,24 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # Rate-limit counters live in the cache; one test's requests must not count against the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def rate_limit_clock(monkeypatch):
+    """Hold the rate limiter's clock still, so a fixed window cannot roll over mid-test."""
+    from prototypes import ratelimit
+
+    now = 1_800_000_000.0
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now)
+    return now
+
+
 @pytest.fixture
 def workspace(db):
     return factories.WorkspaceFactory(name="Acme")

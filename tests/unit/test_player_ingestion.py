@@ -627,7 +627,9 @@ def test_text_beyond_ascii_is_stored_whether_escaped_or_not(client, setup, sessi
 # Guards ---------------------------------------------------------------------------------------
 
 
-def test_too_many_batches_get_429_with_retry_after(client, setup, session, monkeypatch):
+def test_too_many_batches_get_429_with_retry_after(
+    client, setup, session, monkeypatch, rate_limit_clock
+):
     monkeypatch.setattr(api, "EVENTS_LIMIT", Limit("player-events-test", requests=2, seconds=60))
     events = direct_run(setup)
 

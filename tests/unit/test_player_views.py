@@ -276,7 +276,9 @@ def test_a_study_not_live_is_409(client, state):
     assert ParticipantSession.objects.count() == 0
 
 
-def test_starting_sessions_is_rate_limited_per_address(client, setup, monkeypatch):
+def test_starting_sessions_is_rate_limited_per_address(
+    client, setup, monkeypatch, rate_limit_clock
+):
     monkeypatch.setattr(api, "SESSIONS_LIMIT", Limit("player-sessions-test", 2, 60))
 
     statuses = [start(client, setup.link.token).status_code for _ in range(3)]

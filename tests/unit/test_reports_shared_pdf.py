@@ -99,7 +99,7 @@ def test_a_revoked_link_builds_and_serves_nothing(client, share):
     assert ReportExport.objects.count() == 1
 
 
-def test_builds_through_one_link_are_capped(client, share):
+def test_builds_through_one_link_are_capped(client, share, rate_limit_clock):
     url = reverse("report_share_export_create", args=[share.token])
     statuses = [client.post(url).status_code for _ in range(21)]
     assert statuses[:20] == [302] * 20

@@ -304,7 +304,7 @@ def test_participant_route_works_without_a_csrf_token(participant):
     assert client.post(url, {"step": "pick", "text": "refund"}).json() == {"target": "done"}
 
 
-def test_participant_route_is_rate_limited_per_session(client, participant):
+def test_participant_route_is_rate_limited_per_session(client, participant, rate_limit_clock):
     url = reverse("script_route", args=[participant.token])
     limit = scripted.ROUTING.requests
 

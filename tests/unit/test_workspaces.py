@@ -56,7 +56,7 @@ def test_log_in_and_out(client, owner):
     assert client.get(reverse("dashboard")).status_code == 302
 
 
-def test_repeated_failed_logins_are_throttled_with_retry_after(client, owner):
+def test_repeated_failed_logins_are_throttled_with_retry_after(client, owner, rate_limit_clock):
     for _ in range(5):
         response = client.post(reverse("login"), {"username": owner.username, "password": "no"})
         assert response.status_code == 200
