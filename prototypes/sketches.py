@@ -126,6 +126,20 @@ def demo_shop_screens():
     ]
 
 
+def demo_shop_tracking_home():
+    """Concept B of the demo shop's Home: the latest order's delivery day on a card that opens
+    the order. Returns (image, hotspots) as demo_shop_screens does for each screen."""
+    name, elements = DEMO_SHOP[0]
+    card = {
+        "kind": "row",
+        "label": "Your parcel arrives Tuesday",
+        "detail": "Track order 1042",
+        "target": "Order detail",
+    }
+    elements = [elements[0], card, *elements[1:]]
+    return draw_screen(name, elements), screen_hotspots(elements)
+
+
 def _tab_bar(current):
     return {
         "kind": "tabs",

@@ -167,7 +167,7 @@ def session_start(request, token):
                 },
                 status=201,
             )
-        data = services.study_payload(study)
+        data = services.study_payload(study, services.shown_version(session))
     return JsonResponse({"session_token": session.token, "admitted": True, **data}, status=201)
 
 
@@ -185,7 +185,7 @@ def session_state(request, token):
         return error("No such session.", 404)
     study = session.study
     with translation.override(study.language):
-        data = services.study_payload(study)
+        data = services.study_payload(study, services.shown_version(session))
     return JsonResponse(
         {"session_token": session.token, "session": where_session_stands(session), **data}
     )

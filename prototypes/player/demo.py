@@ -18,6 +18,7 @@ from django.utils import timezone
 from prototypes.authoring.models import Hotspot
 from prototypes.player import ingestion, services
 from prototypes.player.models import ParticipantSession
+from prototypes.studies import ab
 from prototypes.studies.kinds import option_labels
 from prototypes.studies.models import Question, Task
 
@@ -102,28 +103,32 @@ class TimeUp(Exception):
 
 
 def simulate_participants(study, count=30):
-    """Record `count` finished sessions of simulated participants on `study`; returns how many."""
+    """Record `count` finished sessions of simulated participants on `study`; returns how many.
+
+    In a concept A/B study each participant is assigned a concept as a real one is, and clicks
+    through that concept's screens.
+    """
     rng = random.Random(f"{SEED}:{study.title}:{count}")
-    world = World(study)
+    worlds = {}
     link = study.share_links.filter(revoked_at__isnull=True).first()
     now = timezone.now()
     with transaction.atomic():
         for number in range(1, count + 1):
-            participant = Participant(rng, world)
-            events = participant.run()
             session = services.start_session(
-                study,
-                link=link,
-                participant_id=f"SIM-{number:03d}",
-                user_agent=rng.choice(USER_AGENTS),
-                simulated=True,
+                study, link=link, participant_id=f"SIM-{number:03d}", simulated=True, rng=rng
             )
+            version = services.shown_version(session)
+            if version.pk not in worlds:
+                worlds[version.pk] = World(study, version)
+            participant = Participant(rng, worlds[version.pk])
+            events = participant.run()
             for start in range(0, len(events), BATCH_SIZE):
                 ingestion.ingest_events(session.token, events[start : start + BATCH_SIZE])
             # Spread the sessions over the past week, as a real study's would be.
             started_at = now - timedelta(minutes=rng.uniform(30, 7 * 24 * 60))
             finished_at = started_at + timedelta(milliseconds=events[-1]["t_ms"])
             ParticipantSession.objects.filter(pk=session.pk).update(
+                user_agent=rng.choice(USER_AGENTS),
                 started_at=started_at,
                 consented_at=started_at,
                 finished_at=finished_at,
@@ -133,14 +138,30 @@ def simulate_participants(study, count=30):
 
 
 class World:
-    """The study as a simulated participant sees it."""
+    """The study as a simulated participant sees it: in ``version`` (a concept of a concept
+    A/B study), the tasks' screens are their counterparts there."""
 
-    def __init__(self, study):
+    def __init__(self, study, version=None):
+        version = version or study.prototype_version
+        if version.pk == study.prototype_version_id:
+            counterparts = None
+        else:
+            counterparts = ab.screen_counterparts(study.prototype_version, version)
+
+        def shown(screen_id):
+            return counterparts.get(screen_id) if counterparts is not None else screen_id
+
         self.language = study.language if study.language in COMMENTS else "en"
         self.tasks = list(study.tasks.prefetch_related("goal_screens"))
+        self.start = {task.pk: shown(task.start_screen_id) for task in self.tasks}
         self.goals = {
-            task.pk: {screen.pk for screen in task.goal_screens.all()} for task in self.tasks
+            task.pk: {shown(screen.pk) for screen in task.goal_screens.all()} - {None}
+            for task in self.tasks
         }
+        self.paths = {}
+        for task in self.tasks:
+            path = [shown(step) for step in task.expected_path or []]
+            self.paths[task.pk] = path if None not in path else []
         questions = list(study.questions.all())
         # Questions attached to a task are answered right after it, the others at the end.
         self.questions = [question for question in questions if question.task_id is None]
@@ -154,9 +175,7 @@ class World:
             if task.kind == Task.Kind.PREFERENCE
         }
         self.hotspots = {}
-        for hotspot in Hotspot.objects.filter(screen__version=study.prototype_version).order_by(
-            "position", "id"
-        ):
+        for hotspot in Hotspot.objects.filter(screen__version=version).order_by("position", "id"):
             self.hotspots.setdefault(hotspot.screen_id, []).append(hotspot)
 
     def exits(self, screen):
@@ -170,7 +189,7 @@ class World:
         """The hotspots along the task's expected path; None if it has none or a step of it
         has no hotspot."""
         route = []
-        for source, target in itertools.pairwise(task.expected_path):
+        for source, target in itertools.pairwise(self.paths[task.pk]):
             hotspot = next((h for h in self.exits(source) if h.target_id == target), None)
             if hotspot is None:
                 return None
@@ -230,9 +249,17 @@ class Participant:
             return
         rng = self.rng
         goals = self.world.goals[task.pk]
-        route = self.world.expected_route(task) or self.world.route(task.start_screen_id, goals)
+        expected = self.world.expected_route(task)
+        shortest = self.world.route(self.world.start[task.pk], goals)
+        # A shorter way than the expected path (another concept's shortcut) is the one people
+        # find, and the fewer clicks, the fewer chances to get lost.
+        if expected and not (shortest and len(shortest) < len(expected)):
+            route = expected
+        else:
+            route = shortest
+        ease = len(route) / len(expected) if route and expected else 1
         self.task = task
-        self.screen = task.start_screen_id
+        self.screen = self.world.start[task.pk]
         self.history = []
         self.wait(7000)  # reading the instruction
         self.record("task_start", task=task.pk, screen=self.screen)
@@ -240,8 +267,8 @@ class Participant:
         fates = {
             "direct": max(0.05, 0.62 + 0.12 * self.skill),
             "indirect": 0.2,
-            "gave_up": max(0.03, 0.12 - 0.04 * self.skill),
-            "timed_out": 0.08 if self.deadline else 0,
+            "gave_up": max(0.03, 0.12 - 0.04 * self.skill) * ease,
+            "timed_out": 0.08 * ease if self.deadline else 0,
         }
         fate = (
             rng.choices(list(fates), weights=list(fates.values()))[0]
@@ -378,7 +405,7 @@ class Participant:
 
     def do_other_kind(self, task):
         self.task = task
-        self.screen = task.start_screen_id
+        self.screen = self.world.start[task.pk]
         self.wait(6000)  # reading the instruction
         self.record("task_start", task=task.pk, screen=self.screen)
         if task.kind == Task.Kind.FIRST_CLICK:

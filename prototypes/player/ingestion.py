@@ -28,6 +28,7 @@ from prototypes.player import attempts
 from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.recruitment import admission
 from prototypes.recruitment.models import Admission
+from prototypes.studies.ab import match_screens
 from prototypes.studies.models import Question, Task
 
 MAX_BATCH_EVENTS = 500
@@ -55,9 +56,12 @@ SESSION_QUERY = """
     SELECT
         session.id, session.study_id, session.state, session.finished_at, session.last_seen_at,
         session.dropped_events, study.created_at AS study_created_at,
-        study.revision AS study_revision, study.prototype_version_id AS study_version_id
+        study.revision AS study_revision, study.prototype_version_id AS study_version_id,
+        COALESCE(concept.version_id, study.prototype_version_id) AS version_id
     FROM prototypes_participantsession session
     JOIN prototypes_study study ON study.id = session.study_id
+    LEFT JOIN prototypes_conceptassignment assignment ON assignment.session_id = session.id
+    LEFT JOIN prototypes_studyconcept concept ON concept.id = assignment.concept_id
     WHERE session.token = %s
 """
 # The events whose data summarize_attempt reads.
@@ -113,6 +117,8 @@ class SessionRow:
     study_created_at: datetime
     study_revision: int
     study_version_id: int
+    # The version the participant is shown: their concept's in a concept A/B study.
+    version_id: int
 
 
 @dataclass(frozen=True)
@@ -356,20 +362,27 @@ def study_plan(session, fresh=False):
         session.study_created_at,
         session.study_revision,
         session.study_version_id,
+        session.version_id,
     )
     now = time.monotonic()
     cached = _plans.get(key)
     if cached is not None and not fresh and now - cached[0] < PLAN_CACHE_SECONDS:
         return cached[1], True
-    plan = load_plan(session.study_id, session.study_version_id)
+    plan = load_plan(session.study_id, session.study_version_id, session.version_id)
     if len(_plans) >= PLAN_CACHE_SIZE:
         _plans.clear()
     _plans[key] = (now, plan)
     return plan, False
 
 
-def load_plan(study_id, version_id):
-    """What events of the study may refer to, in three queries."""
+def load_plan(study_id, study_version_id, version_id=None):
+    """What events of the study may refer to, in three queries.
+
+    ``version_id`` is the version the participant is shown when it is not the study's own (a
+    concept A/B study's other concepts): the tasks' screens are then their counterparts in it
+    (see ``prototypes.studies.ab``), which costs one more query.
+    """
+    version_id = version_id or study_version_id
     tasks = {}
     rows = (
         Task.objects.filter(study_id=study_id)
@@ -389,13 +402,15 @@ def load_plan(study_id, version_id):
             task["goals"].add(goal_id)
     screens = set()
     links = {}
+    shown = {}
     rows = (
         Screen.objects.filter(version_id=version_id)
         .order_by()
-        .values_list("id", "hotspots__id", "hotspots__action", "hotspots__target_id")
+        .values_list("id", "key", "name", "hotspots__id", "hotspots__action", "hotspots__target_id")
     )
-    for screen_id, hotspot_id, action, target_id in rows:
+    for screen_id, key, name, hotspot_id, action, target_id in rows:
         screens.add(screen_id)
+        shown[screen_id] = (screen_id, key, name)
         if hotspot_id is not None:
             links[hotspot_id] = attempts.Link(
                 screen=screen_id, target=target_id if action == Hotspot.Action.GO_TO else None
@@ -414,6 +429,8 @@ def load_plan(study_id, version_id):
         )
         for question_id, kind, choices, scale_min, scale_max in rows
     }
+    if version_id != study_version_id:
+        tasks = _tasks_in_version(tasks, study_version_id, shown.values())
     task_plans = {
         task_id: attempts.TaskPlan(
             id=task_id,
@@ -433,6 +450,22 @@ def load_plan(study_id, version_id):
             for task_id, task in task_plans.items()
         },
     )
+
+
+def _tasks_in_version(tasks, study_version_id, shown):
+    """The tasks (as load_plan gathers them) with each screen replaced by its counterpart in
+    the version shown; an expected path with a step lacking one is dropped."""
+    base = Screen.objects.filter(version_id=study_version_id).values_list("id", "key", "name")
+    counterpart = match_screens(base, shown)
+    translated = {}
+    for task_id, task in tasks.items():
+        path = tuple(counterpart.get(step) for step in task["expected_path"])
+        translated[task_id] = {
+            "start_screen": counterpart.get(task["start_screen"]),
+            "goals": {counterpart[goal] for goal in task["goals"] if goal in counterpart},
+            "expected_path": path if None not in path else (),
+        }
+    return translated
 
 
 def choice_labels(choices):

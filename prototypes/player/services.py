@@ -1,12 +1,14 @@
 """Starting a participant's session and telling the player what the study holds."""
 
+import random
+
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prototypes.authoring.models import Hotspot, Screen
 from prototypes.player.models import ParticipantSession
-from prototypes.studies import kinds, sus
+from prototypes.studies import ab, kinds, sus
 from prototypes.studies.models import Question, ShareLink, Study, Task
 
 MAX_PARTICIPANT_ID_CHARS = 128
@@ -42,9 +44,23 @@ def closing_reason(link):
     return None
 
 
-def start_session(study, *, link=None, participant_id="", user_agent="", simulated=False):
-    """A new session of the study, once the participant has consented to its current text."""
-    return ParticipantSession.objects.create(
+def start_session(
+    study,
+    *,
+    link=None,
+    participant_id="",
+    user_agent="",
+    simulated=False,
+    admitted=True,
+    rng=random,
+):
+    """A new session of the study, once the participant has consented to its current text.
+
+    In a concept A/B study an admitted participant is assigned the concept they will see (ties
+    drawn from ``rng``, which the demo seeds); one screened out is not, so that they do not
+    count against a concept.
+    """
+    session = ParticipantSession.objects.create(
         study=study,
         share_link=link,
         revision=study.revision,
@@ -55,14 +71,32 @@ def start_session(study, *, link=None, participant_id="", user_agent="", simulat
         user_agent=user_agent[:300],
         is_simulated=simulated,
     )
+    if admitted:
+        ab.assign_concept(session, rng=rng)
+    return session
 
 
-def study_payload(study):
+def shown_version(session):
+    """The prototype version the session shows: its concept's in a concept A/B study, else the
+    study's."""
+    concept = ab.session_concept(session)
+    return concept.version if concept else session.study.prototype_version
+
+
+def study_payload(study, version=None):
     """What the player needs to run the study, in the study's language (call it under
     `translation.override(study.language)`): five queries, however large the study (seven
-    with a preference test, whose options may come from other versions)."""
-    version = study.prototype_version
+    with a preference test, whose options may come from other versions).
+
+    ``version`` is the one the participant is shown when it is not the study's own (a concept
+    A/B study's other concepts): the tasks' screens are then their counterparts in it, found
+    in two more queries.
+    """
+    version = version or study.prototype_version
     prototype = version.prototype
+    counterparts = None
+    if version.pk != study.prototype_version_id:
+        counterparts = ab.screen_counterparts(study.prototype_version, version)
     tasks = list(study.tasks.prefetch_related("goal_screens"))
     if any(task.kind == Task.Kind.PREFERENCE for task in tasks):
         prefetch_related_objects(tasks, "options__version")
@@ -84,7 +118,7 @@ def study_payload(study):
             "show_hotspots_after_misclick": study.show_hotspots_after_misclick,
         },
         "tasks": [
-            task_payload(task, index, by_id, questions, study.language)
+            task_payload(task, index, by_id, questions, study.language, counterparts)
             for index, task in enumerate(tasks, start=1)
         ],
         "screens": [
@@ -119,15 +153,21 @@ def study_payload(study):
     }
 
 
-def task_payload(task, number, screens, questions, language):
-    """A task as the player runs it; ``screens`` are the version's by id."""
+def task_payload(task, number, screens, questions, language, counterparts=None):
+    """A task as the player runs it; ``screens`` are the shown version's by id and
+    ``counterparts`` map the study's screens to theirs when it is another version."""
+
+    def shown(screen_id):
+        return counterparts.get(screen_id) if counterparts is not None else screen_id
+
+    goals = (shown(screen.pk) for screen in task.goal_screens.all())
     payload = {
         "id": task.pk,
         "number": number,
         "kind": task.kind,
         "instruction": task.instruction,
-        "start_screen": task.start_screen_id,
-        "goal_screens": sorted(screen.pk for screen in task.goal_screens.all()),
+        "start_screen": shown(task.start_screen_id),
+        "goal_screens": sorted(goal for goal in goals if goal is not None),
         "time_limit_seconds": task.time_limit_seconds,
         "ask_seq": task.ask_seq,
         "questions": [
@@ -138,7 +178,7 @@ def task_payload(task, number, screens, questions, language):
     }
     if task.kind in (Task.Kind.FIRST_CLICK, Task.Kind.FIVE_SECOND):
         # A first-click test's target area is never sent: participants must not see it.
-        screen = screens.get(task.start_screen_id)
+        screen = screens.get(shown(task.start_screen_id))
         payload["screen"] = screen_picture(screen) if screen else None
     if task.kind == Task.Kind.FIVE_SECOND:
         payload["exposure_seconds"] = task.exposure_seconds

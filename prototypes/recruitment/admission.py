@@ -195,7 +195,11 @@ def start_participant(
             if segment is not None and segment_completed(segment) >= segment.quota:
                 refusal = Refusal.SEGMENT_FULL
         session = player_services.start_session(
-            study, link=link, participant_id=participant_id, user_agent=user_agent
+            study,
+            link=link,
+            participant_id=participant_id,
+            user_agent=user_agent,
+            admitted=not refusal,
         )
         record_consent(study)
         if refusal:

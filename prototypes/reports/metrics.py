@@ -18,7 +18,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F, TextField, Window, prefetch_related_objects
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Window,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Cast, Lead, RowNumber
 
 from prototypes import analysis, stats
@@ -35,7 +44,14 @@ from prototypes.reports.present import (
     format_threshold,
     format_value,
 )
-from prototypes.studies.models import Criterion, Question, Study, StudyChange, Task
+from prototypes.studies.models import (
+    Criterion,
+    Question,
+    Study,
+    StudyChange,
+    StudyConcept,
+    Task,
+)
 
 TASK_METRICS = {
     Criterion.Metric.FIRST_CLICK_RATE: "first_click",
@@ -561,6 +577,27 @@ class Report:
         }
 
 
+def study_screens(study):
+    """Screen id -> screen of the study's version and, in a concept A/B study, of its other
+    concepts' versions, whose names then say the concept ("Home (B)"). One query."""
+    concepts = StudyConcept.objects.filter(study=study)
+    screens = (
+        Screen.objects.filter(
+            Q(version_id=study.prototype_version_id) | Q(version_id__in=concepts.values("version"))
+        )
+        .annotate(
+            concept=Subquery(concepts.filter(version_id=OuterRef("version_id")).values("label"))
+        )
+        .order_by(F("concept").asc(nulls_first=True), "position", "id")
+    )
+    found = {}
+    for screen in screens:
+        if screen.version_id != study.prototype_version_id:
+            screen.name = f"{screen.name} ({screen.concept})"
+        found[screen.pk] = screen
+    return found
+
+
 def build_report(study, revision=None):
     """The whole report of ``study``, limited to one revision when ``revision`` is given."""
     study = Study.objects.select_related("problem", "prototype_version__prototype").get(pk=study.pk)
@@ -570,7 +607,7 @@ def build_report(study, revision=None):
         prefetch_related_objects(tasks, "options__version")
     questions = list(study.questions.all())
     criteria = list(study.criteria.all())
-    screens = {screen.pk: screen for screen in study.prototype_version.screens.all()}
+    screens = study_screens(study)
 
     revisions, started, completed, screened_out = _session_counts(study, revision)
     sessions = study_sessions(study, revision)

@@ -90,7 +90,9 @@ def participants_per_concept(concepts):
 def session_concept(session):
     """The concept assigned to ``session``, or None."""
     assignment = (
-        ConceptAssignment.objects.filter(session=session).select_related("concept__version").first()
+        ConceptAssignment.objects.filter(session=session)
+        .select_related("concept__version__prototype")
+        .first()
     )
     return assignment.concept if assignment else None
 

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from prototypes.studies import kinds, services
+from prototypes.studies import ab, kinds, services
 from prototypes.studies.models import Criterion, Problem, Question, Study, Task
 
 # Names of the demo shop's screens (prototypes/sketches.py), with the position to fall back
@@ -253,4 +253,54 @@ def create_first_impressions_study(workspace, user, version, problem):
             ),
         ]
     )
+    return services.transition(study, Study.State.LIVE)
+
+
+CONCEPTS = {
+    "title": "Delivery day on Home — concept A/B",
+    "hypothesis": (
+        "Showing the latest order's delivery day on Home (concept B) lets more customers find "
+        "out when their parcel arrives than the way through Account and My orders (concept A)."
+    ),
+}
+
+
+def create_concept_study(workspace, user, version, concept_version, problem):
+    """A live concept A/B study of the demo shop: ``version`` against ``concept_version`` on
+    the first demo task; None when the shop lacks its screens."""
+    find = _screen_finder(version)
+    spec = TASKS[0]
+    start, goal = find(spec["start"]), find(spec["goals"][0])
+    if not (start and goal):
+        return None
+    study = Study.objects.create(
+        workspace=workspace,
+        problem=problem,
+        prototype_version=version,
+        title=CONCEPTS["title"],
+        hypothesis=CONCEPTS["hypothesis"],
+        target_participants=40,
+        created_by=user,
+    )
+    task = Task.objects.create(
+        study=study,
+        position=0,
+        instruction=spec["instruction"],
+        start_screen=start,
+        expected_path=services.shortest_path(version, start.pk, [goal.pk]),
+        time_limit_seconds=spec["time_limit_seconds"],
+        ask_seq=True,
+    )
+    task.goal_screens.set([goal])
+    Criterion.objects.create(
+        study=study,
+        position=0,
+        metric=Criterion.Metric.COMPLETION_RATE,
+        task=task,
+        comparison=Criterion.Comparison.AT_LEAST,
+        threshold=0.80,
+        must_have=True,
+    )
+    ab.add_concept(study, version)
+    ab.add_concept(study, concept_version)
     return services.transition(study, Study.State.LIVE)

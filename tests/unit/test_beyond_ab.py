@@ -1,7 +1,9 @@
 """Concept A/B: balanced random assignment, returning participants, screen counterparts and
 the comparison of the concepts."""
 
+import json
 import random
+import uuid
 from collections import Counter
 
 import pytest
@@ -11,10 +13,12 @@ from hypothesis import strategies as st
 
 from prototypes.authoring.script_demo import create_demo_assistant
 from prototypes.player import services
-from prototypes.player.models import ParticipantSession
+from prototypes.player.models import ParticipantSession, TaskAttempt
+from prototypes.recruitment.models import ScreenerQuestion
 from prototypes.reports.concepts import compare_concepts
+from prototypes.reports.metrics import build_report, study_screens
 from prototypes.studies import ab
-from prototypes.studies.models import ConceptAssignment, StudyConcept
+from prototypes.studies.models import ConceptAssignment, Study, StudyConcept
 from tests import factories
 
 LABELS = "ABCD"
@@ -34,7 +38,7 @@ def concept_study(workspace, concepts=2):
 
 
 def arrive(study, participant_id="", rng=random):
-    session = services.start_session(study, participant_id=participant_id)
+    session = factories.SessionFactory(study=study, external_participant_id=participant_id)
     return session, ab.assign_concept(session, rng=rng)
 
 
@@ -251,3 +255,136 @@ def test_the_results_and_report_json_compare_the_concepts(client, viewer, study)
     assert [concept["participants"] for concept in data["concepts"]] == [2, 2]
     assert data["tasks"][0]["completion"]["B"]["successes"] == 2
     assert data["tasks"][0]["tests"][0]["concept"] == "B"
+
+
+# --- In the player ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shortcut_study(workspace):
+    """A live study of the shop whose concept B adds a shortcut from Home to the order."""
+    first = factories.published_shop_version(workspace)
+    draft = first.prototype.draft
+    drafted = {screen.name: screen for screen in draft.screens.all()}
+    factories.HotspotFactory(
+        screen=drafted["Home"], label="Track my order", target=drafted["Order detail"]
+    )
+    second = draft.publish()
+    study = factories.StudyFactory(
+        workspace=workspace, prototype_version=first, state=Study.State.LIVE
+    )
+    screens = {screen.name: screen for screen in first.screens.all()}
+    path = [screens[name].pk for name in ("Home", "Account", "Orders", "Order detail")]
+    task = factories.TaskFactory(study=study, start_screen=screens["Home"], expected_path=path)
+    task.goal_screens.set([screens["Order detail"]])
+    for position, version in enumerate((first, second)):
+        StudyConcept.objects.create(
+            study=study, version=version, label=LABELS[position], position=position
+        )
+    link = factories.ShareLinkFactory(study=study)
+    return study, link, task
+
+
+def start_through_the_link(client, link, body=None):
+    response = client.post(
+        reverse("api_session_start", args=[link.token]),
+        json.dumps(body or {"consent": True}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    return response.json()
+
+
+def test_each_participant_is_shown_the_screens_of_their_concept(client, shortcut_study):
+    study, link, task = shortcut_study
+    shown = {}
+    for _ in range(4):
+        data = start_through_the_link(client, link)
+        session = ParticipantSession.objects.get(token=data["session_token"])
+        concept = ab.session_concept(session)
+        shown.setdefault(concept.label, []).append(data)
+        screens = {screen["name"]: screen for screen in data["screens"]}
+        # Every screen, hotspot and task screen the player gets is the concept version's.
+        version_screens = set(concept.version.screens.values_list("pk", flat=True))
+        assert {screen["id"] for screen in data["screens"]} == version_screens
+        [payload] = data["tasks"]
+        assert payload["start_screen"] == screens["Home"]["id"]
+        assert payload["goal_screens"] == [screens["Order detail"]["id"]]
+        labels = {hotspot["label"] for hotspot in screens["Home"]["hotspots"]}
+        assert ("Track my order" in labels) == (concept.label == "B")
+        resumed = client.get(reverse("api_session_state", args=[data["session_token"]])).json()
+        assert resumed["screens"] == data["screens"]
+        assert resumed["tasks"] == data["tasks"]
+    assert sorted(len(sessions) for sessions in shown.values()) == [2, 2]
+
+
+def post_events(client, token, events):
+    return client.post(
+        reverse("api_events", args=[token]),
+        json.dumps({"events": events}),
+        content_type="application/json",
+    )
+
+
+def event(type, t_ms, **fields):
+    return {"id": str(uuid.uuid4()), "type": type, "t_ms": t_ms, **fields}
+
+
+def test_events_on_a_concepts_screens_are_stored_and_make_its_outcomes(client, shortcut_study):
+    study, link, task = shortcut_study
+    outcomes = {}
+    for _ in range(2):
+        data = start_through_the_link(client, link)
+        token = data["session_token"]
+        session = ParticipantSession.objects.get(token=token)
+        label = ab.session_concept(session).label
+        screens = {screen["name"]: screen for screen in data["screens"]}
+        home, detail = screens["Home"], screens["Order detail"]
+        by_target = {hotspot["target"]: hotspot for hotspot in home["hotspots"]}
+        other = study.prototype_version if label == "B" else study.concepts.get(label="B").version
+        foreign = other.screens.get(name="Home").pk
+        refused = post_events(client, token, [event("task_start", 0, task=task.pk, screen=foreign)])
+        assert refused.status_code == 400
+        if label == "B":
+            # The shortcut: one click from Home to the order.
+            route = [(home, by_target[detail["id"]], detail)]
+        else:
+            account = screens["Account"]
+            orders = screens["Orders"]
+            route = [
+                (home, by_target[account["id"]], account),
+                (account, account["hotspots"][0], orders),
+                (orders, orders["hotspots"][0], detail),
+            ]
+        events = [event("task_start", 0, task=task.pk, screen=home["id"])]
+        for step, (screen, hotspot, shows) in enumerate(route, start=1):
+            clicked = {"screen": screen["id"], "hotspot": hotspot["id"], "x": 0.5, "y": 0.5}
+            events.append(event("click", step * 1000, task=task.pk, **clicked))
+            events.append(event("navigate", step * 1000 + 10, task=task.pk, screen=shows["id"]))
+        events.append(
+            event("task_end", 9000, task=task.pk, screen=detail["id"], data={"reason": "goal"})
+        )
+        assert post_events(client, token, events).json() == {"stored": len(events), "duplicates": 0}
+        attempt = TaskAttempt.objects.get(session=session, task=task)
+        outcomes[label] = attempt.outcome
+    # The expected path holds in B's screens too, so B's shortcut is an indirect success.
+    assert outcomes == {"A": "direct", "B": "indirect"}
+    # The report names every concept's screens, saying whose they are.
+    report = build_report(study)
+    names = {point.screen.name for point in report.friction}
+    assert "Order detail" in names and "Order detail (B)" in names
+    assert sorted(screen.name for screen in study_screens(study).values()).count("Home (B)") == 1
+
+
+def test_a_screened_out_participant_is_assigned_no_concept(client, shortcut_study):
+    study, link, _ = shortcut_study
+    question = factories.ScreenerQuestionFactory(
+        study=study,
+        rule=ScreenerQuestion.Rule.MUST_BE,
+        rule_choices=["Returning customer"],
+    )
+    body = {"consent": True, "screener": {str(question.pk): "New customer"}}
+    data = start_through_the_link(client, link, body)
+
+    assert data["admitted"] is False
+    assert not ConceptAssignment.objects.exists()

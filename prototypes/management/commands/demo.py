@@ -8,7 +8,7 @@ from django.db import transaction
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.authoring.script_demo import create_demo_assistant
 from prototypes.player.demo import simulate_participants
-from prototypes.studies.demo import create_demo_study
+from prototypes.studies.demo import FIRST_IMPRESSIONS, create_concept_study, create_demo_study
 from prototypes.studies.models import Study
 from prototypes.workspaces.models import Workspace
 from prototypes.workspaces.services import create_workspace
@@ -19,7 +19,10 @@ DEMO_WORKSPACE = "Demo: Parcel & Co"
 
 
 class Command(BaseCommand):
-    help = "Create (once) a demo user, workspace, prototypes, a live study and 30 participants."
+    help = (
+        "Create (once) a demo user, workspace, prototypes, live studies (a click-through test, "
+        "first impressions, a concept A/B test) and their simulated participants."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--participants", type=int, default=30)
@@ -44,6 +47,16 @@ class Command(BaseCommand):
                 create_demo_assistant(workspace, user)
                 study = create_demo_study(workspace, user, versions["shop"])
                 simulate_participants(study, count=participants)
+                first_impressions = Study.objects.filter(
+                    workspace=workspace, title=FIRST_IMPRESSIONS["title"]
+                ).first()
+                if first_impressions is not None:
+                    simulate_participants(first_impressions, count=12)
+                concepts = create_concept_study(
+                    workspace, user, versions["shop"], versions["shop_concept"], study.problem
+                )
+                if concepts is not None:
+                    simulate_participants(concepts, count=24)
                 self.stdout.write(self.style.SUCCESS("Demo workspace and study created."))
             else:
                 self.stdout.write("Demo data already present; nothing changed.")
