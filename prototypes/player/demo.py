@@ -122,13 +122,14 @@ def simulate_participants(study, count=30):
                 worlds[version.pk] = World(study, version)
             participant = Participant(rng, worlds[version.pk])
             events = participant.run()
+            user_agent = rng.choice(USER_AGENTS)
             for start in range(0, len(events), BATCH_SIZE):
                 ingestion.ingest_events(session.token, events[start : start + BATCH_SIZE])
             # Spread the sessions over the past week, as a real study's would be.
             started_at = now - timedelta(minutes=rng.uniform(30, 7 * 24 * 60))
             finished_at = started_at + timedelta(milliseconds=events[-1]["t_ms"])
             ParticipantSession.objects.filter(pk=session.pk).update(
-                user_agent=rng.choice(USER_AGENTS),
+                user_agent=user_agent,
                 started_at=started_at,
                 consented_at=started_at,
                 finished_at=finished_at,

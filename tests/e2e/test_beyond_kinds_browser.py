@@ -194,3 +194,32 @@ def test_a_designer_marks_a_first_click_target_by_dragging(live_server, new_page
     assert task.target_y == pytest.approx(0.9, abs=0.01)
     assert task.target_width == pytest.approx(0.35, abs=0.01)
     assert task.target_height == pytest.approx(0.08, abs=0.01)
+
+
+def test_a_reload_does_not_show_the_five_second_screen_again(live_server, new_page):
+    study = first_impressions()
+    study.tasks.filter(kind="five_second").update(exposure_seconds=6)
+    page = new_page(**DESKTOP)
+    start(page, live_server, study)
+    page.get_by_role("button", name="Start the task").click()
+    countdown = page.locator(".kind-countdown")
+    expect(countdown).to_have_text("3 s left", timeout=8000)
+
+    page.reload()
+
+    # The exposure goes on from where it was: at most three seconds more, never six again.
+    seconds = page.evaluate(
+        """() => new Promise((resolve) => {
+            const read = () => {
+                const shown = document.querySelector(".kind-countdown");
+                if (shown && shown.textContent) resolve(parseInt(shown.textContent, 10));
+                else if (document.querySelector("textarea, input[type=text]")) resolve(0);
+                else requestAnimationFrame(read);
+            };
+            read();
+        })"""
+    )
+    assert seconds <= 3
+    expect(page.get_by_role("heading", name=FIRST_IMPRESSIONS["recall"])).to_be_visible(
+        timeout=5000
+    )

@@ -4,6 +4,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from prototypes.models import Event, ParticipantSession, Prototype, Study
+from prototypes.reports.concepts import compare_concepts
+from prototypes.studies.demo import CONCEPTS, FIRST_IMPRESSIONS
 
 
 def run_demo():
@@ -37,6 +39,14 @@ def test_demo_builds_a_full_workspace_once_and_its_printed_login_works(
         ParticipantSession.objects.count(),
         Event.objects.count(),
     )
+
+    # Every kind of test has participants: the first impressions (five-second, first-click and
+    # preference tests) and the concept A/B test, whose participants are spread over both.
+    first_impressions = Study.objects.get(title=FIRST_IMPRESSIONS["title"])
+    assert first_impressions.sessions.filter(state="completed").count() == 12
+    concepts = compare_concepts(Study.objects.get(title=CONCEPTS["title"]))
+    assert [count for _, count in concepts.counted] == [12, 12]
+    assert concepts.rows[0].tests[0].p_value is not None
 
     email = output.split("email:")[1].split()[0]
     password = output.split("password:")[1].split()[0]
