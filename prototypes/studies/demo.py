@@ -85,19 +85,25 @@ def _screen_finder(version):
     return find
 
 
+def _draft_study(user, version, problem, title, hypothesis, participants):
+    return Study.objects.create(
+        workspace=problem.workspace,
+        problem=problem,
+        prototype_version=version,
+        title=title,
+        hypothesis=hypothesis,
+        target_participants=participants,
+        created_by=user,
+    )
+
+
 @transaction.atomic
 def create_demo_study(workspace, user, version):
     """Create the demo problem and a live study of `version` (the published demo shop)."""
     find = _screen_finder(version)
     problem = Problem.objects.create(workspace=workspace, **PROBLEM)
-    study = Study.objects.create(
-        workspace=workspace,
-        problem=problem,
-        prototype_version=version,
-        title="Where is my order? — shop app sketches",
-        hypothesis=HYPOTHESIS,
-        target_participants=30,
-        created_by=user,
+    study = _draft_study(
+        user, version, problem, "Where is my order? — shop app sketches", HYPOTHESIS, 30
     )
     tasks = []
     for spec in TASKS:
@@ -156,7 +162,7 @@ def create_demo_study(workspace, user, version):
         ]
     )
     study = services.transition(study, Study.State.LIVE)
-    create_first_impressions_study(workspace, user, version, problem)
+    create_first_impressions_study(user, version, problem)
     return study
 
 
@@ -172,7 +178,7 @@ FIRST_IMPRESSIONS = {
 }
 
 
-def create_first_impressions_study(workspace, user, version, problem):
+def create_first_impressions_study(user, version, problem):
     """A live study of the demo shop with a five-second test, a first-click test and a
     preference test; None when the shop lacks the screens it needs."""
     find = _screen_finder(version)
@@ -180,14 +186,8 @@ def create_first_impressions_study(workspace, user, version, problem):
     account = home and home.hotspots.filter(target=find("Account")).first()
     if not (home and orders and detail and account):
         return None
-    study = Study.objects.create(
-        workspace=workspace,
-        problem=problem,
-        prototype_version=version,
-        title=FIRST_IMPRESSIONS["title"],
-        hypothesis=FIRST_IMPRESSIONS["hypothesis"],
-        target_participants=20,
-        created_by=user,
+    study = _draft_study(
+        user, version, problem, FIRST_IMPRESSIONS["title"], FIRST_IMPRESSIONS["hypothesis"], 20
     )
     glance = Task.objects.create(
         study=study,
@@ -265,7 +265,7 @@ CONCEPTS = {
 }
 
 
-def create_concept_study(workspace, user, version, concept_version, problem):
+def create_concept_study(user, version, concept_version, problem):
     """A live concept A/B study of the demo shop: ``version`` against ``concept_version`` on
     the first demo task; None when the shop lacks its screens."""
     find = _screen_finder(version)
@@ -273,15 +273,7 @@ def create_concept_study(workspace, user, version, concept_version, problem):
     start, goal = find(spec["start"]), find(spec["goals"][0])
     if not (start and goal):
         return None
-    study = Study.objects.create(
-        workspace=workspace,
-        problem=problem,
-        prototype_version=version,
-        title=CONCEPTS["title"],
-        hypothesis=CONCEPTS["hypothesis"],
-        target_participants=40,
-        created_by=user,
-    )
+    study = _draft_study(user, version, problem, CONCEPTS["title"], CONCEPTS["hypothesis"], 40)
     task = Task.objects.create(
         study=study,
         position=0,

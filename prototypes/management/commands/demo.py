@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 if first_impressions is not None:
                     simulate_participants(first_impressions, count=12)
                 concepts = create_concept_study(
-                    workspace, user, versions["shop"], versions["shop_concept"], study.problem
+                    user, versions["shop"], versions["shop_concept"], study.problem
                 )
                 if concepts is not None:
                     simulate_participants(concepts, count=24)
