@@ -251,30 +251,30 @@ def screener_edit(request, screener_pk):
 @workspace_view(Role.DESIGNER)
 def screener_delete(request, screener_pk):
     question = _screener_question(request, screener_pk)
-    study = question.study
-    if request.method == "POST":
-        question.delete()
-        messages.success(request, "Screener question deleted.")
-        return _to_recruitment(study, "screener")
-    return render(
+    segments = question.segments.count()
+    return _delete_screener_item(
         request,
-        "recruitment/confirm.html",
-        {
-            "study": study,
-            "title": "Delete this screener question?",
-            "subject": question.text,
-            "consequences": [
-                "Participants are no longer asked it; the answers already given stay with "
-                "their sessions.",
-                *(
-                    [f"Its {question.segments.count()} segment(s) are deleted with it."]
-                    if question.segments.exists()
-                    else []
-                ),
-            ],
-            "submit_label": "Delete the question",
-        },
+        question.study,
+        question,
+        deleted_message="Screener question deleted.",
+        title="Delete this screener question?",
+        subject=question.text,
+        consequences=[
+            "Participants are no longer asked it; the answers already given stay with "
+            "their sessions.",
+            *([f"Its {segments} segment(s) are deleted with it."] if segments else []),
+        ],
+        submit_label="Delete the question",
     )
+
+
+def _delete_screener_item(request, study, item, *, deleted_message, **confirmation):
+    """Delete a screener question or segment once confirmed, then back to the screener."""
+    if request.method == "POST":
+        item.delete()
+        messages.success(request, deleted_message)
+        return _to_recruitment(study, "screener")
+    return render(request, "recruitment/confirm.html", {"study": study, **confirmation})
 
 
 @workspace_view(Role.DESIGNER)
@@ -339,21 +339,15 @@ def segment_edit(request, segment_pk):
 @workspace_view(Role.DESIGNER)
 def segment_delete(request, segment_pk):
     segment = _segment(request, segment_pk)
-    study = segment.study
-    if request.method == "POST":
-        segment.delete()
-        messages.success(request, "Segment deleted: its answer no longer has a quota.")
-        return _to_recruitment(study, "screener")
-    return render(
+    return _delete_screener_item(
         request,
-        "recruitment/confirm.html",
-        {
-            "study": study,
-            "title": "Delete this segment?",
-            "subject": str(segment),
-            "consequences": ["Participants giving this answer are no longer limited in number."],
-            "submit_label": "Delete the segment",
-        },
+        segment.study,
+        segment,
+        deleted_message="Segment deleted: its answer no longer has a quota.",
+        title="Delete this segment?",
+        subject=str(segment),
+        consequences=["Participants giving this answer are no longer limited in number."],
+        submit_label="Delete the segment",
     )
 
 
