@@ -298,6 +298,13 @@ def test_a_batch_of_clicks_in_a_task_in_progress_reads_no_stored_events(client, 
 # Refusals: a 4xx and nothing stored ------------------------------------------------------------
 
 
+def comment_batch(setup, text):
+    comment = event(
+        "comment", 10, screen=setup.screens["Home"].pk, x=0.1, y=0.1, data={"text": text}
+    )
+    return json.dumps({"events": [comment]})
+
+
 def batch_with(setup, **changes):
     events = direct_run(setup)
     events[1].update(changes)
@@ -336,35 +343,9 @@ BAD_BODIES = {
     ),
     "click without a hotspot": lambda setup: batch_with(setup, hotspot=None),
     "screen a string": lambda setup: batch_with(setup, screen=str(setup.screens["Home"].pk)),
-    "NUL in a comment": lambda setup: json.dumps(
-        {
-            "events": [
-                event(
-                    "comment",
-                    10,
-                    screen=setup.screens["Home"].pk,
-                    x=0.1,
-                    y=0.1,
-                    data={"text": "bad\x00text"},
-                )
-            ]
-        }
-    ),
+    "NUL in a comment": lambda setup: comment_batch(setup, "bad\x00text"),
     "NUL in a key": lambda setup: '{"events": [], "\\u0000": 1}',
-    "lone surrogate": lambda setup: json.dumps(
-        {
-            "events": [
-                event(
-                    "comment",
-                    10,
-                    screen=setup.screens["Home"].pk,
-                    x=0.1,
-                    y=0.1,
-                    data={"text": "\ud800"},
-                )
-            ]
-        }
-    ),
+    "lone surrogate": lambda setup: comment_batch(setup, "\ud800"),
     "lone surrogate in the bytes": lambda setup: (
         json.dumps(
             {
