@@ -9,9 +9,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from prototypes.authoring.demo import create_demo_prototypes
-from prototypes.player.models import Answer, Event, ParticipantSession
+from prototypes.player.models import Answer, Event, ParticipantSession, TaskAttempt
 from prototypes.reports.metrics import build_report
-from prototypes.studies.demo import FIRST_IMPRESSIONS, create_demo_study
+from prototypes.studies import ab
+from prototypes.studies.demo import FIRST_IMPRESSIONS, create_concept_study, create_demo_study
 from prototypes.studies.models import Question, Study
 from tests import factories
 from tests.e2e import axe
@@ -223,3 +224,41 @@ def test_a_reload_does_not_show_the_five_second_screen_again(live_server, new_pa
     expect(page.get_by_role("heading", name=FIRST_IMPRESSIONS["recall"])).to_be_visible(
         timeout=5000
     )
+
+
+def test_each_participant_of_a_concept_ab_study_clicks_through_their_concept(live_server, new_page):
+    membership = factories.MembershipFactory(role="owner")
+    versions = create_demo_prototypes(membership.workspace, membership.user)
+    shop = create_demo_study(membership.workspace, membership.user, versions["shop"])
+    study = create_concept_study(
+        membership.user, versions["shop"], versions["shop_concept"], shop.problem
+    )
+    card = "Your parcel arrives Tuesday"
+    for _ in range(2):
+        page = new_page(**PHONE)
+        start(page, live_server, study)
+        page.get_by_role("button", name="Start the task").tap()
+        expect(page.get_by_role("button", name="Account")).to_be_visible()
+        token = page.evaluate(
+            """Object.keys(localStorage)
+                .find((key) => key.startsWith("protoplatform.events."))
+                .slice("protoplatform.events.".length)"""
+        )
+        session = ParticipantSession.objects.get(token=token)
+        if ab.session_concept(session).label == "B":
+            page.get_by_role("button", name=card).tap()
+        else:
+            expect(page.get_by_role("button", name=card)).to_have_count(0)
+            page.get_by_role("button", name="Account").tap()
+            page.get_by_role("button", name="My orders").tap()
+            page.get_by_role("button", name="Order 1042").tap()
+        expect(page.get_by_role("heading", name="Task complete")).to_be_visible()
+        wait_until_sent(page)
+        page.close()
+
+    outcomes = sorted(
+        TaskAttempt.objects.filter(session__study=study).values_list(
+            "session__concept_assignment__concept__label", "outcome"
+        )
+    )
+    assert outcomes == [("A", "direct"), ("B", "indirect")]
