@@ -166,6 +166,9 @@ _KEYWORDS = re.compile(r"[\w\s,'-]+\Z")
 _WORD = re.compile(r"\w+")
 _HAS_WORD = re.compile(r"\w")
 _COUNTED_REPEAT = re.compile(r"\{(\d*)(,?)(\d*)\}")
+# Every letter _PREFIX can start with, ignoring case as it does ('İ' and 'ı' match "i"): most
+# text lines start with another one and are spared the regular expression.
+_PREFIX_INITIALS = frozenset("bBfFiItTİı")
 
 
 def _line_kind(content):
@@ -184,14 +187,31 @@ def _line_kind(content):
         return "route"
     if first == "-" and (len(content) == 1 or content[1].isspace()):
         return "item"
-    match = _PREFIX.match(content)
-    if match:
-        return match.group(1).lower()
+    if first in _PREFIX_INITIALS:
+        match = _PREFIX.match(content)
+        if match:
+            return match.group(1).lower()
     return "text"
 
 
 class _StepDraft:
     """A step while its lines are being read."""
+
+    # Slots: a long script makes thousands of drafts and reads their attributes on every line.
+    __slots__ = (
+        "name",
+        "title",
+        "tags",
+        "line",
+        "blocks",
+        "choices",
+        "routes",
+        "fallback",
+        "fallback_line",
+        "list_items",
+        "list_line",
+        "has_bot",
+    )
 
     def __init__(self, name, title, tags, line):
         self.name = name
@@ -205,6 +225,7 @@ class _StepDraft:
         self.fallback_line = 0
         self.list_items = None
         self.list_line = None
+        self.has_bot = False
 
     def add_list_item(self, item, line):
         if self.list_items is None:
@@ -219,12 +240,11 @@ class _StepDraft:
 
     def freeze(self):
         self.close_list()
-        has_bot = any(isinstance(block, BotMessage) for block in self.blocks)
-        ending = next((tag for tag in ENDINGS if tag in self.tags), None)
+        ending = next((tag for tag in ENDINGS if tag in self.tags), None) if self.tags else None
         return Step(
             name=self.name,
             title=self.title,
-            kind="chat" if has_bot or "chat" in self.tags else "page",
+            kind="chat" if self.has_bot or "chat" in self.tags else "page",
             blocks=tuple(self.blocks),
             choices=tuple(self.choices),
             routes=tuple(self.routes),
@@ -248,10 +268,9 @@ def parse(text):
     for number, raw in enumerate(lines, start=1):
         content = raw.strip()
         if not content:
-            if draft is not None:
+            if draft is not None and draft.list_items is not None:
                 draft.close_list()
             continue
-        indent = len(raw) - len(raw.lstrip())
         kind = _line_kind(content)
         if kind == "comment":
             continue
@@ -260,13 +279,13 @@ def parse(text):
                 steps.append(draft.freeze())
             if len(steps) == MAX_STEPS:
                 raise ScriptError(f"a script can have at most {MAX_STEPS:,} steps", number, 1)
-            draft = _read_header(content, number, indent)
+            draft = _read_header(content, number, raw)
             if draft.name in first_line_of:
                 raise ScriptError(
                     f"step '{draft.name}' is defined twice "
                     f"(first on line {first_line_of[draft.name]})",
                     number,
-                    indent + 1,
+                    _indent(raw) + 1,
                 )
             first_line_of[draft.name] = number
             continue
@@ -276,41 +295,45 @@ def parse(text):
                     "'title:' names the whole script and belongs before the first step; "
                     "a step's title goes on its '==' line",
                     number,
-                    indent + 1,
+                    _indent(raw) + 1,
                 )
             if flow_title is not None:
                 raise ScriptError(
                     f"the script title is set twice (first on line {flow_title_line})",
                     number,
-                    indent + 1,
+                    _indent(raw) + 1,
                 )
             flow_title = _after_colon(content)
             if not flow_title:
-                raise ScriptError("'title:' needs the script's title after it", number, indent + 1)
+                raise ScriptError(
+                    "'title:' needs the script's title after it", number, _indent(raw) + 1
+                )
             flow_title_line = number
             continue
         if draft is None:
             raise ScriptError(
                 "this line is outside any step; start a step first, like '== start: Welcome'",
                 number,
-                indent + 1,
+                _indent(raw) + 1,
             )
         if kind == "item":
             item = content[1:].strip()
             if not item:
-                raise ScriptError("a list item needs text after '-'", number, indent + 1)
+                raise ScriptError("a list item needs text after '-'", number, _indent(raw) + 1)
             draft.add_list_item(item, number)
             continue
-        draft.close_list()
+        if draft.list_items is not None:
+            draft.close_list()
         if kind == "choice":
-            draft.choices.append(_read_choice(content, number, indent))
+            draft.choices.append(_read_choice(content, number, raw))
         elif kind == "route":
-            _read_route(draft, content, number, indent)
+            _read_route(draft, content, number, raw)
         elif kind == "bot":
             message = _after_colon(content)
             if not message:
-                raise ScriptError("a bot message needs text after 'bot:'", number, indent + 1)
+                raise ScriptError("a bot message needs text after 'bot:'", number, _indent(raw) + 1)
             draft.blocks.append(BotMessage(message, number))
+            draft.has_bot = True
         elif kind == "field":
             draft.blocks.append(TextField(_after_colon(content), number))
         elif kind == "image":
@@ -322,7 +345,7 @@ def parse(text):
                     "a '\\' line needs text after it; the backslash only marks the rest of "
                     "the line as plain text",
                     number,
-                    indent + 1,
+                    _indent(raw) + 1,
                 )
             draft.blocks.append(Text(literal, number))
         else:
@@ -337,15 +360,22 @@ def parse(text):
     return Flow(steps=tuple(steps), title=flow_title)
 
 
+def _indent(raw):
+    """How many blank characters a line starts with: columns are only worked out for errors."""
+    return len(raw) - len(raw.lstrip())
+
+
 def _after_colon(content):
     return content.split(":", 1)[1].strip()
 
 
-def _read_header(content, number, indent):
+def _read_header(content, number, raw):
     rest = content.lstrip("=")
-    rest_start = indent + len(content) - len(rest)
+    # Where `rest` starts in the stripped line; errors add the line's indent.
+    rest_offset = len(content) - len(rest)
     tags = set()
-    while True:
+    # Searching for a tag tries every position of the line: only lines ending in ']' can have one.
+    while rest.rstrip().endswith("]"):
         match = _TAG_AT_END.search(rest)
         if not match:
             break
@@ -355,67 +385,74 @@ def _read_header(content, number, indent):
                 f"unknown tag '[{match.group(1)}]'; a step can be tagged [chat], [success] "
                 "or [failure]",
                 number,
-                rest_start + match.start() + 1,
+                _indent(raw) + rest_offset + match.start() + 1,
             )
         tags.add(tag)
         rest = rest[: match.start()]
     if set(ENDINGS) <= tags:
         raise ScriptError(
-            "a step cannot be both [success] and [failure]", number, rest_start + len(rest) + 1
+            "a step cannot be both [success] and [failure]",
+            number,
+            _indent(raw) + rest_offset + len(rest) + 1,
         )
     name_part, _, title = rest.partition(":")
     name = name_part.strip()
-    name_column = rest_start + len(name_part) - len(name_part.lstrip()) + 1
     if not name:
-        raise ScriptError("a step needs a name, like '== start: Welcome'", number, indent + 1)
-    _check_name(name, number, name_column)
+        raise ScriptError("a step needs a name, like '== start: Welcome'", number, _indent(raw) + 1)
+    if not _NAME.match(name):
+        name_offset = rest_offset + len(name_part) - len(name_part.lstrip())
+        raise _name_error(name, number, _indent(raw) + name_offset + 1)
     return _StepDraft(name, title.strip() or None, tags, number)
 
 
-def _check_name(name, number, column):
-    if not _NAME.match(name):
-        raise ScriptError(
-            f"'{name}' is not a valid step name; use letters, digits, '_' and '-'",
-            number,
-            column,
-        )
+def _name_error(name, number, column):
+    return ScriptError(
+        f"'{name}' is not a valid step name; use letters, digits, '_' and '-'", number, column
+    )
 
 
-def _split_arrow(content, number, indent, what):
-    """Split '<marker> left -> target' into (left, left's column, target)."""
+def _split_arrow(content, number, raw, what):
+    """Split '<marker> left -> target' into (left, target, where the arrow is in `content`)."""
     arrow = content.rfind("->")
     if arrow == -1:
-        raise ScriptError(f"{what} needs '-> step_name'", number, indent + 1)
+        raise ScriptError(f"{what} needs '-> step_name'", number, _indent(raw) + 1)
     target_part = content[arrow + 2 :]
     target = target_part.strip()
     if not target:
-        raise ScriptError(f"{what} needs a step name after '->'", number, indent + arrow + 1)
-    target_column = indent + arrow + 2 + len(target_part) - len(target_part.lstrip()) + 1
-    _check_name(target, number, target_column)
-    left_part = content[1:arrow]
-    left_column = indent + 1 + len(left_part) - len(left_part.lstrip()) + 1
-    return left_part.strip(), left_column, target
+        raise ScriptError(f"{what} needs a step name after '->'", number, _indent(raw) + arrow + 1)
+    if not _NAME.match(target):
+        target_offset = arrow + 2 + len(target_part) - len(target_part.lstrip())
+        raise _name_error(target, number, _indent(raw) + target_offset + 1)
+    return content[1:arrow].strip(), target, arrow
 
 
-def _read_choice(content, number, indent):
-    label, _, target = _split_arrow(content, number, indent, "a choice")
+def _read_choice(content, number, raw):
+    label, target, _ = _split_arrow(content, number, raw, "a choice")
     if not label:
-        raise ScriptError("a choice needs a label before '->'", number, indent + 1)
+        raise ScriptError("a choice needs a label before '->'", number, _indent(raw) + 1)
     return Choice(label, target, number)
 
 
-def _read_route(draft, content, number, indent):
-    condition, column, target = _split_arrow(content, number, indent, "an answer route")
+def _read_route(draft, content, number, raw):
+    condition, target, arrow = _split_arrow(content, number, raw, "an answer route")
     if not condition:
         raise ScriptError(
-            "an answer route needs keywords, a /pattern/ or * before '->'", number, indent + 1
+            "an answer route needs keywords, a /pattern/ or * before '->'",
+            number,
+            _indent(raw) + 1,
         )
+
+    def column():
+        """The condition's column, worked out only for an error."""
+        left_part = content[1:arrow]
+        return _indent(raw) + 1 + len(left_part) - len(left_part.lstrip()) + 1
+
     if condition == "*":
         if draft.fallback is not None:
             raise ScriptError(
                 f"step '{draft.name}' already has a fallback (line {draft.fallback_line})",
                 number,
-                column,
+                column(),
             )
         draft.fallback = target
         draft.fallback_line = number
@@ -430,28 +467,28 @@ def _read_route(draft, content, number, indent):
 
 
 def _read_pattern(condition, number, column):
+    """The pattern of a /pattern/ condition; `column()` gives the condition's column."""
     if len(condition) < 2 or not condition.endswith("/"):
-        raise ScriptError("a pattern must end with '/'", number, column + len(condition))
+        raise ScriptError("a pattern must end with '/'", number, column() + len(condition))
     pattern = condition[1:-1]
-    pattern_column = column + 1
     if not pattern:
-        raise ScriptError("the pattern between the slashes is empty", number, column)
+        raise ScriptError("the pattern between the slashes is empty", number, column())
     if len(pattern) > MAX_PATTERN_CHARS:
         raise ScriptError(
-            f"a pattern can be at most {MAX_PATTERN_CHARS} characters long", number, column
+            f"a pattern can be at most {MAX_PATTERN_CHARS} characters long", number, column()
         )
     try:
         regex.compile(pattern, regex.IGNORECASE)
     except regex.error as error:
-        column = pattern_column + min(error.pos or 0, len(pattern))
-        raise ScriptError(f"invalid pattern: {error.msg}", number, column) from None
+        error_column = column() + 1 + min(error.pos or 0, len(pattern))
+        raise ScriptError(f"invalid pattern: {error.msg}", number, error_column) from None
     nested = _nested_repeat_position(pattern)
     if nested is not None:
         raise ScriptError(
             "a repeated group that itself contains a repeat, like (a+)+, can make matching "
             "very slow; simplify the pattern",
             number,
-            pattern_column + nested,
+            column() + 1 + nested,
         )
     return pattern
 
@@ -513,12 +550,13 @@ def _class_length(pattern, start):
 
 
 def _read_keywords(condition, number, column):
+    """The keywords of a condition in canonical form; `column()` gives the condition's column."""
     if not _KEYWORDS.match(condition):
         raise ScriptError(
             "keywords may contain only letters, digits, spaces, '-' and \"'\"; separate "
             "them with commas, or write a /pattern/",
             number,
-            column,
+            column(),
         )
     keywords = []
     for keyword in condition.split(","):
@@ -529,12 +567,12 @@ def _read_keywords(condition, number, column):
             raise ScriptError(
                 f"the keyword '{keyword.strip()}' needs at least one letter or digit",
                 number,
-                column,
+                column(),
             )
         keywords.append(" ".join(words))
     if not keywords:
         raise ScriptError(
-            "an answer route needs keywords, a /pattern/ or * before '->'", number, column
+            "an answer route needs keywords, a /pattern/ or * before '->'", number, column()
         )
     return ", ".join(keywords)
 
@@ -589,17 +627,18 @@ def validate(flow):
     names = {step.name for step in flow.steps}
     exits = {}
     for step in flow.steps:
-        exits[step.name] = []
-        for target, line in step.targets:
+        targets = step.targets
+        exits[step.name] = known = []
+        for target, line in targets:
             if target in names:
-                exits[step.name].append(target)
+                known.append(target)
             else:
                 warnings.append(
                     ScriptWarning(
                         line, f"step '{step.name}' leads to '{target}', which does not exist"
                     )
                 )
-        if step.ending is None and not step.targets:
+        if step.ending is None and not targets:
             warnings.append(
                 ScriptWarning(
                     step.line,
@@ -607,8 +646,11 @@ def validate(flow):
                     "or tag it [success] or [failure]",
                 )
             )
-        has_field = any(isinstance(block, TextField) for block in step.blocks)
-        if step.kind == "page" and (step.routes or step.fallback is not None) and not has_field:
+        if (
+            step.kind == "page"
+            and (step.routes or step.fallback is not None)
+            and not any(isinstance(block, TextField) for block in step.blocks)
+        ):
             warnings.append(
                 ScriptWarning(
                     step.line,
