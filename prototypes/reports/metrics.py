@@ -772,36 +772,43 @@ def _task_reports(tasks, sessions, confidence):
     stuck_on = defaultdict(Counter)
     attempts = defaultdict(list)
     reached = Counter()
-    paths = defaultdict(Counter)
-    path_successes = defaultdict(Counter)
+    # Paths are listed per task and counted once at the end: cheaper than a Counter per row.
+    paths = defaultdict(list)
+    successful_paths = defaultdict(list)
+    # Names looked up once: the loop runs once per attempt of the study.
+    active = ParticipantSession.State.ACTIVE
+    successful = analysis.SUCCESSFUL_OUTCOMES
+    stuck = (analysis.GAVE_UP, analysis.TIMED_OUT)
+    attempt = analysis.Attempt
     for session_id, task_id, outcome, started_ms, ended_ms, *rest in rows:
         clicks, misclicks, first_click_success, seq, path, session_state = rest
         reached[task_id] += 1
         if not outcome:
-            if session_state == ParticipantSession.State.ACTIVE:
+            if session_state == active:
                 continue
             outcome = analysis.ABANDONED
         seconds = None
         if ended_ms is not None and ended_ms > started_ms:
             seconds = (ended_ms - started_ms) / 1000
+        # The player counts hotspot clicks and misclicks apart; a misclick rate is misclicks
+        # over every click. Positional: Attempt(session_id, task_id, outcome, seconds, clicks,
+        # misclicks, first_click_success, seq).
         attempts[task_id].append(
-            analysis.Attempt(
-                session_id=session_id,
-                task_id=task_id,
-                outcome=outcome,
-                seconds=seconds,
-                # The player counts hotspot clicks and misclicks apart; a misclick rate is
-                # misclicks over every click.
-                clicks=clicks + misclicks,
-                misclicks=misclicks,
-                first_click_success=first_click_success,
-                seq=seq,
+            attempt(
+                session_id,
+                task_id,
+                outcome,
+                seconds,
+                clicks + misclicks,
+                misclicks,
+                first_click_success,
+                seq,
             )
         )
-        paths[task_id][path] += 1
-        if outcome in analysis.SUCCESSFUL_OUTCOMES:
-            path_successes[task_id][path] += 1
-        elif outcome in (analysis.GAVE_UP, analysis.TIMED_OUT):
+        paths[task_id].append(path)
+        if outcome in successful:
+            successful_paths[task_id].append(path)
+        elif outcome in stuck:
             screens = json.loads(path) if path else []
             stuck_on[task_id][screens[-1] if screens else start_screens.get(task_id)] += 1
 
@@ -817,12 +824,13 @@ def _task_reports(tasks, sessions, confidence):
             give_up_screens=stuck_on[task.pk],
         )
         total = len(task_attempts)
-        common = paths[task.pk].most_common(TOP_PATHS)
+        common = Counter(paths[task.pk]).most_common(TOP_PATHS)
+        successes = Counter(successful_paths[task.pk])
         report.paths = [
             PathCount(
                 tuple(json.loads(path) if path else ()),
                 count,
-                path_successes[task.pk][path],
+                successes[path],
                 count / total,
             )
             for path, count in common
@@ -1039,17 +1047,18 @@ def _scale(criterion, measure):
 
 def _friction(sessions, task_reports, screens):
     """The screens where participants struggled most, at most FRICTION_POINTS of them."""
+    misclicks = Event.objects.filter(
+        session__in=sessions, type=Event.Type.MISCLICK, screen__isnull=False
+    )
+    # A first-click test's click has no hotspot to hit: it is an answer, not friction. The
+    # study's tasks are already read, so their ids spare PostgreSQL a join with every misclick.
+    first_click_tasks = [
+        report.task.pk for report in task_reports if report.task.kind == Task.Kind.FIRST_CLICK
+    ]
+    if first_click_tasks:
+        misclicks = misclicks.exclude(task_id__in=first_click_tasks)
     misclicks = Counter(
-        dict(
-            Event.objects.filter(
-                session__in=sessions, type=Event.Type.MISCLICK, screen__isnull=False
-            )
-            # A first-click test's click has no hotspot to hit: it is an answer, not friction.
-            .exclude(task__kind=Task.Kind.FIRST_CLICK)
-            .order_by()
-            .values_list("screen_id")
-            .annotate(count=Count("id"))
-        )
+        dict(misclicks.order_by().values_list("screen_id").annotate(count=Count("id")))
     )
     give_ups = Counter()
     for report in task_reports:
