@@ -6,11 +6,13 @@ from prototypes.media import rendition
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("media/screens/<str:name>", rendition, name="screen_rendition"),
+    # First: the player's API takes most requests (a batch of events every second or so per
+    # participant), and Django tries the patterns in order. No other pattern matches its paths.
+    path("", include("prototypes.player.urls")),
     path("", include("prototypes.workspaces.urls")),
     path("", include("prototypes.authoring.urls")),
     path("", include("prototypes.authoring.script_urls")),
     path("", include("prototypes.studies.urls")),
-    path("", include("prototypes.player.urls")),
     path("", include("prototypes.reports.urls")),
     path("", include("prototypes.recruitment.urls")),
 ]
