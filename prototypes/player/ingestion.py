@@ -209,8 +209,8 @@ def ingest_events(session_token, events, dropped=0):
                 raise
             plan, _ = study_plan(session, fresh=True)
             batch = clean_batch(events, plan)
-        new = store_events(session, batch)
-        _update_attempts(session, plan, new)
+        new, read = store_events(session, batch)
+        _update_attempts(session, plan, new, read)
         if any(event.type == Event.Type.ANSWER and "question" in event.data for event in new):
             _update_answers(session)
         comments = [event for event in new if event.type == Event.Type.COMMENT]
@@ -246,8 +246,24 @@ def _aware(value):
     return value
 
 
+@dataclass(frozen=True)
+class ReadAlong:
+    """What the statement storing a batch read of its session before the batch was stored, for
+    _update_attempts: it saves that function's queries on most batches."""
+
+    # The tasks whose attempt has ended; None when not read.
+    ended_tasks: frozenset[int] | None
+    # The steps of the session's stored events of these tasks (None: of every task).
+    tasks: frozenset[int] | None
+    steps: dict[int, list[attempts.Step]]
+
+    def has_steps_of(self, task_ids):
+        return self.tasks is None or (task_ids is not None and task_ids <= self.tasks)
+
+
 def store_events(session, batch):
-    """Store the batch's events whose UUID is not stored yet; returns them."""
+    """Store the batch's events whose UUID is not stored yet; returns them, and a ReadAlong or
+    None."""
     if connection.vendor == "postgresql":
         return _insert_new_events_postgresql(session, batch)
     known = set(
@@ -272,31 +288,53 @@ def store_events(session, batch):
         ],
         ignore_conflicts=True,
     )
-    return new
+    return new, None
 
 
 # One statement on PostgreSQL instead of a look-up of the known UUIDs and a bulk insert: the
 # database skips the UUIDs it has and names the rows it inserted (Django's bulk_create with
 # ignore_conflicts cannot say which). The events travel as one JSON parameter, which costs far
 # less to send than eleven parameters per event.
-INSERT_EVENTS_POSTGRESQL = """
-    INSERT INTO prototypes_event
-        (uuid, session_id, type, t_ms, task_id, screen_id, hotspot_id, x, y, data, received_at)
-    SELECT
-        event.uuid, %s, event.type, event.t_ms, event.task, event.screen, event.hotspot,
-        event.x, event.y, event.data, %s
-    FROM jsonb_to_recordset(%s::jsonb) AS event (
-        uuid uuid, type text, t_ms bigint, task bigint, screen bigint, hotspot bigint,
-        x double precision, y double precision, data jsonb
+#
+# The same statement reads what _update_attempts will need (ReadAlong), a round trip costing both
+# processes CPU time and, under load, a wait to be scheduled again: the tasks whose attempt has
+# ended, and the stored steps of the tasks whose attempt the batch will have derived again. Its
+# reads do not see the rows it inserts (a statement's parts share one snapshot), so the steps are
+# those stored before the batch, to which the new events are added. The snapshot is taken after
+# the session's lock, so it holds every batch of the session committed before.
+INSERT_EVENTS_POSTGRESQL = f"""
+    WITH inserted AS (
+        INSERT INTO prototypes_event
+            (uuid, session_id, type, t_ms, task_id, screen_id, hotspot_id, x, y, data, received_at)
+        SELECT
+            event.uuid, %(session)s, event.type, event.t_ms, event.task, event.screen,
+            event.hotspot, event.x, event.y, event.data, %(now)s
+        FROM jsonb_to_recordset(%(events)s::jsonb) AS event (
+            uuid uuid, type text, t_ms bigint, task bigint, screen bigint, hotspot bigint,
+            x double precision, y double precision, data jsonb
+        )
+        ON CONFLICT (uuid) DO NOTHING
+        RETURNING uuid
     )
-    ON CONFLICT (uuid) DO NOTHING
-    RETURNING uuid
+    SELECT 'new', uuid, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
+        NULL::jsonb
+    FROM inserted
+    UNION ALL
+    SELECT 'ended', NULL, NULL, NULL, task_id, NULL, NULL, NULL
+    FROM prototypes_taskattempt
+    WHERE %(read_ended)s AND session_id = %(session)s AND ended_ms IS NOT NULL
+    UNION ALL
+    SELECT 'step', uuid, type, t_ms, task_id, screen_id, hotspot_id, data
+    FROM prototypes_event
+    WHERE %(read_steps)s AND session_id = %(session)s AND task_id IS NOT NULL
+        AND type IN ({", ".join(f"'{kind}'" for kind in attempts.ATTEMPT_EVENT_TYPES)})
+        AND (%(every_task)s OR task_id = ANY(%(tasks)s))
 """
 
 
 def _insert_new_events_postgresql(session, batch):
     if not batch:
-        return []
+        return [], None
     rows = json.dumps(
         [
             {
@@ -313,10 +351,48 @@ def _insert_new_events_postgresql(session, batch):
             for event in batch.values()
         ]
     )
+    # What _update_attempts will want, judged from the whole batch (it decides on the new events
+    # only, and reads what is missing here).
+    touched = {
+        event.task
+        for event in batch.values()
+        if event.task is not None and event.type in attempts.ATTEMPT_EVENT_TYPES
+    }
+    boundaries = {
+        event.task
+        for event in batch.values()
+        if event.task is not None and event.type in attempts.BOUNDARY_TYPES
+    }
+    if any(event.type == Event.Type.SESSION_END for event in batch.values()):
+        tasks = None
+    elif session.state != ParticipantSession.State.ACTIVE:
+        tasks = frozenset(touched)
+    else:
+        tasks = frozenset(boundaries)
+    read_ended = session.state == ParticipantSession.State.ACTIVE and bool(touched - boundaries)
+    params = {
+        "session": session.id,
+        "now": timezone.now(),
+        "events": rows,
+        "read_ended": read_ended,
+        "read_steps": tasks is None or bool(tasks),
+        "every_task": tasks is None,
+        "tasks": sorted(tasks or ()),
+    }
+    inserted, ended, steps = set(), set(), {}
     with connection.cursor() as cursor:
-        cursor.execute(INSERT_EVENTS_POSTGRESQL, [session.id, timezone.now(), rows])
-        inserted = {event_uuid for (event_uuid,) in cursor.fetchall()}
-    return [event for key, event in batch.items() if key in inserted]
+        cursor.execute(INSERT_EVENTS_POSTGRESQL, params)
+        for kind, event_uuid, event_type, t_ms, task_id, screen_id, hotspot_id, data in cursor:
+            if kind == "new":
+                inserted.add(event_uuid)
+            elif kind == "ended":
+                ended.add(task_id)
+            else:
+                steps.setdefault(task_id, []).append(
+                    _step(event_uuid, event_type, t_ms, screen_id, hotspot_id, data)
+                )
+    read = ReadAlong(ended_tasks=frozenset(ended) if read_ended else None, tasks=tasks, steps=steps)
+    return [event for key, event in batch.items() if key in inserted], read
 
 
 def clean_batch(events, plan):
@@ -670,7 +746,7 @@ def refuse_bad_strings(payload):
                 raise BatchError("Text must be valid Unicode (no lone surrogates).") from None
 
 
-def _update_attempts(session, plan, new):
+def _update_attempts(session, plan, new, read=None):
     """Derive again, from all their stored events, the attempts that the new events change.
 
     Attempts in progress are left behind while only plain events arrive (clicks, misclicks,
@@ -685,6 +761,9 @@ def _update_attempts(session, plan, new):
     were stored until its task ends. The check for ended attempts runs under the session's lock,
     after this batch's events are stored: a batch ending the task at the same time either ran
     before it (and the check sees the end) or runs after it (and reads these events).
+
+    `read` is what the statement storing the batch read along (PostgreSQL); what it lacks is
+    queried here.
     """
     Type = Event.Type
     touched = {
@@ -705,11 +784,35 @@ def _update_attempts(session, plan, new):
         }
         waiting = touched - task_ids
         if waiting:
-            task_ids.update(waiting & _ended_tasks(session))
+            if read is not None and read.ended_tasks is not None:
+                ended = read.ended_tasks
+            else:
+                ended = _ended_tasks(session)
+            task_ids.update(waiting & ended)
     if task_ids is not None and not task_ids:
         return
+    if read is not None and read.has_steps_of(task_ids):
+        steps = {
+            task_id: list(task_steps)
+            for task_id, task_steps in read.steps.items()
+            if task_ids is None or task_id in task_ids
+        }
+        # The new events, which the read did not see.
+        for event in new:
+            if (
+                event.task is not None
+                and event.type in attempts.ATTEMPT_EVENT_TYPES
+                and (task_ids is None or event.task in task_ids)
+            ):
+                steps.setdefault(event.task, []).append(
+                    _step(
+                        event.uuid, event.type, event.t_ms, event.screen, event.hotspot, event.data
+                    )
+                )
+    else:
+        steps = _task_steps(session, task_ids)
     rows = []
-    for task_id, task_steps in _task_steps(session, task_ids).items():
+    for task_id, task_steps in steps.items():
         task = plan.tasks[task_id]
         summary = attempts.summarize_attempt(task, task_steps, plan.links, plan.distances[task_id])
         rows.append(
@@ -764,18 +867,27 @@ def _task_steps(session, task_ids):
         cursor.execute(query, params)
         for event_uuid, event_type, t_ms, task_id, screen_id, hotspot_id, data in cursor:
             steps.setdefault(task_id, []).append(
-                attempts.Step(
-                    # A UUID object on PostgreSQL, its hex digits on SQLite: either orders the
-                    # steps of one millisecond the same way.
-                    uuid=str(event_uuid),
-                    type=event_type,
-                    t_ms=t_ms,
-                    screen=screen_id,
-                    hotspot=hotspot_id,
-                    data=json.loads(data) if event_type in STEP_DATA_TYPES else None,
-                )
+                _step(event_uuid, event_type, t_ms, screen_id, hotspot_id, data)
             )
     return steps
+
+
+def _step(event_uuid, event_type, t_ms, screen, hotspot, data):
+    """The step of an event, stored (its data as JSON text) or new (its data a dict)."""
+    if event_type not in STEP_DATA_TYPES:
+        data = None
+    elif isinstance(data, str):
+        data = json.loads(data)
+    return attempts.Step(
+        # A UUID object on PostgreSQL, its hex digits on SQLite: either orders the steps of one
+        # millisecond the same way.
+        uuid=str(event_uuid),
+        type=event_type,
+        t_ms=t_ms,
+        screen=screen,
+        hotspot=hotspot,
+        data=data,
+    )
 
 
 def _placeholders(values):
