@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -208,10 +209,32 @@ def events(request, token):
         return failure
     try:
         batch, dropped = ingestion.parse_batch(body)
-        result = ingestion.ingest_events(token, batch, dropped)
+        result = ingest_without_health_check(token, batch, dropped)
     except ingestion.BatchError as problem:
         return error(problem.message, problem.status)
     return JsonResponse({"stored": result.stored, "duplicates": result.duplicates})
+
+
+def ingest_without_health_check(token, batch, dropped):
+    """ingest_events, with a retry on a new database connection in place of Django's check.
+
+    CONN_HEALTH_CHECKS makes the first query of a request on a reused connection a round trip of
+    its own (SELECT 1), some 6% of a live batch's CPU time in the web process and the database
+    together (measured in-process on PostgreSQL: 0.13 ms of 2.1 ms). Storing a batch again is
+    harmless (an event is stored once by its UUID), so a batch skips the check, and one that finds
+    its reused connection dead (the database restarted or failed over) is stored again, once, on
+    a new connection: the participant's browser sees no error where the check would have avoided
+    one.
+    """
+    reused = connection.connection is not None
+    connection.health_check_done = True
+    try:
+        return ingestion.ingest_events(token, batch, dropped)
+    except (InterfaceError, OperationalError):
+        if not reused or connection.is_usable():
+            raise
+        connection.close()
+        return ingestion.ingest_events(token, batch, dropped)
 
 
 def where_session_stands(session):

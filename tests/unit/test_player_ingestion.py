@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -770,6 +770,48 @@ def test_ingest_events_is_the_service_the_api_uses(setup, session):
 
     assert result == ingestion.IngestResult(stored=7, duplicates=0)
     assert TaskAttempt.objects.get(session=session).outcome == "direct"
+
+
+def test_a_batch_finding_its_reused_connection_dead_is_stored_on_a_new_one(
+    client, setup, session, monkeypatch
+):
+    """The events view skips Django's health check of a reused connection (a round trip on every
+    batch) and retries once on a new connection instead."""
+    calls = []
+
+    def ingest(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return ingest_events(*args)
+
+    ingest_events = ingestion.ingest_events
+    monkeypatch.setattr(ingestion, "ingest_events", ingest)
+    monkeypatch.setattr(connection, "is_usable", lambda: False)
+    closed = []
+    monkeypatch.setattr(connection, "close", lambda: closed.append(True))
+
+    response = post_events(client, session, direct_run(setup))
+
+    assert response.json() == {"stored": 7, "duplicates": 0}
+    assert (len(calls), closed) == (2, [True])
+
+
+def test_a_database_error_on_a_working_connection_is_not_retried(
+    client, setup, session, monkeypatch
+):
+    calls = []
+
+    def ingest(*args):
+        calls.append(args)
+        raise OperationalError("canceling statement due to lock timeout")
+
+    monkeypatch.setattr(ingestion, "ingest_events", ingest)
+    monkeypatch.setattr(connection, "is_usable", lambda: True)
+
+    with pytest.raises(OperationalError):
+        post_events(client, session, direct_run(setup))
+    assert len(calls) == 1
 
 
 def test_a_session_of_a_study_on_another_prototype_version_cannot_use_old_screens(
