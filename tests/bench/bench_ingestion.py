@@ -50,11 +50,14 @@ BACKLOG_BATCHES = 25
 BACKLOG_BATCH_EVENTS = 20
 GOAL_EVENTS_PER_SECOND = 2000
 # The issue asks for ingestion at half the bare view's requests per second. On this 2-core
-# machine a durable PostgreSQL transaction alone costs about what the whole bare view does, and
-# ingestion measures 24-33% of it: the goal is printed as unmet, and the assertion guards the
-# measured level against regressions instead (the issue stays open on this point).
+# machine a batch's durable PostgreSQL transaction alone (the session's row lock, the insert, the
+# commit) costs about what the whole bare view does in gunicorn, 1.1 ms of CPU each, on top of
+# 2.8-3.7 ms in gunicorn: ingestion measures 29-32% of the bare view on live traffic and 25-27% on
+# backlog traffic (25-29% and 24-28% before the round trips a batch makes went from six to four).
+# The goal is printed as unmet, and the assertion guards the measured level against regressions,
+# with room for a machine busy with other work (the issue stays open on this point).
 GOAL_SHARE_OF_BARE = 0.5
-FLOOR_SHARE_OF_BARE = 0.15
+FLOOR_SHARE_OF_BARE = 0.2
 
 pytestmark = pytest.mark.bench
 
