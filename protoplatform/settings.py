@@ -248,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prototypes.recruitment.purge_expired_personal_data",
         "schedule": 24 * 3600.0,
     },
+    "sweep-unreferenced-files": {
+        "task": "prototypes.sweep_unreferenced_files",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # Uploads and image processing limits.
