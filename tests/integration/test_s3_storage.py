@@ -17,9 +17,13 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 import requests
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from prototypes import storage_sweep
 from prototypes.jobs import Job
 from prototypes.models import PrototypeVersion, Screen, Study
 from tests import factories
@@ -212,6 +216,12 @@ def test_screens_are_uploaded_processed_and_served_through_s3(
         for upload_id in upload_ids:
             assert upload_id not in text
         assert "uploads/" not in text
+
+    # The daily sweep finds an orphan in the bucket and leaves every screen's files alone.
+    orphan = default_storage.save("screens/" + "f" * 32 + ".webp", ContentFile(b"orphan"))
+    later = timezone.now() + storage_sweep.GRACE * 2
+    assert storage_sweep.sweep_unreferenced_files(now=later) == [orphan]
+    assert set(s3.keys()) == referenced
 
 
 @pytest.mark.parametrize(
