@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 LOST_AFTER = timedelta(minutes=15)
 # A pending job younger than this may still be waiting for its own on_commit send.
 PENDING_GRACE = timedelta(seconds=30)
+# Late acks hand a job whose worker process died (killed for the memory a huge upload took, say)
+# to the next worker, without end. A job that has taken a worker down this many times in a row
+# is failed instead, so that it cannot take every worker down in turn.
+MAX_INTERRUPTED_RUNS = 3
 
 
 class Job(models.Model):
@@ -35,6 +39,9 @@ class Job(models.Model):
     args = models.JSONField(default=list)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     sends = models.PositiveIntegerField(default=0)
+    # Runs begun and not finished: a run that ends in any way (done, failed, retried) sets it
+    # back to 0, so only runs whose process died count.
+    interrupted_runs = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -71,8 +78,31 @@ def enqueue(task, *args):
     return job
 
 
+class JobInterrupted(Exception):
+    """The job's runs keep dying with their worker process; it is not run again."""
+
+
 class JobTask(Task):
     """Base class for tasks run as jobs: records the outcome on the Job row."""
+
+    def before_start(self, task_id, args, kwargs):
+        job_id = kwargs.get("job_id")
+        if job_id is None or self.request.is_eager:
+            # An eager run dies with the process that asked for it: nothing hands it out again.
+            return
+        jobs = Job.objects.filter(pk=job_id)
+        jobs.update(interrupted_runs=models.F("interrupted_runs") + 1)
+        unfinished = jobs.values_list("interrupted_runs", flat=True).first() or 0
+        if unfinished > MAX_INTERRUPTED_RUNS:
+            # Raised before the task runs, this fails it (on_failure) without a retry.
+            raise JobInterrupted(
+                f"The worker stopped {unfinished - 1} times in a row while running this job."
+            )
+
+    def after_return(self, status, retval, task_id, args, kwargs, einfo):
+        job_id = kwargs.get("job_id")
+        if job_id is not None:
+            Job.objects.filter(pk=job_id).update(interrupted_runs=0)
 
     def on_success(self, retval, task_id, args, kwargs):
         finish(kwargs.get("job_id"), Job.State.DONE)

@@ -20,11 +20,15 @@ from django.db.models import F
 from prototypes import imaging
 from prototypes.authoring.files import delete_when_unreferenced, new_files
 from prototypes.authoring.models import Screen
-from prototypes.jobs import JobTask
+from prototypes.jobs import JobInterrupted, JobTask
 
 LOST_REASON = "The uploaded file was lost before it could be processed. Upload it again."
 GAVE_UP_REASON = (
     "Processing kept failing on our side. Try uploading the file again in a few minutes."
+)
+INTERRUPTED_REASON = (
+    "Processing this file stopped our image worker several times, most likely for lack of "
+    "memory. Upload a smaller image (fewer pixels), for instance a JPEG export of the screen."
 )
 
 
@@ -40,8 +44,9 @@ class ScreenProcessingTask(JobTask):
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         super().on_failure(exc, task_id, args, kwargs, einfo)
         # Out of retries: say so on the screen rather than leaving it "processing" for ever.
+        reason = INTERRUPTED_REASON if isinstance(exc, JobInterrupted) else GAVE_UP_REASON
         Screen.objects.filter(pk=args[0], status=Screen.Status.PROCESSING).update(
-            status=Screen.Status.FAILED, failure_reason=GAVE_UP_REASON
+            status=Screen.Status.FAILED, failure_reason=reason
         )
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from prototypes.jobs import Job
+from prototypes.authoring.tasks import INTERRUPTED_REASON
+from prototypes.jobs import MAX_INTERRUPTED_RUNS, Job
 from prototypes.models import Screen
 from tests import factories
 from tests.integration.conftest import wait_until
@@ -120,3 +121,28 @@ def test_a_pool_process_killed_mid_task_gives_the_task_back_to_the_queue(
     assert logs.count("WorkerLostError('Worker exited prematurely: signal 9") == 1
     assert logs.count("] received") == 2
     assert logs.count("] succeeded") == 1
+
+
+def test_a_screen_that_kills_its_pool_process_every_time_fails_instead_of_looping(
+    stack, designer, prototype
+):
+    worker = stack.worker("one", PROTOPLATFORM_TEST_KILL_DECODE="1")
+    web = stack.web(workers=1)
+    response = upload_screen(
+        designer_session(designer),
+        web,
+        prototype,
+        "Huge.png",
+        factories.png_bytes((780, 1688), (200, 80, 40)),
+    )
+    assert response.status_code == 201, response.text
+    screen = Screen.objects.get(pk=response.json()["screens"][0]["id"])
+
+    assert wait_until(lambda: Job.objects.filter(state=Job.State.FAILED).exists(), timeout=90), (
+        stack.logs()
+    )
+    screen.refresh_from_db()
+    assert screen.status == Screen.Status.FAILED
+    assert screen.failure_reason == INTERRUPTED_REASON
+    log = worker.log_path.read_text()
+    assert log.count("WorkerLostError('Worker exited prematurely: signal 9") == MAX_INTERRUPTED_RUNS

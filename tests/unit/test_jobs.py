@@ -7,7 +7,15 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from prototypes.jobs import Job, enqueue, sweep_pending_jobs
+from prototypes.authoring.models import Screen
+from prototypes.authoring.tasks import INTERRUPTED_REASON, process_screen
+from prototypes.jobs import (
+    MAX_INTERRUPTED_RUNS,
+    Job,
+    JobInterrupted,
+    enqueue,
+    sweep_pending_jobs,
+)
 from prototypes.workspaces.tasks import send_invitation_email
 from tests import factories
 
@@ -65,3 +73,53 @@ def test_a_redelivered_task_does_not_send_twice(invitation):
 def test_sweep_leaves_young_pending_jobs_to_their_own_send(invitation):
     Job.objects.create(task_name=send_invitation_email.name, args=[invitation.pk])
     assert sweep_pending_jobs() == 0
+
+
+def interrupted_job(task, args, runs):
+    return Job.objects.create(
+        task_name=task.name, args=args, state=Job.State.SENT, interrupted_runs=runs
+    )
+
+
+def test_a_run_whose_process_dies_is_counted_and_a_finished_run_clears_the_count(invitation):
+    job = interrupted_job(send_invitation_email, [invitation.pk], MAX_INTERRUPTED_RUNS - 2)
+    # A run begins, and its process dies before it ends: only the start is seen.
+    send_invitation_email.before_start("task-id", [invitation.pk], {"job_id": job.pk})
+    job.refresh_from_db()
+    assert job.interrupted_runs == MAX_INTERRUPTED_RUNS - 1
+
+    send_invitation_email.apply(args=[invitation.pk], kwargs={"job_id": job.pk})
+
+    job.refresh_from_db()
+    assert (job.state, job.interrupted_runs) == (Job.State.DONE, 0)
+    assert [m.to for m in mail.outbox] == [["new@example.com"]]
+
+
+def test_a_job_that_took_its_worker_down_too_often_is_failed_not_run(invitation):
+    job = interrupted_job(send_invitation_email, [invitation.pk], MAX_INTERRUPTED_RUNS)
+
+    with pytest.raises(JobInterrupted, match=f"stopped {MAX_INTERRUPTED_RUNS} times in a row"):
+        send_invitation_email.before_start("task-id", [invitation.pk], {"job_id": job.pk})
+
+
+def test_eager_runs_are_not_counted(invitation):
+    job = interrupted_job(send_invitation_email, [invitation.pk], MAX_INTERRUPTED_RUNS)
+
+    send_invitation_email.apply(args=[invitation.pk], kwargs={"job_id": job.pk})
+
+    job.refresh_from_db()
+    assert (job.state, job.interrupted_runs) == (Job.State.DONE, 0)
+
+
+def test_a_screen_whose_processing_keeps_killing_the_worker_says_so(db):
+    screen = factories.ScreenFactory(status=Screen.Status.PROCESSING, image="", thumbnail="")
+    job = interrupted_job(process_screen, [screen.pk, True], MAX_INTERRUPTED_RUNS)
+    stopped = JobInterrupted("The worker stopped 3 times in a row while running this job.")
+
+    process_screen.on_failure(stopped, "task-id", [screen.pk, True], {"job_id": job.pk}, None)
+
+    screen.refresh_from_db()
+    assert screen.status == Screen.Status.FAILED
+    assert screen.failure_reason == INTERRUPTED_REASON
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED
