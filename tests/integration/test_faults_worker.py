@@ -31,7 +31,7 @@ def prototype(designer, workspace):
     return factories.PrototypeFactory(workspace=workspace, created_by=designer)
 
 
-def upload_and_wait_for_the_pause(stack, designer, prototype, pause_file):
+def upload(stack, designer, prototype):
     web = stack.web(workers=1)
     response = upload_screen(
         designer_session(designer),
@@ -41,7 +41,11 @@ def upload_and_wait_for_the_pause(stack, designer, prototype, pause_file):
         factories.png_bytes((780, 1688), (200, 80, 40)),
     )
     assert response.status_code == 201, response.text
-    screen = Screen.objects.get(pk=response.json()["screens"][0]["id"])
+    return Screen.objects.get(pk=response.json()["screens"][0]["id"])
+
+
+def upload_and_wait_for_the_pause(stack, designer, prototype, pause_file):
+    screen = upload(stack, designer, prototype)
     wait_for(pause_file.exists, 30, "the worker to start processing the screen")
     return screen
 
@@ -127,16 +131,7 @@ def test_a_screen_that_kills_its_pool_process_every_time_fails_instead_of_loopin
     stack, designer, prototype
 ):
     worker = stack.worker("one", PROTOPLATFORM_TEST_KILL_DECODE="1")
-    web = stack.web(workers=1)
-    response = upload_screen(
-        designer_session(designer),
-        web,
-        prototype,
-        "Huge.png",
-        factories.png_bytes((780, 1688), (200, 80, 40)),
-    )
-    assert response.status_code == 201, response.text
-    screen = Screen.objects.get(pk=response.json()["screens"][0]["id"])
+    screen = upload(stack, designer, prototype)
 
     assert wait_until(lambda: Job.objects.filter(state=Job.State.FAILED).exists(), timeout=90), (
         stack.logs()
