@@ -1,6 +1,8 @@
 """Browser tests: Chromium driven through Playwright, against pytest-django's live_server."""
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,19 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def live_server_idle_before_teardown():
+    """After a test, once its pages are closed, wait for the live server to finish what the
+    browser left in flight (a batch of events, a beacon sent as a page closed): the database
+    is emptied next, and SQLite cannot be while a request still holds it."""
+    yield
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(
+        thread.name.endswith("(process_request_thread)") for thread in threading.enumerate()
+    ):
+        time.sleep(0.05)
 
 
 @pytest.fixture

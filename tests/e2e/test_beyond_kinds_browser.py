@@ -224,6 +224,9 @@ def test_a_reload_does_not_show_the_five_second_screen_again(live_server, new_pa
     expect(page.get_by_role("heading", name=FIRST_IMPRESSIONS["recall"])).to_be_visible(
         timeout=5000
     )
+    # Nothing may still be on its way to the server when the test's database is emptied.
+    wait_until_sent(page)
+    page.close()
 
 
 def test_each_participant_of_a_concept_ab_study_clicks_through_their_concept(live_server, new_page):
