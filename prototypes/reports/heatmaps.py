@@ -17,9 +17,9 @@ from scipy import ndimage
 
 from prototypes.jobs import enqueue
 from prototypes.player.models import Event
+from prototypes.reports.kinds import CLICK_TYPES
 from prototypes.reports.models import HeatmapImage
 
-CLICK_TYPES = (Event.Type.CLICK, Event.Type.MISCLICK)
 MAX_WIDTH = 720
 # Spread of one click, as a share of the picture's longer side.
 BLUR = 0.025

@@ -97,20 +97,11 @@ class PreferenceResult:
         }
 
 
-def first_click_rows(tasks, sessions):
-    """(task id, session id) -> (x, y, seconds after the task started) of each attempt's first
-    click, for the first-click tests among ``tasks``: two queries, none without such tests."""
-    task_ids = [task.pk for task in tasks if task.kind == Task.Kind.FIRST_CLICK]
-    if not task_ids:
-        return {}
-    ranked = (
-        Event.objects.filter(
-            session__in=sessions,
-            task_id__in=task_ids,
-            type__in=CLICK_TYPES,
-            x__isnull=False,
-            y__isnull=False,
-        )
+def first_click_events(sessions, **filters):
+    """The first click or misclick of each session in each task, among the clicks matching
+    ``filters``: one query, with a window function numbering the clicks of each attempt."""
+    return (
+        Event.objects.filter(session__in=sessions, type__in=CLICK_TYPES, **filters)
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -120,8 +111,18 @@ def first_click_rows(tasks, sessions):
         )
         .filter(rank=1)
         .order_by()
-        .values_list("task_id", "session_id", "x", "y", "t_ms")
     )
+
+
+def first_click_rows(tasks, sessions):
+    """(task id, session id) -> (x, y, seconds after the task started) of each attempt's first
+    click, for the first-click tests among ``tasks``: two queries, none without such tests."""
+    task_ids = [task.pk for task in tasks if task.kind == Task.Kind.FIRST_CLICK]
+    if not task_ids:
+        return {}
+    ranked = first_click_events(
+        sessions, task_id__in=task_ids, x__isnull=False, y__isnull=False
+    ).values_list("task_id", "session_id", "x", "y", "t_ms")
     attempts = (
         TaskAttempt.objects.filter(session__in=sessions, task_id__in=task_ids)
         .order_by()

@@ -28,7 +28,7 @@ from django.db.models import (
     Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import Cast, Lead, RowNumber
+from django.db.models.functions import Cast, Lead
 
 from prototypes import analysis, stats
 from prototypes.authoring.models import Screen
@@ -94,7 +94,6 @@ METRIC_SCALES = {
 TOP_PATHS = 5
 FRICTION_POINTS = 3
 REPRESENTATIVE_COMMENTS = 4
-CLICK_TYPES = (Event.Type.CLICK, Event.Type.MISCLICK)
 
 
 @dataclass(frozen=True)
@@ -844,27 +843,11 @@ def first_clicks(study, revision=None):
     """Task id -> the first click of every attempt, for the first-click pictures.
 
     Not part of ``build_report``: only the results page draws them, and finding each
-    attempt's first click means ordering every click of the study. One query, with a window
-    function numbering the clicks of each attempt.
+    attempt's first click means ordering every click of the study. One query.
     """
-    ranked = (
-        Event.objects.filter(
-            session__in=study_sessions(study, revision),
-            type__in=CLICK_TYPES,
-            task__isnull=False,
-            screen__isnull=False,
-        )
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("session_id"), F("task_id")],
-                order_by=[F("t_ms").asc(), F("id").asc()],
-            )
-        )
-        .filter(rank=1)
-        .order_by()
-        .values_list("task_id", "screen_id", "x", "y", "type")
-    )
+    ranked = kinds.first_click_events(
+        study_sessions(study, revision), task__isnull=False, screen__isnull=False
+    ).values_list("task_id", "screen_id", "x", "y", "type")
     clicks = defaultdict(list)
     for task_id, screen_id, x, y, event_type in ranked:
         if x is not None and y is not None:
