@@ -3,8 +3,6 @@ test and a preference test) in a real browser: on a phone by tapping, on a deskt
 keyboard alone, and in French. Afterwards the results hold what they did."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -31,20 +29,6 @@ def first_impressions(language="en"):
     if language != "en":
         Study.objects.filter(pk=study.pk).update(language=language)
     return study
-
-
-def log_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 def start(page, live_server, study, consent="I have read this and I agree.", begin="Start"):
@@ -163,12 +147,12 @@ def test_the_three_kinds_by_keyboard_alone_in_french(live_server, new_page):
     assert not Answer.objects.filter(session=session, question__role=Question.Role.REASON).exists()
 
 
-def test_a_designer_marks_a_first_click_target_by_dragging(live_server, new_page):
+def test_a_designer_marks_a_first_click_target_by_dragging(live_server, new_page, log_in):
     membership = factories.MembershipFactory(role="owner")
     versions = create_demo_prototypes(membership.workspace, membership.user)
     study = create_demo_study(membership.workspace, membership.user, versions["shop"])
     page = new_page(**DESKTOP)
-    log_in(page, live_server, membership.user)
+    log_in(page, membership.user)
     page.goto(live_server.url + reverse("task_create", args=[study.pk]))
     page.get_by_label("Kind of test").select_option("first_click")
     expect(page.get_by_label("Goal screens")).to_be_hidden()

@@ -8,7 +8,6 @@ page after it loads are where an inline style would slip in.
 """
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -64,20 +63,6 @@ class Watch:
         assert self.console == [], f"{where}: {self.console}"
 
 
-def log_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
 @pytest.fixture
 def setup():
     setup = build_player_study()
@@ -107,12 +92,12 @@ def test_the_participant_player(live_server, page, setup):
     watch.assert_clean("player")
 
 
-def test_the_screen_and_hotspot_editor(live_server, page, setup):
+def test_the_screen_and_hotspot_editor(live_server, page, setup, log_in):
     draft_screen = factories.ScreenFactory(
         version=setup.study.prototype_version.prototype.draft, name="Basket"
     )
     factories.HotspotFactory(screen=draft_screen, label="Pay", target=None)
-    log_in(page, live_server, setup.member)
+    log_in(page, setup.member)
     watch = Watch(page)
 
     watch.open(
@@ -131,12 +116,12 @@ def test_the_screen_and_hotspot_editor(live_server, page, setup):
     watch.assert_clean("screen editor")
 
 
-def test_the_script_editor(live_server, page, setup):
+def test_the_script_editor(live_server, page, setup, log_in):
     prototype = Prototype.objects.create(
         workspace=setup.study.workspace, name="Returns helper", kind=Prototype.Kind.SCRIPTED
     )
     PrototypeVersion.objects.create(prototype=prototype, number=0, script="")
-    log_in(page, live_server, setup.member)
+    log_in(page, setup.member)
     watch = Watch(page)
 
     watch.open(live_server.url + reverse("script_editor", args=[prototype.pk]))
@@ -147,10 +132,10 @@ def test_the_script_editor(live_server, page, setup):
     watch.assert_clean("script editor")
 
 
-def test_the_summary_pages(live_server, page, setup):
+def test_the_summary_pages(live_server, page, setup, log_in):
     simulate_participants(setup.study, count=6)
     share = ReportShare.objects.create(study=setup.study, label="Steering committee")
-    log_in(page, live_server, setup.member)
+    log_in(page, setup.member)
     watch = Watch(page)
 
     watch.open(live_server.url + reverse("study_summary", args=[setup.study.pk]))

@@ -4,8 +4,6 @@ on the drawn screen, in the order it happened, misclicks apart from hotspot clic
 import json
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -37,20 +35,6 @@ def recorded(db):
         .first()
     )
     return session, membership.user
-
-
-def log_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 def timeline(data, skip_idle=True):
@@ -90,10 +74,12 @@ def centre(box):
 @pytest.mark.parametrize(
     "viewport", [{"width": 1280, "height": 800}, {"width": 375, "height": 667}]
 )
-def test_clicks_are_drawn_where_they_landed_and_in_order(live_server, page, recorded, viewport):
+def test_clicks_are_drawn_where_they_landed_and_in_order(
+    live_server, page, recorded, viewport, log_in
+):
     session, owner = recorded
     page.set_viewport_size(viewport)
-    log_in(page, live_server, owner)
+    log_in(page, owner)
     page.goto(live_server.url + reverse("session_replay", args=[session.pk]))
     data = json.loads(page.locator("#replay-data").text_content())
     positions = timeline(data)
@@ -144,9 +130,9 @@ def test_clicks_are_drawn_where_they_landed_and_in_order(live_server, page, reco
     )
 
 
-def test_play_pause_speed_and_idle_time(live_server, page, recorded):
+def test_play_pause_speed_and_idle_time(live_server, page, recorded, log_in):
     session, owner = recorded
-    log_in(page, live_server, owner)
+    log_in(page, owner)
     page.goto(live_server.url + reverse("session_replay", args=[session.pk]))
     data = json.loads(page.locator("#replay-data").text_content())
     scrubber = page.locator('[data-action="seek"]')
@@ -175,9 +161,9 @@ def test_play_pause_speed_and_idle_time(live_server, page, recorded):
     expect(page.locator('[data-slot="log"] li')).to_have_count(1)
 
 
-def test_an_attempt_link_starts_the_replay_at_its_task(live_server, page, recorded):
+def test_an_attempt_link_starts_the_replay_at_its_task(live_server, page, recorded, log_in):
     session, owner = recorded
-    log_in(page, live_server, owner)
+    log_in(page, owner)
     task = session.study.tasks.order_by("position")[1]
     page.goto(live_server.url + reverse("session_replay", args=[session.pk]) + f"#task-{task.pk}")
     data = json.loads(page.locator("#replay-data").text_content())
@@ -190,13 +176,13 @@ def test_an_attempt_link_starts_the_replay_at_its_task(live_server, page, record
     expect(page.locator('[data-slot="caption"]')).to_contain_text("Task 2 of 3")
 
 
-def test_a_first_click_is_replayed_against_the_target_area(live_server, page, db):
+def test_a_first_click_is_replayed_against_the_target_area(live_server, page, db, log_in):
     membership = factories.MembershipFactory(role="owner")
     versions = create_demo_prototypes(membership.workspace, membership.user)
     create_demo_study(membership.workspace, membership.user, versions["shop"])
     study = Study.objects.get(title=FIRST_IMPRESSIONS["title"])
     simulate_participants(study, count=6)
-    log_in(page, live_server, membership.user)
+    log_in(page, membership.user)
     task = study.tasks.get(kind="first_click")
     for session in ParticipantSession.objects.filter(study=study):
         page.goto(live_server.url + reverse("session_replay", args=[session.pk]))

@@ -3,8 +3,6 @@
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -43,21 +41,6 @@ bot: A colleague will be with you in about 10 minutes.
 """
 
 
-def log_in(page, live_server, user):
-    """Log `user` in by handing the browser a session made by Django's test client."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
 def record_events(page):
     """Collect what the player reports from now on (its "scriptplayer" DOM events)."""
     page.evaluate(
@@ -82,8 +65,8 @@ def prototype(workspace):
     return prototype
 
 
-def test_write_preview_publish_and_play(live_server, page, designer, prototype):
-    log_in(page, live_server, designer)
+def test_write_preview_publish_and_play(live_server, page, designer, prototype, log_in):
+    log_in(page, designer)
     page.goto(live_server.url + reverse("script_editor", args=[prototype.pk]))
     preview = page.locator("#script-preview")
     # A new script starts from an example.
@@ -187,7 +170,9 @@ def test_write_preview_publish_and_play(live_server, page, designer, prototype):
     assert events[2]["detail"]["target"] == "done"
 
 
-def test_typed_answer_nothing_matches_stays_on_the_step(live_server, page, designer, workspace):
+def test_typed_answer_nothing_matches_stays_on_the_step(
+    live_server, page, designer, workspace, log_in
+):
     prototype = Prototype.objects.create(
         workspace=workspace, name="Yes or no", kind=Prototype.Kind.SCRIPTED
     )
@@ -196,7 +181,7 @@ def test_typed_answer_nothing_matches_stays_on_the_step(live_server, page, desig
         number=0,
         script="== start: Ready? [chat]\n? yes -> end\n== end: Great [success]\n",
     )
-    log_in(page, live_server, designer)
+    log_in(page, designer)
     page.goto(live_server.url + reverse("script_play", args=[prototype.pk]))
     current = page.locator("section[data-step]:visible")
     record_events(page)
