@@ -19,6 +19,7 @@ from prototypes.player.models import Answer, Event, ParticipantSession, TaskAtte
 from prototypes.studies.demo import OPEN_QUESTION, create_demo_study
 from prototypes.studies.models import Question, Study
 from tests import factories
+from tests.e2e.drivers import Keyboard, Touch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -126,51 +127,6 @@ def hotspot(page, label):
 
 
 # Driving the page: by touch, or by keyboard alone ---------------------------------------------
-
-
-class Touch:
-    def __init__(self, page):
-        self.page = page
-
-    def press(self, locator):
-        locator.tap()
-
-    def tick(self, locator):
-        locator.tap()
-
-    def type_in(self, locator, text):
-        locator.tap()
-        self.page.keyboard.type(text)
-
-
-class Keyboard:
-    """Reaches every control with Tab and uses it with Enter or Space: no mouse, no arrows."""
-
-    MAX_TABS = 40
-
-    def __init__(self, page):
-        self.page = page
-
-    def tab_to(self, locator):
-        if locator.evaluate("element => element === document.activeElement"):
-            return
-        for _ in range(self.MAX_TABS):
-            self.page.keyboard.press("Tab")
-            if locator.evaluate("element => element === document.activeElement"):
-                return
-        raise AssertionError(f"Tab never reached {locator}")
-
-    def press(self, locator):
-        self.tab_to(locator)
-        self.page.keyboard.press("Enter")
-
-    def tick(self, locator):
-        self.tab_to(locator)
-        self.page.keyboard.press("Space")
-
-    def type_in(self, locator, text):
-        self.tab_to(locator)
-        self.page.keyboard.type(text)
 
 
 def consent_and_start(page, hand):
