@@ -42,6 +42,19 @@ DAMAGED_MESSAGE = (
     "again and upload the new file."
 )
 
+TOO_MUCH_METADATA_MESSAGE = (
+    "This PNG carries more embedded text or colour-profile data than we read (over 1 MB, "
+    "usually editing history an app left in the file). Export it again without metadata (for "
+    "example with “Export for web”) and upload the new file."
+)
+
+OUT_OF_MEMORY_MESSAGE = (
+    "This image needed more memory to decode than our image worker has. Export it at a "
+    "lower resolution (screens are shown at most 2000 pixels across) and upload it again."
+)
+
+EXPORT_AS_PNG_OR_JPEG = "Export it as PNG or JPEG and upload that."
+
 # Our format names mapped to the only Pillow decoder allowed to read each of them.
 PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "heif": "HEIF"}
 
@@ -65,6 +78,10 @@ PROFILE_SPACES = {"L": "GRAY", "RGB": "RGB ", "CMYK": "CMYK"}
 
 SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
+# Rows converted at a time when shrinking a large picture: bands of a few megapixels keep every
+# intermediate copy small next to the decoded picture, and few enough calls to cost nothing.
+BAND_PIXELS = 4_000_000
+
 DISPLAY_QUALITY = 85
 THUMBNAIL_QUALITY = 80
 # libwebp effort, 0-6. On a 3-megapixel display rendition of a phone photo, 0 encodes in less
@@ -77,6 +94,18 @@ WEBP_METHOD = 0
 class Limits:
     max_bytes: int = 25 * MEGABYTE
     max_pixels: int = 40_000_000
+    # Pillow's WebP and pillow-heif's HEIF decoders hold several full-size copies of the
+    # pixels (libwebp's animation canvas, the decoded frame, Python bytes, the image), about 15
+    # and 7 bytes a pixel, and neither can decode at a reduced size as JPEG can. These caps keep
+    # the worker's peak under 300 MB; they still admit a 12-megapixel WebP photo and a
+    # 24-megapixel HEIC from a current iPhone.
+    max_webp_pixels: int = 12_000_000
+    max_heif_pixels: int = 30_000_000
+    # A picture far longer than it is wide cannot be shown as a screen (a 1 x 40,000,000 PNG
+    # would be a 1 x 2000 line), and in Pillow each row costs bookkeeping beyond its pixels:
+    # that PNG needs 700 MB to decode. 20:1 still admits a long scrolling page on a phone.
+    max_aspect_ratio: int = 20
+    max_long_edge: int = 30_000
     max_pages: int = 50
     display_long_edge: int = 2000
     thumbnail_long_edge: int = 400
@@ -114,11 +143,12 @@ def sniff(head):
     return None
 
 
-def process_upload(source, limits=Limits(), clean_paper=False):
+def process_upload(source, limits=Limits(), clean_paper=False, first_page_only=False):
     """Return one Page per image, or per page of a PDF; raise ImageRejected otherwise.
 
     `source` is a path or a binary file-like object. With `clean_paper`, a photo of a paper
-    sketch is turned into dark lines on white paper.
+    sketch is turned into dark lines on white paper. With `first_page_only`, a PDF's later
+    pages are neither rendered nor returned.
     """
     data = _read_bounded(source, limits.max_bytes)
     if not data:
@@ -130,17 +160,19 @@ def process_upload(source, limits=Limits(), clean_paper=False):
         )
     kind = sniff(data[:64])
     if kind is None:
-        raise ImageRejected(
-            f"This file is {_describe_unaccepted(data[:2048])}. {ACCEPTED_DESCRIPTION}"
-        )
-    if kind == "pdf":
-        pictures = _render_pdf(data, limits)
-    else:
-        pictures = [_decode_image(data, kind, limits, draft_to_gray=clean_paper)]
-    return [
-        _make_page(picture, number, limits, clean_paper)
-        for number, picture in enumerate(pictures, start=1)
-    ]
+        raise ImageRejected(describe_unaccepted(data[:2048]))
+    try:
+        if kind == "pdf":
+            # One page at a time: each page's pixels are released once its renditions are
+            # encoded, so a 50-page PDF needs no more memory than a one-page one.
+            return [
+                _make_page(picture, number, limits, clean_paper)
+                for number, picture in _render_pdf(data, limits, first_page_only)
+            ]
+        picture = _decode_image(data, kind, limits, draft_to_gray=clean_paper)
+        return [_make_page(picture, 1, limits, clean_paper)]
+    except MemoryError:
+        raise ImageRejected(OUT_OF_MEMORY_MESSAGE) from None
 
 
 def clean_paper_photo(image):
@@ -199,29 +231,57 @@ def _ftyp_brands(head):
     return [head[8:12]] + [head[i : i + 4] for i in range(16, box_end - 3, 4)]
 
 
-def _describe_unaccepted(head):
-    """Name what a refused file is, in words a designer recognises."""
+def describe_unaccepted(head, subject="This file"):
+    """The sentence refusing a file that is not in an accepted format: what the file is, in
+    words a designer recognises, and how to get an accepted file out of it."""
+    what, advice = _identify_unaccepted(head)
+    return f"{subject} is {what}. {advice}"
+
+
+def _identify_unaccepted(head):
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     brands = _ftyp_brands(head)
+    if head.startswith(b"8BPS\x00\x01"):
+        return (
+            "a Photoshop document (PSD)",
+            "In Photoshop, choose File › Export › Export As…, pick PNG or JPEG, and upload "
+            "that file.",
+        )
+    if head.startswith(b"8BPS\x00\x02"):
+        return (
+            "a Photoshop large document (PSB)",
+            "In Photoshop, choose File › Export › Export As…, pick PNG or JPEG, and upload "
+            "that file.",
+        )
+    if head.startswith((b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")):
+        return "a JPEG 2000 image", EXPORT_AS_PNG_OR_JPEG
+    if head.startswith((b"II+\x00", b"MM\x00+")):
+        return "a BigTIFF image (a TIFF for very large scans)", EXPORT_AS_PNG_OR_JPEG
+    if head.startswith(b"\x00\x00\x01\x00") and head[4:6] != b"\x00\x00":
+        return "an icon (ICO)", "Export the screen itself as PNG or JPEG and upload that."
+    if head.startswith(b"qoif"):
+        return "a QOI image", "Convert it to PNG and upload that."
+    if head[:1] == b"P" and head[1:2] in b"1234567fF" and head[2:3] in b" \t\r\n":
+        return "a Netpbm image (PBM, PGM, PPM or PAM)", "Convert it to PNG and upload that."
     if head.startswith((b"GIF87a", b"GIF89a")):
-        return "a GIF"
+        return "a GIF", ACCEPTED_DESCRIPTION
     if head.startswith((b"II*\x00", b"MM\x00*")):
-        return "a TIFF image"
+        return "a TIFF image", ACCEPTED_DESCRIPTION
     if head.startswith(b"BM"):
-        return "a BMP image"
+        return "a BMP image", ACCEPTED_DESCRIPTION
     if head.startswith((b"%!PS", b"\xc5\xd0\xd3\xc6")):
-        return "a PostScript or EPS file"
+        return "a PostScript or EPS file", ACCEPTED_DESCRIPTION
     if b"avif" in brands or b"avis" in brands:
-        return "an AVIF image"
+        return "an AVIF image", ACCEPTED_DESCRIPTION
     if brands:
-        return "a video or other media container"
+        return "a video or other media container", ACCEPTED_DESCRIPTION
     if head.startswith(b"PK\x03\x04"):
-        return "a ZIP archive (for example a Sketch, Figma or Office file)"
+        return "a ZIP archive (for example a Sketch, Figma or Office file)", ACCEPTED_DESCRIPTION
     if b"<svg" in text:
-        return "an SVG drawing"
+        return "an SVG drawing", ACCEPTED_DESCRIPTION
     if text.startswith((b"<!doctype html", b"<html")) or b"<script" in text:
-        return "a web page (HTML)"
-    return "not an image we can read"
+        return "a web page (HTML)", ACCEPTED_DESCRIPTION
+    return "not an image we can read", ACCEPTED_DESCRIPTION
 
 
 def _format_megabytes(size):
@@ -233,6 +293,44 @@ def _too_large(limits):
         f"This image is too large (more than {limits.max_pixels / 1_000_000:g} megapixels). "
         "Export or photograph it at a lower resolution and upload it again."
     )
+
+
+def _check_size(image, kind, limits):
+    """Refuse, from the header alone, a picture whose decoding would cost too much memory."""
+    width, height = image.size
+    pixels = width * height
+    if pixels > limits.max_pixels:
+        raise _too_large(limits)
+    _check_proportions(width, height, limits, "This image", "pixels")
+    if max(width, height) > limits.max_long_edge:
+        raise ImageRejected(
+            f"This image is {width:,} × {height:,} pixels; a screen can be at most "
+            f"{limits.max_long_edge:,} pixels {'tall' if height > width else 'wide'}. Crop it "
+            "into several screens, or export it at a lower resolution, and upload those."
+        )
+    format_caps = {
+        "webp": ("WebP", limits.max_webp_pixels),
+        "heif": ("HEIC/HEIF", limits.max_heif_pixels),
+    }
+    if kind in format_caps and pixels > format_caps[kind][1]:
+        name, cap = format_caps[kind]
+        raise ImageRejected(
+            f"{name} images are accepted up to {cap / 1_000_000:g} megapixels and this one has "
+            f"{pixels / 1_000_000:.0f}. Export it at a lower resolution (screens are shown at "
+            f"most {limits.display_long_edge} pixels across), or as JPEG or PNG, and upload it "
+            "again."
+        )
+
+
+def _check_proportions(width, height, limits, subject, unit):
+    long_edge, short_edge = max(width, height), min(width, height)
+    if long_edge > limits.max_aspect_ratio * short_edge:
+        length, breadth = ("tall", "wide") if height > width else ("wide", "tall")
+        raise ImageRejected(
+            f"{subject} is {round(width):,} × {round(height):,} {unit}, more than "
+            f"{limits.max_aspect_ratio} times as {length} as it is {breadth}: too long to show "
+            "as one screen. Crop it into several screens and upload those."
+        )
 
 
 def _load_refusing_truncation(image):
@@ -253,8 +351,7 @@ def _decode_image(data, kind, limits, draft_to_gray):
         try:
             image = Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[kind]])
             # Only the header has been read so far: refuse before allocating any pixels.
-            if image.width * image.height > limits.max_pixels:
-                raise _too_large(limits)
+            _check_size(image, kind, limits)
             if kind in ("png", "webp") and getattr(image, "is_animated", False):
                 raise ImageRejected(
                     f"This image is animated ({image.n_frames} frames). Upload a still image "
@@ -272,22 +369,31 @@ def _decode_image(data, kind, limits, draft_to_gray):
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_large(limits) from None
+        except MemoryError:
+            raise ImageRejected(OUT_OF_MEMORY_MESSAGE) from None
+        except ValueError as error:
+            # Pillow refuses to inflate more than 1 MB of PNG text or ICC profile: the pixels
+            # may be fine, but the file is not damaged and saying so would mislead.
+            if "MAX_TEXT" in str(error):
+                raise ImageRejected(TOO_MUCH_METADATA_MESSAGE) from error
+            raise ImageRejected(DAMAGED_MESSAGE) from error
         except Exception as error:
             # Pillow's decoders report bad input with many exception types (OSError,
             # SyntaxError, ValueError, struct.error...); to the designer they all mean the
             # same thing.
             raise ImageRejected(DAMAGED_MESSAGE) from error
 
-    image = _to_8_bit(image)
+    image = _shrink_on_white(image, limits.display_long_edge)
     image = _resize_to_fit(image, limits.display_long_edge)
-    image = _to_srgb(_flatten_on_white(image), icc_profile)
+    image = _to_srgb(image, icc_profile)
     if orientation in ORIENTATION_TRANSPOSE:
         image = image.transpose(ORIENTATION_TRANSPOSE[orientation])
     return image
 
 
-def _render_pdf(data, limits):
-    """Rasterise each PDF page so its long edge is the display size."""
+def _render_pdf(data, limits, first_page_only):
+    """Yield (page number, picture) for each PDF page, rasterised so its long edge is the
+    display size; each picture is rendered only when the previous one has been used."""
     try:
         pdf = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as error:
@@ -308,28 +414,34 @@ def _render_pdf(data, limits):
                 f"This PDF has {page_count} pages; at most {limits.max_pages} are accepted. "
                 "Upload only the pages that are screens of the prototype."
             )
-        pictures = []
-        for index in range(page_count):
-            page = pdf[index]
-            try:
-                width, height = page.get_size()
-                if min(width, height) <= 0:
-                    raise ImageRejected(f"Page {index + 1} of this PDF has no area.")
-                # PDF sizes are in points; scale 1 renders one pixel per point. Forms are not
-                # initialised, so no form field or JavaScript in the file is ever run.
-                scale = limits.display_long_edge / max(width, height)
-                bitmap = page.render(scale=scale, may_draw_forms=False)
-                pictures.append(bitmap.to_pil().convert("RGB"))
-            except pypdfium2.PdfiumError as error:
-                raise ImageRejected(
-                    f"Page {index + 1} of this PDF could not be drawn. Export the PDF again and "
-                    "upload the new file."
-                ) from error
-            finally:
-                page.close()
-        return pictures
+        for number in range(1, 2 if first_page_only else page_count + 1):
+            yield number, _render_pdf_page(pdf, number, limits)
     finally:
         pdf.close()
+
+
+def _render_pdf_page(pdf, number, limits):
+    page = pdf[number - 1]
+    try:
+        width, height = page.get_size()
+        if min(width, height) <= 0:
+            raise ImageRejected(f"Page {number} of this PDF has no area.")
+        _check_proportions(width, height, limits, f"Page {number} of this PDF", "points")
+        # PDF sizes are in points; scale 1 renders one pixel per point. Forms are not
+        # initialised, so no form field or JavaScript in the file is ever run.
+        scale = limits.display_long_edge / max(width, height)
+        bitmap = page.render(scale=scale, may_draw_forms=False)
+        try:
+            return bitmap.to_pil().convert("RGB")
+        finally:
+            bitmap.close()
+    except pypdfium2.PdfiumError as error:
+        raise ImageRejected(
+            f"Page {number} of this PDF could not be drawn. Export the PDF again and upload "
+            "the new file."
+        ) from error
+    finally:
+        page.close()
 
 
 def _make_page(picture, number, limits, clean_paper):
@@ -361,6 +473,33 @@ def _resize_to_fit(image, long_edge):
     # reducing_gap first shrinks by a whole factor with a cheap box filter, then finishes with
     # Lanczos: four times faster on a photo, as Image.thumbnail does by default.
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def _shrink_on_white(image, long_edge):
+    """Bring a decoded picture to L, RGB or CMYK on white paper, box-reduced by the whole
+    factor that keeps its long edge at least `long_edge`, without a second full-size copy.
+
+    Converting a 40-megapixel RGBA PNG in one go holds the 160 MB original next to a 160 MB
+    converted copy (Pillow's own resize of RGBA makes one too, to premultiply alpha). Done a
+    band of rows at a time, each copy is a band; flattening on white before reducing gives the
+    same pixels as Pillow's premultiplied reduce followed by flattening, as both are linear.
+    """
+    factor = max(1, max(image.size) // long_edge)
+    if factor == 1 and image.mode in PROFILE_SPACES:
+        return image
+    width, height = image.size
+    band_rows = factor * max(1, BAND_PIXELS // (width * factor))
+    shrunk = None
+    for top in range(0, height, band_rows):
+        band = _flatten_on_white(
+            _to_8_bit(image.crop((0, top, width, min(height, top + band_rows))))
+        )
+        if factor > 1:
+            band = band.reduce(factor)
+        if shrunk is None:
+            shrunk = Image.new(band.mode, (-(-width // factor), -(-height // factor)))
+        shrunk.paste(band, (0, top // factor))
+    return shrunk
 
 
 def _to_8_bit(image):

@@ -79,12 +79,15 @@ def process(screen_id, all_pages=True):
         fail(screen_id, upload_name, LOST_REASON)
         return
     try:
-        pages = imaging.process_upload(io.BytesIO(data), limits, clean_paper=screen.clean_paper)
+        pages = imaging.process_upload(
+            io.BytesIO(data),
+            limits,
+            clean_paper=screen.clean_paper,
+            first_page_only=not all_pages,
+        )
     except imaging.ImageRejected as rejection:
         fail(screen_id, upload_name, rejection.message)
         return
-    if not all_pages:
-        pages = pages[:1]
     if keeps_quality_as_is(data, pages[0], screen.clean_paper):
         pages[0] = dataclasses.replace(pages[0], display=data)
 
