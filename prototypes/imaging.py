@@ -80,7 +80,7 @@ SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 # Rows converted at a time when shrinking a large picture: bands of a few megapixels keep every
 # intermediate copy small next to the decoded picture, and few enough calls to cost nothing.
-BAND_PIXELS = 4_000_000
+BAND_PIXELS = 1_000_000
 
 DISPLAY_QUALITY = 85
 THUMBNAIL_QUALITY = 80
@@ -94,13 +94,17 @@ WEBP_METHOD = 0
 class Limits:
     max_bytes: int = 25 * MEGABYTE
     max_pixels: int = 40_000_000
-    # Pillow's WebP and pillow-heif's HEIF decoders hold several full-size copies of the
-    # pixels (libwebp's animation canvas, the decoded frame, Python bytes, the image), about 15
-    # and 7 bytes a pixel, and neither can decode at a reduced size as JPEG can. These caps keep
-    # the worker's peak under 300 MB; they still admit a 12-megapixel WebP photo and a
-    # 24-megapixel HEIC from a current iPhone.
-    max_webp_pixels: int = 12_000_000
-    max_heif_pixels: int = 30_000_000
+    # A Celery worker holds about 150 MB before its first task, so a decode may add about 120
+    # MB for the worker to stay under 300 MB. A baseline JPEG is decoded at a reduced size
+    # (draft), but nothing else can be: Pillow holds a colour or transparent PNG at 4 bytes a
+    # pixel, libjpeg a progressive JPEG's coefficients at about 4, Pillow's WebP decoder about
+    # 15 (libwebp's canvas, its previous frame, Python bytes and the image) and pillow-heif
+    # about 7. These caps keep each under the budget; screens are shown at most 2000 pixels
+    # across, so they only refuse resolution nobody sees.
+    max_colour_png_pixels: int = 25_000_000
+    max_progressive_jpeg_pixels: int = 25_000_000
+    max_webp_pixels: int = 8_000_000
+    max_heif_pixels: int = 25_000_000
     # A picture far longer than it is wide cannot be shown as a screen (a 1 x 40,000,000 PNG
     # would be a 1 x 2000 line), and in Pillow each row costs bookkeeping beyond its pixels:
     # that PNG needs 700 MB to decode. 20:1 still admits a long scrolling page on a phone.
@@ -308,18 +312,27 @@ def _check_size(image, kind, limits):
             f"{limits.max_long_edge:,} pixels {'tall' if height > width else 'wide'}. Crop it "
             "into several screens, or export it at a lower resolution, and upload those."
         )
-    format_caps = {
-        "webp": ("WebP", limits.max_webp_pixels),
-        "heif": ("HEIC/HEIF", limits.max_heif_pixels),
-    }
-    if kind in format_caps and pixels > format_caps[kind][1]:
-        name, cap = format_caps[kind]
+    name, cap, alternative = _format_cap(image, kind, limits)
+    if pixels > cap:
         raise ImageRejected(
             f"{name} images are accepted up to {cap / 1_000_000:g} megapixels and this one has "
             f"{pixels / 1_000_000:.0f}. Export it at a lower resolution (screens are shown at "
-            f"most {limits.display_long_edge} pixels across), or as JPEG or PNG, and upload it "
+            f"most {limits.display_long_edge} pixels across), or {alternative}, and upload it "
             "again."
         )
+
+
+def _format_cap(image, kind, limits):
+    """(What the designer calls the format, its pixel cap, what to export instead)."""
+    if kind == "webp":
+        return "WebP", limits.max_webp_pixels, "as JPEG or PNG"
+    if kind == "heif":
+        return "HEIC/HEIF", limits.max_heif_pixels, "as JPEG"
+    if kind == "png" and image.mode not in ("1", "L", "P") and not image.mode.startswith("I;16"):
+        return "Colour and transparent PNG", limits.max_colour_png_pixels, "as JPEG"
+    if kind == "jpeg" and image.info.get("progressive"):
+        return "Progressive JPEG", limits.max_progressive_jpeg_pixels, "as a standard JPEG"
+    return "", limits.max_pixels, ""
 
 
 def _check_proportions(width, height, limits, subject, unit):
