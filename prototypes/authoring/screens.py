@@ -43,12 +43,10 @@ def check_upload(file):
             "Export it at a smaller size and upload it again."
         )
     file.seek(0)
-    head = file.read(64)
+    head = file.read(2048)
     file.seek(0)
-    if imaging.sniff(head) is None:
-        raise UploadRefused(
-            f"“{file.name}” is not a file we can use. {imaging.ACCEPTED_DESCRIPTION}"
-        )
+    if imaging.sniff(head[:64]) is None:
+        raise UploadRefused(imaging.describe_unaccepted(head, subject=f"“{file.name}”"))
 
 
 def natural_key(name):

@@ -1,6 +1,7 @@
 """Uploading, processing and arranging the screens of a draft."""
 
 import os
+import struct
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -114,7 +115,24 @@ def test_wrong_type_is_refused_with_the_accepted_formats_and_leaves_nothing(
     gif = SimpleUploadedFile("logo.png", b"GIF89a" + b"\0" * 100, content_type="image/png")
     response = upload(designer_client, prototype, gif)
     page = designer_client.get(response.url).content.decode()
-    assert "is not a file we can use. Accepted: JPEG, PNG, WebP, HEIC/HEIF and PDF." in page
+    assert "“logo.png” is a GIF. Accepted: JPEG, PNG, WebP, HEIC/HEIF and PDF." in page
+    assert not Screen.objects.exists()
+    assert media_files(settings) == []
+
+
+def test_photoshop_file_is_refused_in_the_request_with_how_to_export_it(
+    designer_client, prototype, settings
+):
+    header = b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, 844, 390, 8, 3)
+    psd = SimpleUploadedFile("Home.psd", header + bytes(200), content_type="image/vnd.adobe.psd")
+
+    response = upload(designer_client, prototype, psd, json=True)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "“Home.psd” is a Photoshop document (PSD). In Photoshop, choose File › Export › "
+        "Export As…, pick PNG or JPEG, and upload that file."
+    )
     assert not Screen.objects.exists()
     assert media_files(settings) == []
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy
 import pypdfium2
 import pytest
-from PIL import Image, ImageCms, ImageDraw
+from PIL import Image, ImageCms, ImageDraw, ImageFile
 
+from prototypes import imaging
 from prototypes.imaging import (
     ACCEPTED_DESCRIPTION,
     MEGABYTE,
@@ -421,9 +422,172 @@ def test_clean_paper_whitens_an_unevenly_lit_background():
 
 def test_truncated_jpeg_is_refused_even_after_weasyprint_was_imported():
     import weasyprint  # noqa: F401 - its import sets ImageFile.LOAD_TRUNCATED_IMAGES = True
-    from PIL import ImageFile
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True
     with pytest.raises(ImageRejected):
         process_upload(CORPUS / "truncated.jpg")
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+
+
+def png_of_size(width, height, mode="1"):
+    buffer = io.BytesIO()
+    Image.new(mode, (width, height), 0).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("size", "message"),
+    [
+        (
+            (30, 2001),
+            "This image is 30 × 2,001 pixels, more than 20 times as tall as it is wide: too long "
+            "to show as one screen. Crop it into several screens and upload those.",
+        ),
+        (
+            (4001, 200),
+            "This image is 4,001 × 200 pixels, more than 20 times as wide as it is tall: too long "
+            "to show as one screen. Crop it into several screens and upload those.",
+        ),
+    ],
+)
+def test_extreme_proportions_are_refused_from_the_header(size, message, monkeypatch):
+    data = png_of_size(*size)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: pytest.fail("decoded"))
+
+    with pytest.raises(ImageRejected) as refusal:
+        process_upload(io.BytesIO(data))
+
+    assert refusal.value.message == message
+
+
+def test_twenty_to_one_is_still_a_screen():
+    [page] = process_upload(io.BytesIO(png_of_size(100, 2000, "L")))
+
+    assert (page.width, page.height) == (100, 2000)
+
+
+def test_long_edge_over_the_limit_is_refused_from_the_header():
+    with pytest.raises(ImageRejected) as refusal:
+        process_upload(io.BytesIO(png_of_size(3000, 600)), Limits(max_long_edge=2500))
+
+    assert refusal.value.message == (
+        "This image is 3,000 × 600 pixels; a screen can be at most 2,500 pixels wide. Crop it "
+        "into several screens, or export it at a lower resolution, and upload those."
+    )
+
+
+def webp_bytes(size):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "white").save(buffer, "WEBP")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "limits", "message"),
+    [
+        (
+            lambda: webp_bytes((4000, 2100)),
+            Limits(),
+            "WebP images are accepted up to 8 megapixels and this one has 8. Export it at a "
+            "lower resolution (screens are shown at most 2000 pixels across), or as JPEG or PNG, "
+            "and upload it again.",
+        ),
+        (
+            lambda: png_of_size(400, 300, "RGBA"),
+            Limits(max_colour_png_pixels=100_000),
+            "Colour and transparent PNG images are accepted up to 0.1 megapixels and this one "
+            "has 0. Export it at a lower resolution (screens are shown at most 2000 pixels "
+            "across), or as JPEG, and upload it again.",
+        ),
+        (
+            lambda: jpeg_bytes(Image.new("RGB", (400, 300)), progressive=True),
+            Limits(max_progressive_jpeg_pixels=100_000),
+            "Progressive JPEG images are accepted up to 0.1 megapixels and this one has 0. "
+            "Export it at a lower resolution (screens are shown at most 2000 pixels across), or "
+            "as a standard JPEG, and upload it again.",
+        ),
+        (
+            lambda: (CORPUS / "rotated.heic").read_bytes(),
+            Limits(max_heif_pixels=1000),
+            "HEIC/HEIF images are accepted up to 0.001 megapixels and this one has 0. Export it "
+            "at a lower resolution (screens are shown at most 2000 pixels across), or as JPEG, "
+            "and upload it again.",
+        ),
+    ],
+    ids=["WebP", "colour PNG", "progressive JPEG", "HEIF"],
+)
+def test_formats_that_cannot_be_decoded_small_have_their_own_pixel_cap(data, limits, message):
+    with pytest.raises(ImageRejected) as refusal:
+        process_upload(io.BytesIO(data()), limits)
+
+    assert refusal.value.message == message
+
+
+def test_grayscale_png_and_baseline_jpeg_keep_the_full_pixel_limit():
+    limits = Limits(max_colour_png_pixels=100_000, max_progressive_jpeg_pixels=100_000)
+
+    for data in (png_of_size(400, 300, "L"), jpeg_bytes(Image.new("RGB", (400, 300)))):
+        [page] = process_upload(io.BytesIO(data), limits)
+        assert (page.width, page.height) == (400, 300)
+
+
+def test_large_transparent_png_is_shrunk_in_bands_with_the_same_pixels(monkeypatch):
+    image = Image.new("RGBA", (4100, 1500), (0, 0, 0, 0))
+    ImageDraw.Draw(image).rectangle((0, 0, 2049, 1499), fill=(200, 30, 30, 255))
+    ImageDraw.Draw(image).rectangle((0, 700, 4099, 800), fill=(0, 0, 200, 128))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    [whole] = process_upload(io.BytesIO(buffer.getvalue()))
+
+    monkeypatch.setattr(imaging, "BAND_PIXELS", 10_000)
+    [banded] = process_upload(io.BytesIO(buffer.getvalue()))
+
+    assert banded == whole
+    display = decode(banded.display)
+    assert display.size == (2000, 732)
+    assert near(display.getpixel((500, 100)), (200, 30, 30))
+    assert near(display.getpixel((1500, 100)), (255, 255, 255))
+    assert near(display.getpixel((1500, 366)), (127, 127, 227), tolerance=8)
+
+
+def test_pdf_pages_are_each_encoded_before_the_next_is_rendered(monkeypatch):
+    steps = []
+    render, encode = pypdfium2.PdfPage.render, imaging._encode_webp
+    monkeypatch.setattr(
+        pypdfium2.PdfPage, "render", lambda *a, **k: steps.append("render") or render(*a, **k)
+    )
+    monkeypatch.setattr(imaging, "_encode_webp", lambda *a: steps.append("encode") or encode(*a))
+
+    process_upload(CORPUS / "two_pages.pdf")
+
+    assert steps == ["render", "encode", "encode"] * 2
+
+
+def test_first_page_only_renders_only_the_first_page(monkeypatch):
+    rendered = []
+    render = pypdfium2.PdfPage.render
+    monkeypatch.setattr(
+        pypdfium2.PdfPage, "render", lambda *a, **k: rendered.append(1) or render(*a, **k)
+    )
+
+    pages = process_upload(CORPUS / "two_pages.pdf", first_page_only=True)
+
+    assert [page.page_number for page in pages] == [1]
+    assert rendered == [1]
+
+
+def test_pdf_page_of_extreme_proportions_is_refused():
+    pdf = pypdfium2.PdfDocument.new()
+    pdf.new_page(390, 844)
+    pdf.new_page(20, 5000)
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    pdf.close()
+
+    with pytest.raises(ImageRejected) as refusal:
+        process_upload(io.BytesIO(buffer.getvalue()))
+
+    assert refusal.value.message == (
+        "Page 2 of this PDF is 20 × 5,000 points, more than 20 times as tall as it is wide: too "
+        "long to show as one screen. Crop it into several screens and upload those."
+    )
