@@ -95,13 +95,15 @@ WEBP_METHOD = 0
 class Limits:
     max_bytes: int = 25 * MEGABYTE
     max_pixels: int = 40_000_000
-    # A Celery worker holds about 150 MB before its first task, so a decode may add about 120
-    # MB for the worker to stay under 300 MB. A baseline JPEG is decoded at a reduced size
-    # (draft), but nothing else can be: Pillow holds a colour or transparent PNG at 4 bytes a
-    # pixel, libjpeg a progressive JPEG's coefficients at about 4, Pillow's WebP decoder about
-    # 15 (libwebp's canvas, its previous frame, Python bytes and the image) and pillow-heif
-    # about 7. These caps keep each under the budget; screens are shown at most 2000 pixels
-    # across, so they only refuse resolution nobody sees.
+    # A Celery worker child holds about 105 MB before its first task, so a decode may add
+    # about 130 MB for the worker to stay well under 300 MB (tests/bench/bench_imaging_memory.py
+    # measures it). A baseline JPEG is decoded at a reduced size (draft), but nothing else can
+    # be: Pillow holds a colour or transparent PNG at 4 bytes a pixel, libjpeg a progressive
+    # JPEG's coefficients at about 4, Pillow's WebP decoder about 15 (libwebp's canvas, its
+    # previous frame, Python bytes and the image) and libheif about 4.5. These caps keep each
+    # within the budget; screens are shown at most 2000 pixels across, so they only refuse
+    # resolution nobody sees. A 25-megapixel cap still admits a current iPhone's 24-megapixel
+    # HEIC.
     max_colour_png_pixels: int = 25_000_000
     max_progressive_jpeg_pixels: int = 25_000_000
     max_webp_pixels: int = 8_000_000
@@ -317,7 +319,7 @@ def _check_size(image, kind, limits):
     if pixels > cap:
         raise ImageRejected(
             f"{name} images are accepted up to {cap / 1_000_000:g} megapixels and this one has "
-            f"{pixels / 1_000_000:.0f}. Export it at a lower resolution (screens are shown at "
+            f"{pixels / 1_000_000:.3g}. Export it at a lower resolution (screens are shown at "
             f"most {limits.display_long_edge} pixels across), or {alternative}, and upload it "
             "again."
         )

@@ -488,7 +488,7 @@ def webp_bytes(size):
         (
             lambda: webp_bytes((4000, 2100)),
             Limits(),
-            "WebP images are accepted up to 8 megapixels and this one has 8. Export it at a "
+            "WebP images are accepted up to 8 megapixels and this one has 8.4. Export it at a "
             "lower resolution (screens are shown at most 2000 pixels across), or as JPEG or PNG, "
             "and upload it again.",
         ),
@@ -496,22 +496,22 @@ def webp_bytes(size):
             lambda: png_of_size(400, 300, "RGBA"),
             Limits(max_colour_png_pixels=100_000),
             "Colour and transparent PNG images are accepted up to 0.1 megapixels and this one "
-            "has 0. Export it at a lower resolution (screens are shown at most 2000 pixels "
+            "has 0.12. Export it at a lower resolution (screens are shown at most 2000 pixels "
             "across), or as JPEG, and upload it again.",
         ),
         (
             lambda: jpeg_bytes(Image.new("RGB", (400, 300)), progressive=True),
             Limits(max_progressive_jpeg_pixels=100_000),
-            "Progressive JPEG images are accepted up to 0.1 megapixels and this one has 0. "
+            "Progressive JPEG images are accepted up to 0.1 megapixels and this one has 0.12. "
             "Export it at a lower resolution (screens are shown at most 2000 pixels across), or "
             "as a standard JPEG, and upload it again.",
         ),
         (
             lambda: (CORPUS / "rotated.heic").read_bytes(),
             Limits(max_heif_pixels=1000),
-            "HEIC/HEIF images are accepted up to 0.001 megapixels and this one has 0. Export it "
-            "at a lower resolution (screens are shown at most 2000 pixels across), or as JPEG, "
-            "and upload it again.",
+            "HEIC/HEIF images are accepted up to 0.001 megapixels and this one has 0.00205. "
+            "Export it at a lower resolution (screens are shown at most 2000 pixels across), or "
+            "as JPEG, and upload it again.",
         ),
     ],
     ids=["WebP", "colour PNG", "progressive JPEG", "HEIF"],

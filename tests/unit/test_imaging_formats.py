@@ -134,6 +134,11 @@ def test_running_out_of_memory_after_decoding_is_not_called_damaged(monkeypatch)
     assert refusal(saved("PNG")) == OUT_OF_MEMORY_MESSAGE
 
 
-def test_a_really_damaged_png_is_still_called_damaged():
+@pytest.mark.parametrize("padding", [False, True])
+def test_a_really_damaged_png_is_still_called_damaged(padding, monkeypatch):
+    # WeasyPrint, imported in the same worker, tells Pillow to pad truncated images with gray.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", padding)
     png = saved("PNG")
+
     assert refusal(png[:-40]) == DAMAGED_MESSAGE
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is padding
