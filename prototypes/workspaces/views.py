@@ -1,19 +1,10 @@
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from prototypes.jobs import enqueue
-from prototypes.ratelimit import (
-    Limit,
-    client_ip,
-    rate_limited,
-    record,
-    retry_after,
-)
 from prototypes.workspaces import services
 from prototypes.workspaces.access import (
     check_role,
@@ -24,7 +15,6 @@ from prototypes.workspaces.access import (
 from prototypes.workspaces.forms import (
     InvitationForm,
     MembershipRoleForm,
-    SignUpForm,
     WorkspaceForm,
 )
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
@@ -36,49 +26,6 @@ def landing(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "workspaces/landing.html")
-
-
-FAILED_LOGINS = Limit("failed-login", requests=5, seconds=15 * 60)
-LOGIN_ATTEMPTS = Limit("login", requests=30, seconds=60)
-SIGNUPS = Limit("signup", requests=10, seconds=60 * 60)
-
-
-class ThrottledLoginView(LoginView):
-    """Django's login, refusing further tries for an account after repeated failures."""
-
-    def post(self, request, *args, **kwargs):
-        account = f"{client_ip(request)}:{request.POST.get('username', '').strip().lower()}"
-        seconds = retry_after(FAILED_LOGINS, account, count=False) or retry_after(
-            LOGIN_ATTEMPTS, client_ip(request)
-        )
-        if seconds is not None:
-            context = self.get_context_data(form=self.get_form(), retry_minutes=-(-seconds // 60))
-            response = self.render_to_response(context, status=429)
-            response["Retry-After"] = str(seconds)
-            return response
-        response = super().post(request, *args, **kwargs)
-        if not request.user.is_authenticated:
-            record(FAILED_LOGINS, account)
-        return response
-
-
-login_view = public_view(ThrottledLoginView.as_view())
-
-
-@public_view
-@rate_limited(SIGNUPS)
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("dashboard")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            services.create_workspace(user, form.cleaned_data["workspace_name"])
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Start by creating a prototype.")
-        return redirect(request.GET.get("next") or "dashboard")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 @workspace_view(Role.VIEWER)
