@@ -12,7 +12,6 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from prototypes.workspaces.services import sign_up_token
-
 from tests.e2e import axe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
