@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -17,12 +18,13 @@ from prototypes.workspaces.forms import (
     MembershipRoleForm,
     WorkspaceForm,
 )
+from prototypes.workspaces.http import WorkspaceRequest
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 from prototypes.workspaces.tasks import send_invitation_email
 
 
 @public_view
-def landing(request):
+def landing(request: WorkspaceRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "workspaces/landing.html")
@@ -50,7 +52,7 @@ def dashboard(request):
 
 
 @workspace_view(Role.VIEWER)
-def workspace_create(request):
+def workspace_create(request: WorkspaceRequest) -> HttpResponse:
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         workspace = services.create_workspace(request.user, form.cleaned_data["name"])
@@ -62,14 +64,14 @@ def workspace_create(request):
 
 @require_POST
 @workspace_view(Role.VIEWER)
-def workspace_switch(request, workspace_pk):
+def workspace_switch(request: WorkspaceRequest, workspace_pk: int) -> HttpResponse:
     workspace = get_scoped_object_or_404(request, Workspace, pk=workspace_pk)
     request.session["workspace_id"] = workspace.pk
     return redirect("dashboard")
 
 
 @workspace_view(Role.VIEWER)
-def workspace_members(request, workspace_pk):
+def workspace_members(request: WorkspaceRequest, workspace_pk: int) -> HttpResponse:
     workspace = get_scoped_object_or_404(request, Workspace, pk=workspace_pk)
     is_owner = request.memberships[workspace.pk].role == Role.OWNER
     form = InvitationForm(request.POST or None, workspace=workspace)
@@ -102,7 +104,7 @@ def workspace_members(request, workspace_pk):
 
 @require_POST
 @workspace_view(Role.OWNER)
-def membership_update(request, membership_pk):
+def membership_update(request: WorkspaceRequest, membership_pk: int) -> HttpResponse:
     membership = get_scoped_object_or_404(
         request, Membership.objects.select_related("user"), pk=membership_pk
     )
@@ -134,7 +136,7 @@ def membership_update(request, membership_pk):
 
 @require_POST
 @workspace_view(Role.OWNER)
-def invitation_revoke(request, invitation_pk):
+def invitation_revoke(request: WorkspaceRequest, invitation_pk: int) -> HttpResponse:
     invitation = get_scoped_object_or_404(request, Invitation, pk=invitation_pk)
     invitation.delete()
     messages.success(request, f"Invitation to {invitation.email} withdrawn.")
@@ -142,7 +144,7 @@ def invitation_revoke(request, invitation_pk):
 
 
 @public_view
-def invitation_accept(request, token):
+def invitation_accept(request: WorkspaceRequest, token: str) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.select_related("workspace"), token=token)
     if not request.user.is_authenticated:
         return render(request, "workspaces/invitation_accept.html", {"invitation": invitation})
