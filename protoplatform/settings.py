@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "prototypes.workspaces.access.CurrentWorkspaceMiddleware",
+    "prototypes.htmx_messages.HtmxMessagesMiddleware",
 ]
 
 ROOT_URLCONF = "protoplatform.urls"
