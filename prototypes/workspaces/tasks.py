@@ -1,20 +1,17 @@
-import smtplib
-
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from prototypes.jobs import JobTask
+from prototypes.jobs import EMAIL_RETRIES, JobTask
 from prototypes.workspaces import services
 from prototypes.workspaces.models import Invitation
 
 # Emails are jobs: sent after the commit, retried while the mail server is unreachable.
 EMAIL_JOB = {
+    **EMAIL_RETRIES,
     "base": JobTask,
-    "autoretry_for": (smtplib.SMTPException, OSError),
     "retry_backoff": True,
     "retry_backoff_max": 300,
-    "retry_jitter": True,
     "max_retries": 5,
 }
 
