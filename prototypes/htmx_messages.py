@@ -36,7 +36,8 @@ class HtmxMessagesMiddleware:
         response = self.get_response(request)
         if swaps_into_the_page(request, response):
             queued = get_messages(request)
-            if len(queued):
+            # A response that showed them already (a whole page, boosted) has used them.
+            if len(queued) and not queued.used:
                 # Rendering iterates the messages, which marks them delivered.
                 region = render_to_string(
                     "base.html#messages", {"messages": queued, "oob": True}, request=request

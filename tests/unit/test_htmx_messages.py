@@ -7,6 +7,7 @@ import pytest
 from django.contrib import messages
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.backends.db import SessionStore
+from django.shortcuts import render
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
@@ -21,6 +22,16 @@ HTMX = {"HX-Request": "true"}
 def screen(workspace):
     prototype = factories.PrototypeFactory(workspace=workspace)
     return factories.ScreenFactory(version=prototype.draft, name="Home")
+
+
+@pytest.fixture
+def htmx_request(rf, db):
+    """An htmx request, as it is once the session, message and htmx middleware have run."""
+    request = rf.get("/", headers=HTMX)
+    request.session = SessionStore()
+    request._messages = default_storage(request)
+    request.htmx = HtmxDetails(request)
+    return request
 
 
 def out_of_band_messages(response):
@@ -60,19 +71,23 @@ def test_a_full_page_shows_its_messages_in_place_not_out_of_band(designer_client
     assert "hx-swap-oob" not in html
 
 
-def test_messages_wait_for_the_page_an_htmx_redirect_leads_to(rf, db):
-    request = rf.get("/", headers=HTMX)
-    request.session = SessionStore()
-    request._messages = default_storage(request)
-    request.htmx = HtmxDetails(request)
-
+def test_messages_wait_for_the_page_an_htmx_redirect_leads_to(htmx_request):
     def view(request):
         messages.success(request, "Saved.")
         return HttpResponseClientRedirect("/elsewhere/")
 
-    response = HtmxMessagesMiddleware(view)(request)
+    response = HtmxMessagesMiddleware(view)(htmx_request)
     assert out_of_band_messages(response) is None
-    assert [message.message for message in request._messages] == ["Saved."]
+    assert [message.message for message in htmx_request._messages] == ["Saved."]
+
+
+def test_messages_a_response_showed_already_are_not_added_again(htmx_request):
+    def view(request):
+        messages.success(request, "Saved.")
+        return render(request, "base.html")
+
+    response = HtmxMessagesMiddleware(view)(htmx_request)
+    assert response.content.decode().count("Saved.") == 1
 
 
 def test_every_page_has_the_messages_region_for_htmx_errors(client, db):
