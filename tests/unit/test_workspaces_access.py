@@ -5,9 +5,12 @@ sends the whole tab there, and back to the page it showed, never the fragment.""
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.http import HttpResponse
 from django.urls import reverse
+from django_htmx.middleware import HtmxMiddleware
 
-from prototypes.workspaces.access import workspace_view
+from prototypes.workspaces.access import CurrentWorkspaceMiddleware, workspace_view
+from prototypes.workspaces.http import WorkspaceRequest
 from prototypes.workspaces.models import Role
 from tests import factories
 
@@ -72,17 +75,23 @@ def test_a_logged_in_poll_gets_its_fragment(client, study, designer):
     assert b"<html" not in response.content
 
 
-def test_the_view_sees_the_role_it_was_declared_with(rf, designer, workspace):
+def test_the_request_type_declares_what_the_middleware_and_workspace_view_set(
+    rf, designer, workspace
+):
     seen = {}
 
     @workspace_view(Role.DESIGNER)
-    def view(request):
-        seen["role"] = request.required_role
-        return None
+    def view(request: WorkspaceRequest) -> HttpResponse:
+        seen.update({name: getattr(request, name) for name in WorkspaceRequest.__annotations__})
+        return HttpResponse()
 
-    request = rf.get("/")
+    request = rf.get("/", headers={"HX-Request": "true"})
     request.user = designer
-    request.htmx = False
-    view(request)
-    assert seen["role"] == Role.DESIGNER
+    request.session = {}
+    HtmxMiddleware(CurrentWorkspaceMiddleware(view))(request)
+    assert set(seen) == {"user", "htmx", "memberships", "workspace", "required_role"}
+    assert seen["htmx"]
+    assert list(seen["memberships"]) == [workspace.pk]
+    assert seen["workspace"] == workspace
+    assert seen["required_role"] == Role.DESIGNER
     assert view.required_role == Role.DESIGNER
