@@ -7,10 +7,19 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test setup system-packages migrate demo lint screenshots clean
 
-run: setup
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+# Production is the settings' default: `make run` asks for debug itself, with a secret made once
+# per checkout and kept in var/ (never in git).
+DEV_SECRET := var/dev-secret-key
+DEV_ENV := DEBUG=1 SECRET_KEY_FILE=$(DEV_SECRET)
+
+run: setup $(DEV_SECRET)
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py demo
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+$(DEV_SECRET):
+	@mkdir -p $(@D)
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 # The integration tier runs on the real services (see README); it skips outside CI when they are down.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
@@ -43,10 +52,10 @@ system-packages:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-lint: setup
+lint: setup $(DEV_SECRET)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 
 screenshots: setup
 	$(PY) -m pytest tests/e2e -k screenshots --screenshots-to=docs/screenshots

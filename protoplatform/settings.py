@@ -1,7 +1,10 @@
 """Protoplatform settings, read from the environment.
 
-The embedded default needs no server: SQLite and media under var/, Celery tasks run eagerly,
-email printed to the console. Production sets DEBUG=0 and the variables listed in the README.
+Production is the default: DEBUG is off and SECRET_KEY must be given, so a deployment that
+forgets a variable stops at start-up instead of serving debug pages or forgeable sessions.
+`make run` and the tests ask for DEBUG=1 and a development secret themselves. The embedded
+default needs no server: SQLite and media under var/, Celery tasks run eagerly, email printed
+to the console. The variables are listed in the README.
 """
 
 import os
@@ -46,16 +49,30 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", default=True)
+def env_secret(name):
+    """A required secret: the variable itself, or the file named by NAME_FILE (as container
+    secrets are mounted). There is no default: a made-up one would be public."""
+    value = os.environ.get(name, "").strip()
+    path = os.environ.get(f"{name}_FILE", "")
+    if not value and path:
+        try:
+            value = Path(path).read_text().strip()
+        except OSError as error:
+            raise ImproperlyConfigured(
+                f"{name}_FILE names {path!r}, which cannot be read ({error.strerror})."
+            ) from None
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set: give it a long random value, or {name}_FILE the path of a file "
+            "holding one (`make run` makes one for development in var/)."
+        )
+    return value
+
+
+DEBUG = env_bool("DEBUG", default=False)
 TESTING = "pytest" in sys.modules
 
-SECRET_KEY = env("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set: production (DEBUG=0) needs a long random SECRET_KEY."
-        )
-    SECRET_KEY = "insecure-development-key-only-for-debug-mode"
+SECRET_KEY = env_secret("SECRET_KEY")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -86,6 +103,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "prototypes.workspaces.access.CurrentWorkspaceMiddleware",
+    "prototypes.htmx_messages.HtmxMessagesMiddleware",
 ]
 
 ROOT_URLCONF = "protoplatform.urls"

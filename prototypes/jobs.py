@@ -9,6 +9,7 @@ send).
 """
 
 import logging
+import smtplib
 from datetime import timedelta
 
 from celery import Task, current_app, shared_task
@@ -26,6 +27,10 @@ PENDING_GRACE = timedelta(seconds=30)
 # to the next worker, without end. A job that has taken a worker down this many times in a row
 # is failed instead, so that it cannot take every worker down in turn.
 MAX_INTERRUPTED_RUNS = 3
+
+
+# Tasks that send email retry, with growing pauses, while the mail server or network is down.
+EMAIL_RETRIES = {"autoretry_for": (smtplib.SMTPException, OSError), "retry_jitter": True}
 
 
 class Job(models.Model):

@@ -6,6 +6,7 @@ from django.db.models import Count, OuterRef, ProtectedError, Q, Subquery
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from prototypes import imaging
 from prototypes.authoring import screens as screen_service
@@ -261,7 +262,7 @@ def screen_card(request, screen_pk):
         later_pages = screen.version.screens.filter(upload=screen.upload.name, page_number__gt=1)
         if later_pages.exists():
             # A PDF became several screens: the whole grid has to show them.
-            response["HX-Trigger"] = "screens-changed"
+            trigger_client_event(response, "screens-changed")
     return response
 
 

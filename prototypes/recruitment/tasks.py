@@ -7,13 +7,12 @@ error. The backoff factor and the number of retries can be set from the environm
 """
 
 import os
-import smtplib
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from prototypes.jobs import JobTask
+from prototypes.jobs import EMAIL_RETRIES, JobTask
 from prototypes.recruitment import panel, privacy
 from prototypes.recruitment.models import StudyInvitation
 from prototypes.studies.models import Study
@@ -29,11 +28,10 @@ MAX_RETRIES = getattr(
     int(os.environ.get("RECRUITMENT_EMAIL_MAX_RETRIES", "5")),
 )
 EMAIL_TASK_OPTIONS = {
+    **EMAIL_RETRIES,
     "bind": True,
-    "autoretry_for": (smtplib.SMTPException, OSError),
     "retry_backoff": RETRY_BACKOFF,
     "retry_backoff_max": 3600,
-    "retry_jitter": True,
     "max_retries": MAX_RETRIES,
 }
 Status = StudyInvitation.Status

@@ -1,36 +1,19 @@
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
 
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 
-User = get_user_model()
 
+class SignUpForm(forms.Form):
+    """The first step of sign-up: where to send the link. The password is chosen on the page
+    the link opens, once the address is proved."""
 
-class SignUpForm(UserCreationForm):
     email = forms.EmailField(help_text="You log in with this address.")
     workspace_name = forms.CharField(
         max_length=120, label="Team or workspace name", initial="My team"
     )
 
-    class Meta:
-        model = User
-        fields = ["email"]
-
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Log in instead."
-            )
-        return email
-
-    def save(self, commit=True):
-        user = super().save(commit=False)
-        user.username = user.email = self.cleaned_data["email"]
-        if commit:
-            user.save()
-        return user
+        return self.cleaned_data["email"].strip().lower()
 
 
 class WorkspaceForm(forms.ModelForm):

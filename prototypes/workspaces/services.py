@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,6 +29,54 @@ def send_invitation(invitation):
         render_to_string("workspaces/invitation_email.html", context), "text/html"
     )
     message.send()
+
+
+SIGN_UP_SALT = "prototypes.workspaces.sign-up"
+SIGN_UP_LINK_DAYS = 3
+
+
+def sign_up_token(email, workspace_name, next_url):
+    """A signed, expiring token that carries a sign-up until its owner opens the emailed link;
+    nothing is stored before then."""
+    return signing.dumps(
+        {"email": email, "workspace": workspace_name, "next": next_url},
+        salt=SIGN_UP_SALT,
+        compress=True,
+    )
+
+
+def read_sign_up_token(token):
+    """The sign-up a token carries; raises signing.BadSignature if forged or expired."""
+    return signing.loads(token, salt=SIGN_UP_SALT, max_age=SIGN_UP_LINK_DAYS * 86400)
+
+
+def send_sign_up_link(email, workspace_name, next_url):
+    link = settings.SITE_URL + reverse(
+        "signup_confirm", args=[sign_up_token(email, workspace_name, next_url)]
+    )
+    context = {"email": email, "link": link, "days": SIGN_UP_LINK_DAYS}
+    send_mail(
+        subject="Finish creating your Protoplatform account",
+        message=render_to_string("registration/signup_email.txt", context),
+        from_email=None,
+        recipient_list=[email],
+    )
+
+
+def send_account_exists_email(user):
+    """Tell the owner of an address that someone tried to sign up with it (the sign-up page
+    answers as for a new address, so only the mailbox's owner learns the account exists)."""
+    context = {
+        "email": user.email,
+        "login": settings.SITE_URL + reverse("login"),
+        "reset": settings.SITE_URL + reverse("password_reset"),
+    }
+    send_mail(
+        subject="You already have a Protoplatform account",
+        message=render_to_string("registration/account_exists_email.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
 
 
 class InvitationUnusable(Exception):

@@ -1,19 +1,11 @@
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from prototypes.jobs import enqueue
-from prototypes.ratelimit import (
-    Limit,
-    client_ip,
-    rate_limited,
-    record,
-    retry_after,
-)
 from prototypes.workspaces import services
 from prototypes.workspaces.access import (
     check_role,
@@ -24,61 +16,18 @@ from prototypes.workspaces.access import (
 from prototypes.workspaces.forms import (
     InvitationForm,
     MembershipRoleForm,
-    SignUpForm,
     WorkspaceForm,
 )
+from prototypes.workspaces.http import WorkspaceRequest
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 from prototypes.workspaces.tasks import send_invitation_email
 
 
 @public_view
-def landing(request):
+def landing(request: WorkspaceRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "workspaces/landing.html")
-
-
-FAILED_LOGINS = Limit("failed-login", requests=5, seconds=15 * 60)
-LOGIN_ATTEMPTS = Limit("login", requests=30, seconds=60)
-SIGNUPS = Limit("signup", requests=10, seconds=60 * 60)
-
-
-class ThrottledLoginView(LoginView):
-    """Django's login, refusing further tries for an account after repeated failures."""
-
-    def post(self, request, *args, **kwargs):
-        account = f"{client_ip(request)}:{request.POST.get('username', '').strip().lower()}"
-        seconds = retry_after(FAILED_LOGINS, account, count=False) or retry_after(
-            LOGIN_ATTEMPTS, client_ip(request)
-        )
-        if seconds is not None:
-            context = self.get_context_data(form=self.get_form(), retry_minutes=-(-seconds // 60))
-            response = self.render_to_response(context, status=429)
-            response["Retry-After"] = str(seconds)
-            return response
-        response = super().post(request, *args, **kwargs)
-        if not request.user.is_authenticated:
-            record(FAILED_LOGINS, account)
-        return response
-
-
-login_view = public_view(ThrottledLoginView.as_view())
-
-
-@public_view
-@rate_limited(SIGNUPS)
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("dashboard")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            services.create_workspace(user, form.cleaned_data["workspace_name"])
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Start by creating a prototype.")
-        return redirect(request.GET.get("next") or "dashboard")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 @workspace_view(Role.VIEWER)
@@ -103,7 +52,7 @@ def dashboard(request):
 
 
 @workspace_view(Role.VIEWER)
-def workspace_create(request):
+def workspace_create(request: WorkspaceRequest) -> HttpResponse:
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         workspace = services.create_workspace(request.user, form.cleaned_data["name"])
@@ -115,14 +64,14 @@ def workspace_create(request):
 
 @require_POST
 @workspace_view(Role.VIEWER)
-def workspace_switch(request, workspace_pk):
+def workspace_switch(request: WorkspaceRequest, workspace_pk: int) -> HttpResponse:
     workspace = get_scoped_object_or_404(request, Workspace, pk=workspace_pk)
     request.session["workspace_id"] = workspace.pk
     return redirect("dashboard")
 
 
 @workspace_view(Role.VIEWER)
-def workspace_members(request, workspace_pk):
+def workspace_members(request: WorkspaceRequest, workspace_pk: int) -> HttpResponse:
     workspace = get_scoped_object_or_404(request, Workspace, pk=workspace_pk)
     is_owner = request.memberships[workspace.pk].role == Role.OWNER
     form = InvitationForm(request.POST or None, workspace=workspace)
@@ -155,7 +104,7 @@ def workspace_members(request, workspace_pk):
 
 @require_POST
 @workspace_view(Role.OWNER)
-def membership_update(request, membership_pk):
+def membership_update(request: WorkspaceRequest, membership_pk: int) -> HttpResponse:
     membership = get_scoped_object_or_404(
         request, Membership.objects.select_related("user"), pk=membership_pk
     )
@@ -187,7 +136,7 @@ def membership_update(request, membership_pk):
 
 @require_POST
 @workspace_view(Role.OWNER)
-def invitation_revoke(request, invitation_pk):
+def invitation_revoke(request: WorkspaceRequest, invitation_pk: int) -> HttpResponse:
     invitation = get_scoped_object_or_404(request, Invitation, pk=invitation_pk)
     invitation.delete()
     messages.success(request, f"Invitation to {invitation.email} withdrawn.")
@@ -195,7 +144,7 @@ def invitation_revoke(request, invitation_pk):
 
 
 @public_view
-def invitation_accept(request, token):
+def invitation_accept(request: WorkspaceRequest, token: str) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.select_related("workspace"), token=token)
     if not request.user.is_authenticated:
         return render(request, "workspaces/invitation_accept.html", {"invitation": invitation})

@@ -6,7 +6,7 @@ import os
 
 from protoplatform.settings import *  # noqa: F403
 
-# Imported with DEBUG on (so no production secrets are needed); served with it off, as in
-# production: no query log, no debug pages.
+# Imported with the tests' DEBUG=1 and SECRET_KEY (pyproject.toml, inherited by this process);
+# served with DEBUG off, as in production: no query log, no debug pages.
 DEBUG = False
 ROOT_URLCONF = os.environ.get("BENCH_ROOT_URLCONF", "tests.bench.urls")

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from prototypes.workspaces.services import sign_up_token
 from tests.e2e import axe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -58,6 +59,8 @@ def audit_designer_pages(page, live_server, log_in, demo):
     page.get_by_role("main").get_by_role("button", name="Log in").click()
     audit.check("log-in, refused")
     audit.visit("sign-up", reverse("signup"))
+    token = sign_up_token("new@example.com", "New team", "")
+    audit.visit("sign-up, choosing a password", reverse("signup_confirm", args=[token]))
 
     log_in(page, demo["user"])
     study = demo["study"]

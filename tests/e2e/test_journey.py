@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -116,9 +117,14 @@ def designer_signs_up(page, live_server, screenshot):
     page.get_by_role("button", name="Create a free workspace").click()
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Team or workspace name").fill("Parcel & Co")
-    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    # The password is chosen on the page the emailed link opens.
+    link = re.search(r"http://\S+", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    page.get_by_label(re.compile(r"^New password:?$")).fill(PASSWORD)
+    page.get_by_label("New password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Parcel & Co")
     # A new workspace says plainly what to do first.
     expect(page.get_by_text("No studies yet.")).to_be_visible()
