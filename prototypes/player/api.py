@@ -20,10 +20,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.player import ingestion, services
-from prototypes.player.models import ParticipantSession, TaskAttempt
 from prototypes.ratelimit import Limit, client_ip, retry_after, too_many_requests
 from prototypes.recruitment import admission
 from prototypes.recruitment.completion import completion_for
+from prototypes.sessions.models import ParticipantSession, TaskAttempt
+from prototypes.studies import participants
 from prototypes.workspaces.access import public_view
 
 # A participant's player sends a batch every second or so while they click; this leaves room
@@ -93,10 +94,10 @@ def session_start(request, token):
     seconds = retry_after(SESSIONS_LIMIT, client_ip(request))
     if seconds is not None:
         return too_many_requests(seconds, as_json=True)
-    link = services.find_link(token[:MAX_TOKEN_CHARS])
+    link = participants.find_link(token[:MAX_TOKEN_CHARS])
     if link is None or link.revoked_at is not None:
         return error("No such study link.", 404)
-    reason = services.closing_reason(link)
+    reason = participants.closing_reason(link)
     if reason is not None:
         return error(
             f"This study is not accepting participants ({reason}).", 409, code="not_accepting"
@@ -125,7 +126,7 @@ def session_start(request, token):
     participant_id = payload.get("participant_id") or ""
     if (
         not isinstance(participant_id, str)
-        or len(participant_id) > services.MAX_PARTICIPANT_ID_CHARS
+        or len(participant_id) > participants.MAX_PARTICIPANT_ID_CHARS
         or "\x00" in participant_id
         or not participant_id.isprintable()
     ):

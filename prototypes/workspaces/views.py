@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView
 from django.db import transaction
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -79,27 +78,6 @@ def signup(request):
         messages.success(request, "Welcome! Start by creating a prototype.")
         return redirect(request.GET.get("next") or "dashboard")
     return render(request, "registration/signup.html", {"form": form})
-
-
-@workspace_view(Role.VIEWER)
-def dashboard(request):
-    workspace = request.workspace
-    if workspace is None:
-        return render(request, "workspaces/no_workspace.html")
-    from prototypes.authoring.models import Prototype
-    from prototypes.studies.models import Study
-
-    prototypes = Prototype.objects.filter(workspace=workspace).annotate(
-        version_count=Count("versions")
-    )[:6]
-    studies = Study.objects.filter(workspace=workspace).annotate(
-        participant_count=Count("sessions")
-    )[:6]
-    return render(
-        request,
-        "workspaces/dashboard.html",
-        {"workspace": workspace, "prototypes": prototypes, "studies": studies},
-    )
 
 
 @workspace_view(Role.VIEWER)

@@ -9,9 +9,10 @@ from django.urls import reverse
 from prototypes import stats
 from prototypes.analysis import PASS
 from prototypes.authoring.demo import create_demo_prototypes
-from prototypes.player import ingestion, services
+from prototypes.player import ingestion
 from prototypes.player.demo import simulate_participants
 from prototypes.reports.metrics import build_report
+from prototypes.studies import participants
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_demo_study
 from prototypes.studies.kinds import option_labels
 from prototypes.studies.models import Criterion, Question, Study, Task
@@ -212,7 +213,7 @@ def event(type, t_ms, **fields):
 
 
 def participate(study, events):
-    session = services.start_session(study)
+    session = participants.start_session(study)
     ingestion.ingest_events(session.token, [*events, event("session_end", 60_000)])
     return session
 

@@ -18,7 +18,7 @@ from prototypes.authoring.script_publish import (
     save_draft_script,
 )
 from prototypes.flowscript import ScriptError
-from prototypes.player.models import ParticipantSession
+from prototypes.sessions.models import ParticipantSession
 from tests import factories
 
 RETURNS = """title: Returns

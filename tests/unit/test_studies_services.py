@@ -1,6 +1,6 @@
 import pytest
 
-from prototypes.player.models import ParticipantSession, TaskAttempt
+from prototypes.sessions.models import ParticipantSession, TaskAttempt
 from prototypes.studies import services
 from prototypes.studies.models import Criterion, ShareLink, Study, StudyChange
 from tests import factories
