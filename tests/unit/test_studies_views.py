@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -137,6 +139,26 @@ def test_a_problem_needs_who_and_what(designer_client):
 def test_problem_detail_lists_its_studies(designer_client, study):
     response = designer_client.get(reverse("problem_detail", args=[study.problem_id]))
     assert study.title in page(response)
+
+
+def test_the_decision_log_loaded_into_a_problem_page_replaces_its_placeholder(
+    designer_client, study
+):
+    page_html = page(designer_client.get(reverse("problem_detail", args=[study.problem.pk])))
+    placeholder = re.search(r'<section id="decisions"[^>]*>.*?</section>', page_html, re.S)
+    url = re.search(r'hx-get="([^"]+)"', placeholder.group()).group(1)
+    swap = re.search(r'hx-swap="([^"]+)"', placeholder.group()).group(1)
+    fragment = page(designer_client.get(url, HTTP_HX_REQUEST="true"))
+
+    if swap == "outerHTML":
+        swapped = page_html.replace(placeholder.group(), fragment)
+    else:
+        opening = re.match(r"<section[^>]*>", placeholder.group()).group()
+        swapped = page_html.replace(placeholder.group(), f"{opening}{fragment}</section>")
+
+    assert page_html.count('id="decisions"') == 1
+    assert fragment.count('id="decisions"') == 1
+    assert swapped.count('id="decisions"') == 1
 
 
 def test_editing_a_problem(designer_client, study):
