@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def setup():
-    return build_player_study()
-
-
-@pytest.fixture
 def failing_client(client):
     """A client that gets the 500 page instead of the exception, as a browser would."""
     client.raise_request_exception = False
@@ -40,8 +35,9 @@ def database_down(*args, **kwargs):
 
 
 def test_starts_that_failed_on_the_server_do_not_use_up_the_address_s_allowance(
-    failing_client, setup, monkeypatch, rate_limit_clock
+    failing_client, monkeypatch, rate_limit_clock
 ):
+    setup = build_player_study()
     monkeypatch.setattr(api, "SESSIONS_LIMIT", Limit("player-sessions-outage", 2, 60))
     with monkeypatch.context() as outage:
         outage.setattr(admission, "start_participant", database_down)
@@ -55,8 +51,9 @@ def test_starts_that_failed_on_the_server_do_not_use_up_the_address_s_allowance(
 
 
 def test_starts_refused_for_a_reason_count_against_the_address(
-    client, setup, monkeypatch, rate_limit_clock
+    client, monkeypatch, rate_limit_clock
 ):
+    setup = build_player_study()
     monkeypatch.setattr(api, "SESSIONS_LIMIT", Limit("player-sessions-refused", 2, 60))
 
     statuses = [start(client, setup.link.token, {"consent": False}).status_code for _ in range(2)]
@@ -66,8 +63,9 @@ def test_starts_refused_for_a_reason_count_against_the_address(
 
 
 def test_batches_that_failed_on_the_server_do_not_use_up_the_session_s_allowance(
-    failing_client, setup, monkeypatch, rate_limit_clock
+    failing_client, monkeypatch, rate_limit_clock
 ):
+    setup = build_player_study()
     monkeypatch.setattr(api, "EVENTS_LIMIT", Limit("player-events-outage", 2, 60))
     session = new_session(setup)
     events = direct_run(setup)
@@ -82,9 +80,8 @@ def test_batches_that_failed_on_the_server_do_not_use_up_the_session_s_allowance
     assert Event.objects.count() == len(events)
 
 
-def test_a_foreign_origin_is_refused_before_it_is_counted(
-    client, setup, monkeypatch, rate_limit_clock
-):
+def test_a_foreign_origin_is_refused_before_it_is_counted(client, monkeypatch, rate_limit_clock):
+    setup = build_player_study()
     monkeypatch.setattr(api, "SESSIONS_LIMIT", Limit("player-sessions-origin", 1, 60))
     url = reverse("api_session_start", args=[setup.link.token])
 
@@ -114,8 +111,9 @@ INVITATION = "invitation must be the token of a personal invitation."
     ],
 )
 def test_each_rule_of_the_start_body_answers_with_its_own_message_and_code(
-    client, setup, body, message, code
+    client, body, message, code
 ):
+    setup = build_player_study()
     response = start(client, setup.link.token, body)
 
     assert response.status_code == 400

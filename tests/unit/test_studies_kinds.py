@@ -19,16 +19,6 @@ from prototypes.studies.models import Criterion, Question, Study, Task
 from tests import factories
 
 
-@pytest.fixture
-def version(workspace):
-    return factories.published_shop_version(workspace)
-
-
-@pytest.fixture
-def study(workspace, version):
-    return factories.StudyFactory(workspace=workspace, prototype_version=version)
-
-
 def screen(version, name):
     return version.screens.get(name=name)
 

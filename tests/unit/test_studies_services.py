@@ -8,16 +8,6 @@ from tests import factories
 State = Study.State
 
 
-@pytest.fixture
-def version(workspace):
-    return factories.published_shop_version(workspace)
-
-
-@pytest.fixture
-def study(workspace, version):
-    return factories.StudyFactory(workspace=workspace, prototype_version=version)
-
-
 def screen(version, name):
     return version.screens.get(name=name)
 
