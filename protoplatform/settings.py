@@ -124,6 +124,8 @@ TEMPLATES = [
         },
     }
 ]
+# Every form field is drawn by one template (`{{ form.x.as_field_group }}`).
+FORM_RENDERER = "prototypes.forms.FormRenderer"
 
 # A misspelt DATABASE_URL must stop start-up with a line that names the variable.
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")

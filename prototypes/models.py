@@ -2,13 +2,6 @@
 
 from prototypes.authoring.models import Hotspot, Prototype, PrototypeVersion, Screen
 from prototypes.jobs import Job
-from prototypes.player.models import (
-    Answer,
-    Comment,
-    Event,
-    ParticipantSession,
-    TaskAttempt,
-)
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
@@ -28,6 +21,13 @@ from prototypes.reports.models import (
     ReportExport,
     ReportShare,
     SessionExclusion,
+)
+from prototypes.sessions.models import (
+    Answer,
+    Comment,
+    Event,
+    ParticipantSession,
+    TaskAttempt,
 )
 from prototypes.studies.models import (
     ConceptAssignment,

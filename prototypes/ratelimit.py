@@ -54,6 +54,22 @@ def retry_after(limit, key, count=True):
     return seconds_left if over else None
 
 
+def refund(limit, key):
+    """Take back one request of `key` counted in this window: one the server failed to serve.
+
+    A request that failed on the server's side (a 5xx: the database was down) must not use up
+    the client's allowance, or a short outage locks out everyone behind one address for the rest
+    of the window while they retry.
+    """
+    cache_key, _ = window_key(limit, key)
+    try:
+        cache.decr(cache_key)
+    except ValueError:
+        pass  # the window rolled over since: its count is gone already
+    except Exception as error:  # noqa: BLE001 - fail open when the cache is unreachable
+        logger.warning("Rate limit %s not refunded, cache unavailable: %s", limit.name, error)
+
+
 def record(limit, key):
     """Count one occurrence (e.g. a failed login) against `key`."""
     retry_after(limit, key, count=True)

@@ -1,20 +1,13 @@
 from django import forms
 
 from prototypes.authoring.models import Hotspot, Prototype, Screen
+from prototypes.forms import PlainLabels
 
 # Rounding error allowed when a hotspot's edge is exactly on the image's edge.
 EDGE_TOLERANCE = 1e-9
 
 
-class PlainLabelsForm(forms.ModelForm):
-    """Labels without Django's trailing colon, as on the rest of the product."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class PrototypeForm(PlainLabelsForm):
+class PrototypeForm(PlainLabels, forms.ModelForm):
     class Meta:
         model = Prototype
         fields = ["name", "description", "kind", "device"]
@@ -30,7 +23,7 @@ class PrototypeForm(PlainLabelsForm):
         }
 
 
-class PrototypeEditForm(PlainLabelsForm):
+class PrototypeEditForm(PlainLabels, forms.ModelForm):
     class Meta:
         model = Prototype
         fields = ["name", "description", "device"]
@@ -50,7 +43,7 @@ class PercentField(forms.FloatField):
         super().__init__(min_value=0, max_value=100, **kwargs)
 
 
-class HotspotForm(PlainLabelsForm):
+class HotspotForm(PlainLabels, forms.ModelForm):
     """A hotspot with its rectangle in percent of the image (stored as fractions).
 
     `screens` are the screens of the hotspot's version, the only allowed targets; they are

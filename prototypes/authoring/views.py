@@ -26,7 +26,7 @@ from prototypes.authoring.forms import (
     ScreenNameForm,
 )
 from prototypes.authoring.models import Hotspot, Prototype, PrototypeVersion, Screen
-from prototypes.authoring.scripted import script_publish
+from prototypes.authoring.script_views import script_publish
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
     require_workspace,

@@ -8,6 +8,9 @@ all is let through (a same-origin beacon may omit it, and a script outside a bro
 forge it anyway: the token is what guards the session).
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -20,10 +23,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.player import ingestion, services
-from prototypes.player.models import ParticipantSession, TaskAttempt
-from prototypes.ratelimit import Limit, client_ip, retry_after, too_many_requests
+from prototypes.ratelimit import Limit, client_ip, refund, retry_after, too_many_requests
 from prototypes.recruitment import admission
 from prototypes.recruitment.completion import completion_for
+from prototypes.sessions.models import ParticipantSession, TaskAttempt
+from prototypes.studies import participants
 from prototypes.workspaces.access import public_view
 
 # A participant's player sends a batch every second or so while they click; this leaves room
@@ -40,6 +44,17 @@ def error(message, status, code=None):
     if code:
         body["code"] = code
     return JsonResponse(body, status=status)
+
+
+class Refused(Exception):
+    """A request refused for a reason the client is told (a 4xx)."""
+
+    def __init__(self, message, status=400, code=None):
+        super().__init__(message)
+        self.message, self.status, self.code = message, status, code
+
+    def response(self):
+        return error(self.message, self.status, self.code)
 
 
 def origin_allowed(request):
@@ -59,6 +74,100 @@ def _origin_of(url):
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def per_address(request, token):
+    # Several participants may share one address (an office, a classroom): see SESSIONS_LIMIT.
+    return SESSIONS_LIMIT, client_ip(request)
+
+
+def per_session(request, token):
+    return EVENTS_LIMIT, token[:MAX_TOKEN_CHARS]
+
+
+def participant_endpoint(rate):
+    """The guards every POST of the player shares: this site's Origin, then a rate limit.
+
+    `rate(request, token)` names the limit and the key it counts; it is read per request, so a
+    test may swap the limit. A request the server failed to serve (a 5xx, an exception) is not
+    counted: after a database outage, participants retrying are not turned away with 429 for
+    the rest of the window. One refused for a reason (a 4xx) counts, or probing would be free.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, token):
+            if not origin_allowed(request):
+                return error("Requests from another site are not accepted.", 403)
+            limit, key = rate(request, token)
+            seconds = retry_after(limit, key)
+            if seconds is not None:
+                return too_many_requests(seconds, as_json=True)
+            try:
+                response = view(request, token)
+            except Exception:
+                refund(limit, key)
+                raise
+            if response.status_code >= 500:
+                refund(limit, key)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def read_json_body(request, limit):
+    """The body as bytes, or Refused with a 413 when it is over `limit` bytes."""
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = 0
+    try:
+        body = request.body if length <= limit else None
+    except RequestDataTooBig:
+        body = None
+    if body is None or len(body) > limit:
+        raise Refused(f"The body is larger than {limit} bytes.", 413)
+    return body
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one field of a JSON body must hold, and what the client is told when it does not.
+
+    A field that is missing (or empty, when it has a `default`) takes its default before the
+    check.
+    """
+
+    name: str
+    valid: Callable[[object], bool]
+    message: str
+    code: str | None = None
+    default: object = None
+
+    def value(self, payload):
+        value = payload.get(self.name)
+        if self.default is not None and not value:
+            return self.default
+        return value
+
+
+def first_error(rules, payload):
+    """The first rule, in their order, that the payload breaks, or None."""
+    return next((rule for rule in rules if not rule.valid(rule.value(payload))), None)
+
+
+def clean(rules, payload):
+    """The payload's fields by name, or Refused (400) naming the first rule it breaks."""
+    broken = first_error(rules, payload)
+    if broken is not None:
+        raise Refused(broken.message, 400, broken.code)
+    return {rule.name: rule.value(payload) for rule in rules}
+
+
+def optional(valid):
+    return lambda value: value is None or valid(value)
+
+
 def is_screener_answer(answer):
     """A text, a number or a list of texts: what a screener form can send."""
     if isinstance(answer, list):
@@ -66,75 +175,83 @@ def is_screener_answer(answer):
     return isinstance(answer, str | int | float) and not isinstance(answer, bool)
 
 
-def read_json_body(request, limit):
-    """The parsed JSON body, or an error response."""
+def is_participant_id(value):
+    return (
+        isinstance(value, str)
+        and len(value) <= participants.MAX_PARTICIPANT_ID_CHARS
+        and "\x00" not in value
+        and value.isprintable()
+    )
+
+
+# docs/api.md, "Start a session": the fields of the body, checked in this order.
+SESSION_START = (
+    Rule(
+        "consent",
+        lambda value: value is True,
+        "The participant must consent before a session starts.",
+    ),
+    Rule(
+        "screener",
+        optional(
+            lambda value: isinstance(value, dict) and all(map(is_screener_answer, value.values()))
+        ),
+        "screener must map question ids to answers.",
+        code="screener",
+    ),
+    Rule(
+        "participant_id",
+        is_participant_id,
+        "participant_id must be printable text of at most 128 characters.",
+        default="",
+    ),
+    Rule(
+        "invitation",
+        lambda value: isinstance(value, str) and len(value) <= MAX_TOKEN_CHARS,
+        "invitation must be the token of a personal invitation.",
+        default="",
+    ),
+    # Compared with the study's own (409 consent_changed), once the study is known.
+    Rule("consent_version", lambda value: True, ""),
+)
+
+
+def read_start(request):
+    """The fields of a session start's body, or Refused."""
+    body = read_json_body(request, MAX_START_BODY_BYTES)
     try:
-        length = int(request.headers.get("Content-Length") or 0)
-    except ValueError:
-        length = 0
-    if length > limit:
-        return None, error(f"The body is larger than {limit} bytes.", 413)
+        payload = ingestion.strict_json_loads(body or b"{}")
+    except (ValueError, RecursionError):
+        payload = None
+    if not isinstance(payload, dict):
+        raise Refused('The body must be a JSON object like {"consent": true}.')
     try:
-        body = request.body
-    except RequestDataTooBig:
-        return None, error(f"The body is larger than {limit} bytes.", 413)
-    if len(body) > limit:
-        return None, error(f"The body is larger than {limit} bytes.", 413)
-    return body, None
+        ingestion.refuse_bad_strings(payload)
+    except ingestion.BatchError as problem:
+        raise Refused(problem.message) from None
+    return clean(SESSION_START, payload)
 
 
 @require_POST
 @csrf_exempt
 @public_view
+@participant_endpoint(per_address)
 def session_start(request, token):
     """Start a session after consent: 201 with the session token and the study to run."""
-    if not origin_allowed(request):
-        return error("Requests from another site are not accepted.", 403)
-    seconds = retry_after(SESSIONS_LIMIT, client_ip(request))
-    if seconds is not None:
-        return too_many_requests(seconds, as_json=True)
-    link = services.find_link(token[:MAX_TOKEN_CHARS])
+    link = participants.find_link(token[:MAX_TOKEN_CHARS])
     if link is None or link.revoked_at is not None:
         return error("No such study link.", 404)
-    reason = services.closing_reason(link)
+    reason = participants.closing_reason(link)
     if reason is not None:
         return error(
             f"This study is not accepting participants ({reason}).", 409, code="not_accepting"
         )
-    body, failure = read_json_body(request, MAX_START_BODY_BYTES)
-    if failure:
-        return failure
     try:
-        payload = ingestion.strict_json_loads(body or b"{}")
-        if not isinstance(payload, dict):
-            raise ValueError
-    except (ValueError, RecursionError):
-        return error('The body must be a JSON object like {"consent": true}.', 400)
-    if payload.get("consent") is not True:
-        return error("The participant must consent before a session starts.", 400)
-    try:
-        ingestion.refuse_bad_strings(payload)
-    except ingestion.BatchError as problem:
-        return error(problem.message, 400)
-    screener = payload.get("screener")
-    if screener is not None and not (
-        isinstance(screener, dict)
-        and all(is_screener_answer(answer) for answer in screener.values())
-    ):
-        return error("screener must map question ids to answers.", 400, code="screener")
-    participant_id = payload.get("participant_id") or ""
-    if (
-        not isinstance(participant_id, str)
-        or len(participant_id) > services.MAX_PARTICIPANT_ID_CHARS
-        or "\x00" in participant_id
-        or not participant_id.isprintable()
-    ):
-        return error("participant_id must be printable text of at most 128 characters.", 400)
-    invitation = payload.get("invitation") or ""
-    if not isinstance(invitation, str) or len(invitation) > MAX_TOKEN_CHARS:
-        return error("invitation must be the token of a personal invitation.", 400)
+        fields = read_start(request)
+    except Refused as refused:
+        return refused.response()
     study = link.study
-    consent_version = payload.get("consent_version")
+    consent_version = fields["consent_version"]
     if consent_version is not None and consent_version != study.consent_version:
         return error(
             "The consent text has changed since this page was opened: please read it again.",
@@ -145,10 +262,10 @@ def session_start(request, token):
         try:
             session, refusal = admission.start_participant(
                 link,
-                participant_id=participant_id,
+                participant_id=fields["participant_id"],
                 user_agent=request.headers.get("User-Agent", ""),
-                screener_answers=screener,
-                invitation_token=invitation,
+                screener_answers=fields["screener"],
+                invitation_token=fields["invitation"],
             )
         except admission.ScreenerInvalid as refused:
             return JsonResponse(
@@ -195,18 +312,15 @@ def session_state(request, token):
 @require_POST
 @csrf_exempt
 @public_view
+@participant_endpoint(per_session)
 def events(request, token):
     """Store a batch of events: 200 {"stored": n, "duplicates": m} or a 4xx {"error": ...}."""
-    if not origin_allowed(request):
-        return error("Requests from another site are not accepted.", 403)
     if len(token) > MAX_TOKEN_CHARS:
         return error("No such session.", 404)
-    seconds = retry_after(EVENTS_LIMIT, token)
-    if seconds is not None:
-        return too_many_requests(seconds, as_json=True)
-    body, failure = read_json_body(request, ingestion.MAX_BATCH_BYTES)
-    if failure:
-        return failure
+    try:
+        body = read_json_body(request, ingestion.MAX_BATCH_BYTES)
+    except Refused as refused:
+        return refused.response()
     try:
         batch, dropped = ingestion.parse_batch(body)
         result = ingest_without_health_check(token, batch, dropped)

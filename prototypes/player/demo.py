@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from prototypes.authoring.models import Hotspot
 from prototypes.player import ingestion, services
-from prototypes.player.models import ParticipantSession
-from prototypes.studies import ab
+from prototypes.sessions.models import ParticipantSession
+from prototypes.studies import ab, participants
 from prototypes.studies.kinds import option_labels
 from prototypes.studies.models import Question, Task
 
@@ -114,7 +114,7 @@ def simulate_participants(study, count=30):
     now = timezone.now()
     with transaction.atomic():
         for number in range(1, count + 1):
-            session = services.start_session(
+            session = participants.start_session(
                 study, link=link, participant_id=f"SIM-{number:03d}", simulated=True, rng=rng
             )
             version = services.shown_version(session)

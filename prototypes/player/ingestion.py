@@ -25,9 +25,9 @@ from django.utils import timezone
 
 from prototypes.authoring.models import Hotspot, Screen
 from prototypes.player import attempts
-from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.recruitment import admission
 from prototypes.recruitment.models import Admission
+from prototypes.sessions.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.studies.ab import match_screens
 from prototypes.studies.models import Question, Task
 

@@ -1,79 +1,11 @@
-"""Starting a participant's session and telling the player what the study holds."""
-
-import random
+"""Telling the player what the study holds, and which version a session shows."""
 
 from django.db.models import Prefetch, prefetch_related_objects
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from prototypes.authoring.models import Hotspot, Screen
-from prototypes.player.models import ParticipantSession
 from prototypes.studies import ab, kinds, sus
-from prototypes.studies.models import Question, ShareLink, Study, Task
-
-MAX_PARTICIPANT_ID_CHARS = 128
-
-
-def find_link(token):
-    """The share link with this token, with its study and prototype; None if there is none."""
-    return (
-        ShareLink.objects.select_related("study__prototype_version__prototype")
-        .filter(token=token)
-        .first()
-    )
-
-
-def closing_reason(link):
-    """Why the link takes no new participants, as a short key, or None when it does.
-
-    "revoked", "expired" (past the link's closing date), "full" (the link's quota of completed
-    sessions is reached) or the study's state ("draft", "paused", "closed").
-    """
-    if link.revoked_at is not None:
-        return "revoked"
-    study = link.study
-    if study.state != Study.State.LIVE:
-        return study.state
-    if link.closes_at is not None and link.closes_at <= timezone.now():
-        return "expired"
-    if (
-        link.quota is not None
-        and link.sessions.filter(state=ParticipantSession.State.COMPLETED).count() >= link.quota
-    ):
-        return "full"
-    return None
-
-
-def start_session(
-    study,
-    *,
-    link=None,
-    participant_id="",
-    user_agent="",
-    simulated=False,
-    admitted=True,
-    rng=random,
-):
-    """A new session of the study, once the participant has consented to its current text.
-
-    In a concept A/B study an admitted participant is assigned the concept they will see (ties
-    drawn from ``rng``, which the demo seeds); one screened out is not, so that they do not
-    count against a concept.
-    """
-    session = ParticipantSession.objects.create(
-        study=study,
-        share_link=link,
-        revision=study.revision,
-        language=study.language,
-        consent_version=study.consent_version,
-        consented_at=timezone.now(),
-        external_participant_id=participant_id[:MAX_PARTICIPANT_ID_CHARS],
-        user_agent=user_agent[:300],
-        is_simulated=simulated,
-    )
-    if admitted:
-        ab.assign_concept(session, rng=rng)
-    return session
+from prototypes.studies.models import Question, Task
 
 
 def shown_version(session):

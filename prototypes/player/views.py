@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 
 from prototypes.authoring.models import Prototype
 from prototypes.authoring.script_publish import playback_context
-from prototypes.player import services
 from prototypes.recruitment import admission
+from prototypes.studies import participants
 from prototypes.workspaces.access import public_view
 
 SEQ_SCALE = range(1, 8)
@@ -16,11 +16,11 @@ SEQ_SCALE = range(1, 8)
 
 @public_view
 def player(request, token):
-    link = services.find_link(token)
+    link = participants.find_link(token)
     if link is None:
         return render(request, "player/not_accepting.html", {"reason": "unknown"}, status=404)
     study = link.study
-    reason = services.closing_reason(link)
+    reason = participants.closing_reason(link)
     with translation.override(study.language):
         if reason is not None:
             response = render(
@@ -30,7 +30,7 @@ def player(request, token):
                 status=410 if reason == "revoked" else 200,
             )
         else:
-            participant_id = request.GET.get("pid", "")[: services.MAX_PARTICIPANT_ID_CHARS]
+            participant_id = request.GET.get("pid", "")[: participants.MAX_PARTICIPANT_ID_CHARS]
             context = {
                 "study": study,
                 "link": link,

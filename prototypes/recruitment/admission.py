@@ -17,8 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from prototypes.player import services as player_services
-from prototypes.player.models import ParticipantSession
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
@@ -27,6 +25,8 @@ from prototypes.recruitment.models import (
     StudyInvitation,
     StudyRecruitment,
 )
+from prototypes.sessions.models import ParticipantSession
+from prototypes.studies import participants
 from prototypes.studies import services as study_services
 from prototypes.studies.models import Study
 
@@ -194,7 +194,7 @@ def start_participant(
             segment = find_segment(list(study.segments.all()), answers)
             if segment is not None and segment_completed(segment) >= segment.quota:
                 refusal = Refusal.SEGMENT_FULL
-        session = player_services.start_session(
+        session = participants.start_session(
             study,
             link=link,
             participant_id=participant_id,

@@ -6,8 +6,8 @@ not import the modules that start sessions through them.
 
 from urllib.parse import quote
 
-from prototypes.player.models import ParticipantSession
 from prototypes.recruitment.models import Admission, LinkSettings
+from prototypes.sessions.models import ParticipantSession
 
 
 def completion_for(session):

@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
-from prototypes.player.models import ParticipantSession
 from prototypes.recruitment.models import Admission, Segment, StudyInvitation
+from prototypes.sessions.models import ParticipantSession
 from prototypes.studies.models import ShareLink
 
 SessionState = ParticipantSession.State

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from prototypes.player.models import ParticipantSession
+from prototypes.sessions.models import ParticipantSession
 from prototypes.studies.models import ShareLink, Study
 from prototypes.tokens import new_token
 from prototypes.workspaces.models import Workspace

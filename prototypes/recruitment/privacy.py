@@ -26,7 +26,6 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from prototypes.player.models import Answer, Comment, Event, ParticipantSession
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
@@ -38,6 +37,7 @@ from prototypes.recruitment.models import (
     StudyInvitation,
 )
 from prototypes.recruitment.panel import email_digest
+from prototypes.sessions.models import Answer, Comment, Event, ParticipantSession
 from prototypes.studies.models import Question
 from prototypes.tokens import new_token
 

@@ -13,8 +13,6 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from prototypes.player import services as player_services
-from prototypes.player.models import ParticipantSession
 from prototypes.ratelimit import Limit, client_ip, rate_limited
 from prototypes.recruitment import csv_import, funnel, panel, privacy
 from prototypes.recruitment.forms import (
@@ -39,6 +37,8 @@ from prototypes.recruitment.models import (
     Segment,
     StudyInvitation,
 )
+from prototypes.sessions.models import ParticipantSession
+from prototypes.studies import participants
 from prototypes.studies.models import ShareLink, Study
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
@@ -98,7 +98,7 @@ def study_recruitment(request, study_pk):
                 link,
                 settings.SITE_URL + link.get_absolute_url(),
                 link_settings.get(link.pk),
-                player_services.closing_reason(link),
+                participants.closing_reason(link),
             )
             for link in context["funnel"].links
         ],
@@ -701,7 +701,7 @@ def invitation_open(request, token):
                 {"kind": "used", "study": study},
             )
         link = panel.recruitment_of(study).invitation_link
-        if link is None or player_services.closing_reason(link) is not None:
+        if link is None or participants.closing_reason(link) is not None:
             return render(
                 request,
                 "recruitment/participant_message.html",

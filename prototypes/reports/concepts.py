@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from prototypes import stats
-from prototypes.player.models import ParticipantSession, TaskAttempt
 from prototypes.reports.compare import reading
 from prototypes.reports.metrics import Measure, study_sessions
 from prototypes.reports.present import PERCENT
+from prototypes.sessions.models import ParticipantSession, TaskAttempt
 from prototypes.studies.models import StudyConcept
 
 SUCCESSES = (TaskAttempt.Outcome.DIRECT, TaskAttempt.Outcome.INDIRECT)

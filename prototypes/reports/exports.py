@@ -19,10 +19,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.reports.metrics import build_report
 from prototypes.reports.models import ReportExport
 from prototypes.reports.pages import summary_context
+from prototypes.sessions.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 
 CHUNK = 2000
 PDF_STYLESHEETS = ("prototypes/reports.css", "prototypes/reports-print.css")

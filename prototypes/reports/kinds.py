@@ -12,8 +12,8 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from prototypes import stats
-from prototypes.player.models import Event, TaskAttempt
 from prototypes.reports.present import PERCENT, SECONDS, format_p_value, format_value
+from prototypes.sessions.models import Event, TaskAttempt
 from prototypes.studies.kinds import option_labels
 from prototypes.studies.models import Task
 

@@ -32,7 +32,6 @@ from django.db.models.functions import Cast, Lead
 
 from prototypes import analysis, stats
 from prototypes.authoring.models import Screen
-from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.reports import kinds
 from prototypes.reports.models import SessionExclusion
 from prototypes.reports.present import (
@@ -44,6 +43,7 @@ from prototypes.reports.present import (
     format_threshold,
     format_value,
 )
+from prototypes.sessions.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.studies.models import (
     Criterion,
     Question,

@@ -29,9 +29,9 @@ from statistics import median
 from django.db import transaction
 from django.db.models import Max
 
-from prototypes.player.models import Answer, Event, ParticipantSession, TaskAttempt
 from prototypes.reports.models import SessionExclusion
 from prototypes.reports.present import format_seconds
+from prototypes.sessions.models import Answer, Event, ParticipantSession, TaskAttempt
 from prototypes.studies.models import Question
 
 SPEEDER = "speeder"

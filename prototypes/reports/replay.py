@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from prototypes.authoring.models import Hotspot, Prototype, Screen
 from prototypes.authoring.script_publish import load_flow, step_view
 from prototypes.flowscript import ScriptError
-from prototypes.player.models import Event, ParticipantSession, TaskAttempt
+from prototypes.sessions.models import Event, ParticipantSession, TaskAttempt
 from prototypes.studies.models import Question, Task
 
 # "Skip idle time" plays a pause longer than this as this long.

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.authoring.models import Screen
 from prototypes.jobs import enqueue
-from prototypes.player.models import ParticipantSession
 from prototypes.ratelimit import Limit, rate_limited
 from prototypes.reports import exports, quality
 from prototypes.reports.compare import compare
@@ -25,6 +24,7 @@ from prototypes.reports.replay import (
     session_table,
 )
 from prototypes.reports.tasks import build_export
+from prototypes.sessions.models import ParticipantSession
 from prototypes.studies.models import Problem, Study
 from prototypes.workspaces.access import get_scoped_object_or_404, public_view, workspace_view
 from prototypes.workspaces.models import ROLE_RANK, Role

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from prototypes.authoring.models import Prototype, Screen
-from prototypes.player.models import ParticipantSession
+from prototypes.sessions.models import ParticipantSession
 from prototypes.studies.models import ConceptAssignment, StudyConcept
 from prototypes.studies.services import StudyRuleError
 

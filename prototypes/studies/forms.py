@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.text import Truncator
 
 from prototypes.authoring.models import PrototypeVersion, Screen
+from prototypes.forms import PlainLabels
 from prototypes.studies import kinds, services
 from prototypes.studies.models import Criterion, Problem, Question, Study, StudyConcept, Task
 
@@ -50,14 +51,6 @@ def display_value(field, value):
     if isinstance(value, float):
         return f"{value:g}"
     return f"“{short(str(value), 80)}”"
-
-
-class PlainLabels:
-    """Labels without Django's trailing colon, as on the rest of the product."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 class RevisionReasonMixin(PlainLabels):

@@ -16,7 +16,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from prototypes.authoring.models import Hotspot, Prototype, Screen
-from prototypes.player.models import ParticipantSession, TaskAttempt
+from prototypes.sessions.models import ParticipantSession, TaskAttempt
 from prototypes.studies.models import Question, ShareLink, Study, StudyChange, Task
 
 State = Study.State

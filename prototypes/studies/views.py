@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from prototypes.player.models import ParticipantSession
+from prototypes.sessions.models import ParticipantSession
 from prototypes.studies import ab, services
 from prototypes.studies.forms import (
     ConceptForm,

@@ -26,7 +26,6 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("home/", views.dashboard, name="dashboard"),
     path("workspaces/new/", views.workspace_create, name="workspace_create"),
     path("workspaces/<int:workspace_pk>/switch/", views.workspace_switch, name="workspace_switch"),
     path(

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -28,27 +27,6 @@ def landing(request: WorkspaceRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "workspaces/landing.html")
-
-
-@workspace_view(Role.VIEWER)
-def dashboard(request):
-    workspace = request.workspace
-    if workspace is None:
-        return render(request, "workspaces/no_workspace.html")
-    from prototypes.authoring.models import Prototype
-    from prototypes.studies.models import Study
-
-    prototypes = Prototype.objects.filter(workspace=workspace).annotate(
-        version_count=Count("versions")
-    )[:6]
-    studies = Study.objects.filter(workspace=workspace).annotate(
-        participant_count=Count("sessions")
-    )[:6]
-    return render(
-        request,
-        "workspaces/dashboard.html",
-        {"workspace": workspace, "prototypes": prototypes, "studies": studies},
-    )
 
 
 @workspace_view(Role.VIEWER)

@@ -29,7 +29,7 @@ def main():
         Task,
         Workspace,
     )
-    from prototypes.player import services
+    from prototypes.studies import participants
 
     user = get_user_model().objects.create_user("bench@example.com", password="bench")
     workspace = Workspace.objects.create(name="Bench")
@@ -94,7 +94,7 @@ def main():
         tasks.append(task.pk)
     link = ShareLink.objects.create(study=study)
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 0
-    sessions = [services.start_session(study, link=link).token for _ in range(count)]
+    sessions = [participants.start_session(study, link=link).token for _ in range(count)]
     print(
         json.dumps(
             {

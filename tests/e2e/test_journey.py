@@ -19,10 +19,10 @@ from playwright.sync_api import expect
 
 from prototypes.authoring.models import Hotspot, Prototype, Screen
 from prototypes.jobs import Job
-from prototypes.player.models import Comment, ParticipantSession, TaskAttempt
 from prototypes.reports.metrics import build_report
 from prototypes.reports.pages import verdict_summary
 from prototypes.reports.tasks import build_export
+from prototypes.sessions.models import Comment, ParticipantSession, TaskAttempt
 from prototypes.sketches import draw_screen, screen_hotspots
 from prototypes.studies.models import Study
 from tests.e2e.drivers import Keyboard, Mouse, Touch

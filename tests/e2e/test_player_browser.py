@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.authoring.models import Screen
 from prototypes.authoring.script_demo import create_demo_assistant
-from prototypes.player.models import Answer, Event, ParticipantSession, TaskAttempt
+from prototypes.sessions.models import Answer, Event, ParticipantSession, TaskAttempt
 from prototypes.studies.demo import OPEN_QUESTION, create_demo_study
 from prototypes.studies.models import Question, Study
 from tests import factories

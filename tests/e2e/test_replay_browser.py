@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.player.demo import simulate_participants
-from prototypes.player.models import ParticipantSession
+from prototypes.sessions.models import ParticipantSession
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_demo_study
 from prototypes.studies.models import Study
 from tests import factories

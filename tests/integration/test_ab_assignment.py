@@ -11,8 +11,7 @@ from collections import Counter
 import pytest
 from django.db import connection, transaction
 
-from prototypes.player import services
-from prototypes.studies import ab
+from prototypes.studies import ab, participants
 from prototypes.studies.models import ConceptAssignment, StudyConcept
 from tests import factories
 
@@ -41,7 +40,7 @@ def arrive_together(study, participant_ids):
         try:
             barrier.wait(timeout=30)
             with transaction.atomic():
-                session = services.start_session(study, participant_id=participant_id)
+                session = participants.start_session(study, participant_id=participant_id)
                 ab.assign_concept(session)
         except Exception as error:  # noqa: BLE001 - reported by the main thread
             failures.append(error)

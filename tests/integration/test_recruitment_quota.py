@@ -11,9 +11,9 @@ import pytest
 from django.db import connection
 
 from prototypes.player import ingestion
-from prototypes.player.models import ParticipantSession
 from prototypes.recruitment import admission
 from prototypes.recruitment.models import Admission, StudyRecruitment
+from prototypes.sessions.models import ParticipantSession
 from prototypes.studies.models import Study
 from tests import factories
 

@@ -13,7 +13,7 @@ import pytest
 
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.player.demo import World, simulate_participants
-from prototypes.player.models import TaskAttempt
+from prototypes.sessions.models import TaskAttempt
 from prototypes.studies.demo import create_demo_study
 from tests import factories
 

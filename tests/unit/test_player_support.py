@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from django.urls import reverse
 
 from prototypes import models
-from prototypes.player import services
+from prototypes.studies import participants
 from tests import factories
 
 Hotspot = models.Hotspot
@@ -92,7 +92,7 @@ def build_player_study(**study_fields):
 
 
 def new_session(setup):
-    return services.start_session(setup.study, link=setup.link)
+    return participants.start_session(setup.study, link=setup.link)
 
 
 def event(type, t_ms, **fields):

@@ -1,7 +1,6 @@
 import pytest
 from django.db import transaction
 
-from prototypes.player.models import ParticipantSession
 from prototypes.recruitment import admission
 from prototypes.recruitment.completion import completion_for
 from prototypes.recruitment.models import (
@@ -12,6 +11,7 @@ from prototypes.recruitment.models import (
     StudyInvitation,
     StudyRecruitment,
 )
+from prototypes.sessions.models import ParticipantSession
 from prototypes.studies.models import Study
 from prototypes.studies.services import study_progress
 from tests import factories

@@ -7,7 +7,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from prototypes.player.models import ParticipantSession
 from prototypes.recruitment import panel
 from prototypes.recruitment.models import (
     Admission,
@@ -16,6 +15,7 @@ from prototypes.recruitment.models import (
     StudyInvitation,
     StudyRecruitment,
 )
+from prototypes.sessions.models import ParticipantSession
 from prototypes.studies.models import Study
 from tests import factories
 from tests.unit.test_player_support import build_player_study, event, post_events

@@ -5,7 +5,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.recruitment import admission, privacy
 from prototypes.recruitment.models import (
     Admission,
@@ -15,6 +14,7 @@ from prototypes.recruitment.models import (
     StudyInvitation,
 )
 from prototypes.recruitment.tasks import purge_expired_personal_data
+from prototypes.sessions.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.studies.models import Question, Study
 from tests import factories
 

@@ -8,7 +8,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from prototypes.player.models import ParticipantSession
 from prototypes.recruitment import admission
 from prototypes.recruitment.models import (
     Admission,
@@ -19,6 +18,7 @@ from prototypes.recruitment.models import (
     StudyInvitation,
     StudyRecruitment,
 )
+from prototypes.sessions.models import ParticipantSession
 from prototypes.studies.models import ShareLink, Study
 from tests import factories
 

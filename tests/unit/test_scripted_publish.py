@@ -4,7 +4,7 @@ and the demo assistant."""
 import pytest
 from django.urls import reverse
 
-from prototypes.authoring import scripted
+from prototypes.authoring import script_views
 from prototypes.authoring.models import Hotspot, Prototype, Screen
 from prototypes.authoring.script_demo import create_demo_assistant
 from prototypes.authoring.script_publish import (
@@ -18,7 +18,7 @@ from prototypes.authoring.script_publish import (
     save_draft_script,
 )
 from prototypes.flowscript import ScriptError
-from prototypes.player.models import ParticipantSession
+from prototypes.sessions.models import ParticipantSession
 from tests import factories
 
 RETURNS = """title: Returns
@@ -306,7 +306,7 @@ def test_participant_route_works_without_a_csrf_token(participant):
 
 def test_participant_route_is_rate_limited_per_session(client, participant, rate_limit_clock):
     url = reverse("script_route", args=[participant.token])
-    limit = scripted.ROUTING.requests
+    limit = script_views.ROUTING.requests
 
     statuses = [client.post(url, {"step": "pick", "text": "x"}).status_code for _ in range(limit)]
     refused = client.post(url, {"step": "pick", "text": "x"})

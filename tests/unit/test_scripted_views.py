@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from prototypes.authoring import scripted
+from prototypes.authoring import script_views
 from prototypes.authoring.models import Hotspot, Prototype, PrototypeVersion
 from prototypes.authoring.script_publish import create_scripted_prototype, load_flow, publish_script
 from tests import factories
@@ -419,7 +419,7 @@ def test_import_refuses_bad_files_and_creates_nothing(designer_client, content, 
 
 
 def test_import_refuses_files_too_large(designer_client, monkeypatch):
-    monkeypatch.setattr(scripted, "MAX_IMPORT_BYTES", 10)
+    monkeypatch.setattr(script_views, "MAX_IMPORT_BYTES", 10)
 
     response = designer_client.post(
         reverse("script_import"), {"file": upload("== start [success]\n"), "device": "phone"}

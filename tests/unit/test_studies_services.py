@@ -1,21 +1,11 @@
 import pytest
 
-from prototypes.player.models import ParticipantSession, TaskAttempt
+from prototypes.sessions.models import ParticipantSession, TaskAttempt
 from prototypes.studies import services
 from prototypes.studies.models import Criterion, ShareLink, Study, StudyChange
 from tests import factories
 
 State = Study.State
-
-
-@pytest.fixture
-def version(workspace):
-    return factories.published_shop_version(workspace)
-
-
-@pytest.fixture
-def study(workspace, version):
-    return factories.StudyFactory(workspace=workspace, prototype_version=version)
 
 
 def screen(version, name):

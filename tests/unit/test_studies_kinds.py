@@ -9,23 +9,14 @@ from django.urls import reverse
 from prototypes import stats
 from prototypes.analysis import PASS
 from prototypes.authoring.demo import create_demo_prototypes
-from prototypes.player import ingestion, services
+from prototypes.player import ingestion
 from prototypes.player.demo import simulate_participants
 from prototypes.reports.metrics import build_report
+from prototypes.studies import participants
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_demo_study
 from prototypes.studies.kinds import option_labels
 from prototypes.studies.models import Criterion, Question, Study, Task
 from tests import factories
-
-
-@pytest.fixture
-def version(workspace):
-    return factories.published_shop_version(workspace)
-
-
-@pytest.fixture
-def study(workspace, version):
-    return factories.StudyFactory(workspace=workspace, prototype_version=version)
 
 
 def screen(version, name):
@@ -212,7 +203,7 @@ def event(type, t_ms, **fields):
 
 
 def participate(study, events):
-    session = services.start_session(study)
+    session = participants.start_session(study)
     ingestion.ingest_events(session.token, [*events, event("session_end", 60_000)])
     return session
 

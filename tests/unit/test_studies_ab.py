@@ -12,12 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prototypes.authoring.script_demo import create_demo_assistant
-from prototypes.player import services
-from prototypes.player.models import ParticipantSession, TaskAttempt
 from prototypes.recruitment.models import ScreenerQuestion
 from prototypes.reports.concepts import compare_concepts
 from prototypes.reports.metrics import build_report, study_screens
-from prototypes.studies import ab
+from prototypes.sessions.models import ParticipantSession, TaskAttempt
+from prototypes.studies import ab, participants
 from prototypes.studies.models import ConceptAssignment, Study, StudyConcept
 from tests import factories
 
@@ -120,7 +119,7 @@ def test_screened_out_participants_do_not_count(study):
 
 def test_a_study_without_concepts_assigns_nothing(workspace):
     study = factories.StudyFactory(workspace=workspace)
-    session = services.start_session(study)
+    session = participants.start_session(study)
     assert ab.assign_concept(session) is None
     assert not ConceptAssignment.objects.exists()
 
@@ -223,7 +222,7 @@ def test_a_designer_adds_and_removes_concepts(designer_client, workspace):
 
 
 def test_concepts_cannot_change_once_participants_started(designer_client, study):
-    services.start_session(study)
+    participants.start_session(study)
     url = reverse("study_concepts", args=[study.pk])
     concept = study.concepts.last()
     response = designer_client.post(url, {"action": "remove", "concept": concept.pk}, follow=True)

@@ -1,7 +1,12 @@
+"""What participants' sessions recorded: sessions, events, task attempts, answers, comments.
+
+Every layer above reads these records, so they import none of them: the studies, tasks,
+questions and screens they point at are named by string, resolved by Django when all models
+are loaded.
+"""
+
 from django.db import models
 
-from prototypes.authoring.models import Hotspot, Screen
-from prototypes.studies.models import Question, ShareLink, Study, Task
 from prototypes.tokens import new_token
 
 
@@ -16,9 +21,13 @@ class ParticipantSession(models.Model):
         ABANDONED = "abandoned", "Abandoned"
         SCREENED_OUT = "screened_out", "Screened out"
 
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="sessions")
+    study = models.ForeignKey("prototypes.Study", on_delete=models.CASCADE, related_name="sessions")
     share_link = models.ForeignKey(
-        ShareLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions"
+        "prototypes.ShareLink",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
     )
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     revision = models.PositiveIntegerField(default=1)
@@ -63,7 +72,7 @@ class TaskAttempt(models.Model):
     session = models.ForeignKey(
         ParticipantSession, on_delete=models.CASCADE, related_name="attempts"
     )
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attempts")
+    task = models.ForeignKey("prototypes.Task", on_delete=models.CASCADE, related_name="attempts")
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     started_ms = models.PositiveBigIntegerField()
     ended_ms = models.PositiveBigIntegerField(null=True, blank=True)
@@ -116,13 +125,13 @@ class Event(models.Model):
     # Milliseconds since the session started, by the participant's clock.
     t_ms = models.PositiveBigIntegerField()
     task = models.ForeignKey(
-        Task, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "prototypes.Task", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     screen = models.ForeignKey(
-        Screen, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "prototypes.Screen", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     hotspot = models.ForeignKey(
-        Hotspot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "prototypes.Hotspot", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     x = models.FloatField(null=True, blank=True)
     y = models.FloatField(null=True, blank=True)
@@ -146,7 +155,9 @@ class Answer(models.Model):
     session = models.ForeignKey(
         ParticipantSession, on_delete=models.CASCADE, related_name="answers"
     )
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(
+        "prototypes.Question", on_delete=models.CASCADE, related_name="answers"
+    )
     value = models.JSONField()
     answered_at = models.DateTimeField(auto_now_add=True)
 
@@ -169,9 +180,11 @@ class Comment(models.Model):
     )
     event = models.OneToOneField(Event, on_delete=models.CASCADE, null=True, related_name="+")
     task = models.ForeignKey(
-        Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "prototypes.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="comments")
+    screen = models.ForeignKey(
+        "prototypes.Screen", on_delete=models.CASCADE, related_name="comments"
+    )
     x = models.FloatField()
     y = models.FloatField()
     text = models.TextField(max_length=2000)

@@ -9,13 +9,14 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from prototypes.player import ingestion, services
+from prototypes.player import ingestion
 from prototypes.reports import quality
 from prototypes.reports.exports import raw_tables
 from prototypes.reports.heatmaps import click_fingerprints
 from prototypes.reports.metrics import build_report
 from prototypes.reports.models import ReportExport, SessionExclusion
 from prototypes.reports.pages import summary_context
+from prototypes.studies import participants
 from prototypes.studies.models import Question
 from tests import factories
 
@@ -45,7 +46,7 @@ def take_part(study, total_ms=60_000, sus=(4, 2) * 5, click=True):
     home = task.start_screen
     hotspot = home.hotspots.get(target__name="Account")
     sus_question = study.questions.get(kind=Question.Kind.SUS)
-    session = services.start_session(study)
+    session = participants.start_session(study)
     events = [event("task_start", 1000, task=task.pk, screen=home.pk)]
     if click:
         events += [
@@ -106,7 +107,7 @@ def test_a_finished_session_without_any_interaction_is_flagged(study):
 
 def test_a_session_still_in_progress_is_not_flagged_for_doing_nothing_yet(study):
     task = study.tasks.get()
-    session = services.start_session(study)
+    session = participants.start_session(study)
     ingestion.ingest_events(
         session.token, [event("task_start", 1000, task=task.pk, screen=task.start_screen_id)]
     )

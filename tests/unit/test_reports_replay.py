@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from prototypes.authoring.script_demo import create_demo_assistant
-from prototypes.player import ingestion, services
+from prototypes.player import ingestion
 from prototypes.reports.replay import IDLE_CAP_MS, replay_data, session_table
+from prototypes.studies import participants
 from prototypes.studies.models import Question
 from tests import factories
 
@@ -39,7 +40,7 @@ def recorded_session(study):
     to_account = home.hotspots.get(target=account)
     to_orders = account.hotspots.get(target=orders)
     question = study.questions.get()
-    session = services.start_session(study, participant_id="P-7")
+    session = participants.start_session(study, participant_id="P-7")
     ingestion.ingest_events(
         session.token,
         [
@@ -135,7 +136,7 @@ def test_outsiders_cannot_watch(client, study, outsider):
 def test_the_replay_offers_the_flags_as_the_reason_to_leave_out(client, study, designer):
     session = recorded_session(study)
     task = study.tasks.get()
-    idle = services.start_session(study)
+    idle = participants.start_session(study)
     ingestion.ingest_events(
         idle.token,
         [
@@ -212,7 +213,7 @@ def test_a_scripted_session_replays_its_steps(client, workspace, owner):
     hotspot = start.hotspots.exclude(target=None).first()
     task = factories.TaskFactory(study=study, start_screen=start)
     task.goal_screens.set([hotspot.target])
-    session = services.start_session(study)
+    session = participants.start_session(study)
     ingestion.ingest_events(
         session.token,
         [

@@ -25,8 +25,8 @@ from prototypes.authoring.script_publish import (
     step_view,
 )
 from prototypes.flowscript import MAX_ANSWER_CHARS, MAX_SCRIPT_CHARS, ScriptError, parse, validate
-from prototypes.player.models import ParticipantSession
 from prototypes.ratelimit import Limit, rate_limited
+from prototypes.sessions.models import ParticipantSession
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
     public_view,

@@ -7,8 +7,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from prototypes.authoring.demo import create_demo_prototypes
-from prototypes.player.models import Answer, Event, ParticipantSession, TaskAttempt
 from prototypes.reports.metrics import build_report
+from prototypes.sessions.models import Answer, Event, ParticipantSession, TaskAttempt
 from prototypes.studies import ab
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_concept_study, create_demo_study
 from prototypes.studies.models import Question, Study
