@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
+from prototypes.player.outcomes import attempt_outcome, first_click_points
 from prototypes.reports.metrics import build_report
 from prototypes.reports.models import ReportExport
 from prototypes.reports.pages import summary_context
@@ -137,21 +138,25 @@ def raw_tables(export):
                 "seq",
                 "path",
             ),
-            TaskAttempt.objects.filter(**in_sessions)
-            .order_by("session_id", "task__position", "id")
-            .values_list(
-                "id",
-                "session_id",
-                "task_id",
-                "task__position",
-                "outcome",
-                "started_ms",
-                "ended_ms",
-                "clicks",
-                "misclicks",
-                "first_click_success",
-                "seq",
-                "path",
+            AttemptRows(
+                study,
+                sessions,
+                TaskAttempt.objects.filter(**in_sessions)
+                .order_by("session_id", "task__position", "id")
+                .values_list(
+                    "id",
+                    "session_id",
+                    "task_id",
+                    "task__position",
+                    "outcome",
+                    "started_ms",
+                    "ended_ms",
+                    "clicks",
+                    "misclicks",
+                    "first_click_success",
+                    "seq",
+                    "path",
+                ),
             ),
         ),
         (
@@ -206,6 +211,27 @@ def raw_tables(export):
             ),
         ),
     ]
+
+
+class AttemptRows:
+    """The task_attempts table's rows, each outcome told by ``attempt_outcome`` (a first-click
+    test's miss is "missed", not the "direct" end of its activity) and streamed like the others."""
+
+    def __init__(self, study, sessions, rows):
+        self.study = study
+        self.sessions = sessions
+        self.rows = rows
+
+    def iterator(self, chunk_size):
+        tasks = {task.pk: task for task in self.study.tasks.all()}
+        first_clicks = first_click_points(self.sessions, tasks.values())
+        for pk, session_id, task_id, position, outcome, *rest in self.rows.iterator(
+            chunk_size=chunk_size
+        ):
+            shown = attempt_outcome(
+                tasks[task_id], outcome, first_clicks.get((session_id, task_id))
+            )
+            yield (pk, session_id, task_id, position, shown.value, *rest)
 
 
 def build_csv(export, output):

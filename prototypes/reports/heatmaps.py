@@ -17,7 +17,7 @@ from scipy import ndimage
 
 from prototypes.jobs import enqueue
 from prototypes.player.models import Event
-from prototypes.reports.kinds import CLICK_TYPES
+from prototypes.player.outcomes import CLICK_TYPES
 from prototypes.reports.models import HeatmapImage
 
 MAX_WIDTH = 720

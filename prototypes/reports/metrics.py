@@ -33,6 +33,7 @@ from django.db.models.functions import Cast, Lead
 from prototypes import analysis, stats
 from prototypes.authoring.models import Screen
 from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
+from prototypes.player.outcomes import first_click_events
 from prototypes.reports import kinds
 from prototypes.reports.models import SessionExclusion
 from prototypes.reports.present import (
@@ -845,7 +846,7 @@ def first_clicks(study, revision=None):
     Not part of ``build_report``: only the results page draws them, and finding each
     attempt's first click means ordering every click of the study. One query.
     """
-    ranked = kinds.first_click_events(
+    ranked = first_click_events(
         study_sessions(study, revision), task__isnull=False, screen__isnull=False
     ).values_list("task_id", "screen_id", "x", "y", "type")
     clicks = defaultdict(list)
