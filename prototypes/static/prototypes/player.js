@@ -304,6 +304,9 @@
       count: tasks.length,
     });
     slot("instruction").textContent = task.instruction;
+    slot("how-to").textContent = format(strings.how_to[task.kind] || strings.how_to.clickthrough, {
+      seconds: task.exposure_seconds,
+    });
     const limit = slot("time-limit");
     limit.hidden = !task.time_limit_seconds;
     if (task.time_limit_seconds) {
