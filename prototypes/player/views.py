@@ -98,8 +98,11 @@ def player_strings():
         "not_accepting": _("Sorry, this study is not accepting participants at the moment."),
         "consent_changed": _(
             "The consent text has changed since you opened this page. Please reload the page "
-            "and read it again."
+            "and read it again: your answers to the questions are kept."
         ),
+        # The labels of the message's button, which reloads the page, to match the message.
+        "reload_page": _("Reload the page"),
+        "try_again": _("Try again"),
         # What the scripted-flow player says under the frame.
         "flow": {
             "success": _("You reached the end of this flow."),
