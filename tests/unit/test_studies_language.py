@@ -21,37 +21,22 @@ def version(workspace):
     return factories.published_shop_version(workspace)
 
 
-def study_data(version, problem, **overrides):
-    return {
-        "title": "Suivi de commande",
-        "problem": problem.pk,
-        "hypothesis": "",
-        "prototype_version": version.pk,
-        "consent_text": Study.DEFAULT_CONSENT,
-        "target_participants": 20,
-        "language": "en",
-        "confidence": "0.9",
-        "completion_code": "",
-        "redirect_url": "",
-        "new_problem_title": "",
-        "new_problem_who": "",
-        "new_problem_what": "",
-        "new_problem_evidence": "",
-        **overrides,
-    }
+def study_data(client, version, problem, **overrides):
+    """What the study form posts as a designer leaves its pre-filled values, with overrides."""
+    form = client.get(reverse("study_create")).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data.update(problem=problem.pk, prototype_version=version.pk, title="Suivi de commande")
+    data.update(overrides)
+    return {name: "" if value is None else value for name, value in data.items()}
 
 
 def test_a_french_study_gets_the_french_consent_instead_of_the_prefilled_english(
     designer_client, workspace, version
 ):
     problem = factories.ProblemFactory(workspace=workspace)
-    form = designer_client.get(reverse("study_create")).context["form"]
-    prefilled = form["consent_text"].value()
-    assert prefilled == Study.DEFAULT_CONSENT
-    designer_client.post(
-        reverse("study_create"),
-        study_data(version, problem, language="fr", consent_text=prefilled),
-    )
+    data = study_data(designer_client, version, problem, language="fr")
+    assert data["consent_text"] == Study.DEFAULT_CONSENT
+    designer_client.post(reverse("study_create"), data)
     assert Study.objects.get().consent_text == FRENCH_CONSENT
 
 
@@ -61,15 +46,20 @@ def test_switching_the_language_back_and_forth_follows_only_while_unchanged(
     problem = factories.ProblemFactory(workspace=workspace)
     study = factories.StudyFactory(workspace=workspace, prototype_version=version, problem=problem)
     edit = reverse("study_edit", args=[study.pk])
-    designer_client.post(edit, study_data(version, problem, language="fr"))
+    designer_client.post(edit, study_data(designer_client, version, problem, language="fr"))
     study.refresh_from_db()
     assert study.consent_text == FRENCH_CONSENT
-    designer_client.post(edit, study_data(version, problem, consent_text=FRENCH_CONSENT))
+    designer_client.post(
+        edit, study_data(designer_client, version, problem, consent_text=FRENCH_CONSENT)
+    )
     study.refresh_from_db()
     assert study.consent_text == Study.DEFAULT_CONSENT
     # A text the designer wrote is theirs: it stays, whatever the language.
     designer_client.post(
-        edit, study_data(version, problem, language="fr", consent_text="J’accepte, merci.")
+        edit,
+        study_data(
+            designer_client, version, problem, language="fr", consent_text="J’accepte, merci."
+        ),
     )
     study.refresh_from_db()
     assert study.consent_text == "J’accepte, merci."
