@@ -113,11 +113,17 @@ def test_the_raw_data_export_says_missed_not_direct(missed_and_hit, kind):
     if kind == "csv":
         archive = zipfile.ZipFile(export.file.open("rb"))
         rows = csv.DictReader(io.TextIOWrapper(archive.open("task_attempts.csv"), "utf-8"))
-        outcomes = {int(row["session"]): row["outcome"] for row in rows}
+        outcomes = {
+            int(row["session"]): (row["outcome"], row["first_click_success"]) for row in rows
+        }
+        assert outcomes == {missed.pk: ("missed", "false"), hit.pk: ("on_target", "true")}
     else:
         data = json.loads(export.file.open("rb").read())
-        outcomes = {row["session"]: row["outcome"] for row in data["task_attempts"]}
-    assert outcomes == {missed.pk: "missed", hit.pk: "on_target"}
+        outcomes = {
+            row["session"]: (row["outcome"], row["first_click_success"])
+            for row in data["task_attempts"]
+        }
+        assert outcomes == {missed.pk: ("missed", False), hit.pk: ("on_target", True)}
 
 
 def test_the_aggregate_and_every_attempt_agree_in_the_demo_first_click_study(owner, workspace):
