@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from prototypes.authoring.models import Screen
 from prototypes.player.models import Answer, Comment, Event, ParticipantSession
-from prototypes.player.outcomes import attempt_outcome, first_click_points
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
@@ -41,6 +40,7 @@ from prototypes.recruitment.models import (
 )
 from prototypes.recruitment.panel import email_digest
 from prototypes.studies.models import Question
+from prototypes.studies.outcomes import attempt_outcome, first_click_points
 from prototypes.tokens import new_token
 
 TEXT_EVENT_TYPES = (Event.Type.COMMENT, Event.Type.TEXT)

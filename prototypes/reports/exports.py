@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
-from prototypes.player.outcomes import ON_TARGET, attempt_outcome, first_click_points
 from prototypes.reports.metrics import build_report
 from prototypes.reports.models import ReportExport
 from prototypes.reports.pages import summary_context
 from prototypes.studies.models import Task
+from prototypes.studies.outcomes import ON_TARGET, attempt_outcome, first_click_points
 
 CHUNK = 2000
 PDF_STYLESHEETS = ("prototypes/reports.css", "prototypes/reports-print.css")

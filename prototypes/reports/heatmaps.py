@@ -17,8 +17,8 @@ from scipy import ndimage
 
 from prototypes.jobs import enqueue
 from prototypes.player.models import Event
-from prototypes.player.outcomes import CLICK_TYPES
 from prototypes.reports.models import HeatmapImage
+from prototypes.studies.outcomes import CLICK_TYPES
 
 MAX_WIDTH = 720
 # Spread of one click, as a share of the picture's longer side.

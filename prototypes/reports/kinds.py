@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from prototypes import stats
 from prototypes.player.models import TaskAttempt
-from prototypes.player.outcomes import ON_TARGET, attempt_outcome, first_click_points
 from prototypes.reports.present import PERCENT, SECONDS, format_p_value, format_value
 from prototypes.studies.kinds import option_labels
+from prototypes.studies.outcomes import ON_TARGET, attempt_outcome, first_click_points
 
 DIRECT = TaskAttempt.Outcome.DIRECT
 

@@ -33,7 +33,6 @@ from django.db.models.functions import Cast, Lead
 from prototypes import analysis, stats
 from prototypes.authoring.models import Screen
 from prototypes.player.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
-from prototypes.player.outcomes import first_click_events
 from prototypes.reports import kinds
 from prototypes.reports.models import SessionExclusion
 from prototypes.reports.present import (
@@ -53,6 +52,7 @@ from prototypes.studies.models import (
     StudyConcept,
     Task,
 )
+from prototypes.studies.outcomes import first_click_events
 
 TASK_METRICS = {
     Criterion.Metric.FIRST_CLICK_RATE: "first_click",

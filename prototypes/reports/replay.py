@@ -18,8 +18,8 @@ from prototypes.authoring.models import Hotspot, Prototype, Screen
 from prototypes.authoring.script_publish import load_flow, step_view
 from prototypes.flowscript import ScriptError
 from prototypes.player.models import Event, ParticipantSession, TaskAttempt
-from prototypes.player.outcomes import attempt_outcome, first_click_points
 from prototypes.studies.models import Question, Task
+from prototypes.studies.outcomes import attempt_outcome, first_click_points
 
 # "Skip idle time" plays a pause longer than this as this long.
 IDLE_CAP_MS = 2000

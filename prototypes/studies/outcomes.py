@@ -1,5 +1,5 @@
-"""An attempt's outcome as people read it, the same in the sessions table, the replay and every
-export.
+"""An attempt's outcome as people read it, the same in the study's live progress, the sessions
+table, the replay and every export.
 
 A TaskAttempt's stored outcome says how the activity ended. A first-click, five-second or
 preference task ends as soon as the participant has answered (its goal is its own start
@@ -25,6 +25,15 @@ SEEN = "seen"
 CHOSEN = "chosen"
 
 SUCCESSFUL = (TaskAttempt.Outcome.DIRECT, TaskAttempt.Outcome.INDIRECT)
+# What an attempt of each kind that ended without a failure achieved, in the order shown.
+KIND_OUTCOMES = {
+    Task.Kind.FIRST_CLICK: (
+        (ON_TARGET, "First click on target"),
+        (MISSED, "First click missed the target"),
+    ),
+    Task.Kind.FIVE_SECOND: ((SEEN, "Saw the screen"),),
+    Task.Kind.PREFERENCE: ((CHOSEN, "Chose an option"),),
+}
 
 
 @dataclass(frozen=True)
@@ -38,11 +47,6 @@ class AttemptOutcome:
 
 
 IN_PROGRESS = AttemptOutcome("", "In progress", None)
-# What an activity ended without a failure achieved, for the kinds that are not click-through.
-_KIND_OUTCOMES = {
-    Task.Kind.FIVE_SECOND: AttemptOutcome(SEEN, "Saw the screen", True),
-    Task.Kind.PREFERENCE: AttemptOutcome(CHOSEN, "Chose an option", True),
-}
 
 
 def attempt_outcome(task, outcome, first_click=None):
@@ -53,11 +57,12 @@ def attempt_outcome(task, outcome, first_click=None):
     if outcome not in SUCCESSFUL:
         return AttemptOutcome(outcome, TaskAttempt.Outcome(outcome).label, False)
     if task.kind == Task.Kind.FIRST_CLICK:
+        hit, miss = KIND_OUTCOMES[Task.Kind.FIRST_CLICK]
         if first_click is not None and task.target_contains(*first_click[:2]):
-            return AttemptOutcome(ON_TARGET, "First click on target", True)
-        return AttemptOutcome(MISSED, "First click missed the target", False)
-    if task.kind in _KIND_OUTCOMES:
-        return _KIND_OUTCOMES[task.kind]
+            return AttemptOutcome(*hit, True)
+        return AttemptOutcome(*miss, False)
+    if task.kind in KIND_OUTCOMES:
+        return AttemptOutcome(*KIND_OUTCOMES[task.kind][0], True)
     return AttemptOutcome(outcome, TaskAttempt.Outcome(outcome).label, True)
 
 
@@ -88,3 +93,25 @@ def first_click_points(sessions, tasks):
         sessions, task_id__in=task_ids, x__isnull=False, y__isnull=False
     ).values_list("session_id", "task_id", "x", "y", "t_ms")
     return {(session_id, task_id): (x, y, t_ms) for session_id, task_id, x, y, t_ms in rows}
+
+
+def kind_outcome_counts(tasks, sessions):
+    """task id -> [(value, label, attempts)] of what the ended attempts achieved, for the tasks
+    among ``tasks`` that are not click-through: two queries at most, none without such tasks."""
+    by_id = {task.pk: task for task in tasks if task.kind in KIND_OUTCOMES}
+    if not by_id:
+        return {}
+    first_clicks = first_click_points(sessions, by_id.values())
+    counts = {
+        task_id: dict.fromkeys(KIND_OUTCOMES[task.kind], 0) for task_id, task in by_id.items()
+    }
+    attempts = TaskAttempt.objects.filter(
+        session__in=sessions, task_id__in=list(by_id), outcome__in=SUCCESSFUL
+    ).values_list("session_id", "task_id", "outcome")
+    for session_id, task_id, outcome in attempts:
+        shown = attempt_outcome(by_id[task_id], outcome, first_clicks.get((session_id, task_id)))
+        counts[task_id][shown.value, shown.label] += 1
+    return {
+        task_id: [(value, label, count) for (value, label), count in task_counts.items()]
+        for task_id, task_counts in counts.items()
+    }

@@ -13,13 +13,14 @@ from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.models import ReportExport
 from prototypes.player import ingestion, services
 from prototypes.player.demo import simulate_participants
-from prototypes.player.outcomes import attempt_outcome
 from prototypes.recruitment import privacy
 from prototypes.reports.metrics import build_report
 from prototypes.reports.replay import replay_data, session_table
 from prototypes.reports.tasks import build_export
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_demo_study
 from prototypes.studies.models import Study, Task
+from prototypes.studies.outcomes import attempt_outcome
+from prototypes.studies.services import study_progress
 from tests import factories
 
 
@@ -87,6 +88,24 @@ def test_the_results_page_never_calls_a_missed_first_click_a_direct_success(
     assert "First click missed the target" in page
     assert "outcome-text-missed" in page
     assert "Direct success 2 s" not in page
+
+
+def test_the_study_page_progress_counts_hits_and_misses_not_direct_successes(
+    designer_client, missed_and_hit
+):
+    task, _, _ = missed_and_hit
+    [row] = study_progress(task.study).tasks
+    assert row.kind_counts == [
+        ("on_target", "First click on target", 1),
+        ("missed", "First click missed the target", 1),
+    ]
+    assert [segment[:3] for segment in row.segments] == [
+        ("on_target", "First click on target", 1),
+        ("missed", "First click missed the target", 1),
+    ]
+    page = designer_client.get(reverse("study_detail", args=[task.study.pk])).content.decode()
+    assert "First click missed the target: 1" in page
+    assert "Direct success: 2" not in page
 
 
 def test_the_replay_names_the_miss(missed_and_hit):
