@@ -28,6 +28,8 @@ def test_the_decision_and_the_language_warning_pass_axe_on_a_phone(
         prototype_version=study.prototype_version,
         language=Study.Language.FRENCH,
     )
+    # The first visit of the results draws the demo's heatmaps (eager Celery, in the request).
+    phone_page.set_default_navigation_timeout(60_000)
     log_in(phone_page, demo["user"])
     audit = Audit(phone_page, live_server)
     for name in ("study_results", "study_summary"):
