@@ -9,6 +9,7 @@ from prototypes.authoring.models import Prototype
 from prototypes.authoring.script_publish import playback_context
 from prototypes.recruitment import admission
 from prototypes.studies import participants
+from prototypes.studies.models import Task
 from prototypes.workspaces.access import public_view
 
 SEQ_SCALE = range(1, 8)
@@ -62,6 +63,26 @@ def player_strings():
         "hide_task": _("Hide task"),
         "time_left": _("Time left: %(time)s"),
         "time_limit": _("You have %(minutes)s minutes for this task."),
+        # How to do a task, by its kind: only a click-through task has "I'm done" and "Show task".
+        "how_to": {
+            Task.Kind.CLICKTHROUGH: _(
+                "Use the design as you would use the real product. When you think you have "
+                "finished, press “I'm done”. You can read the task again at any time with "
+                "“Show task”."
+            ),
+            Task.Kind.FIRST_CLICK: _(
+                "You will see one screen. Click or tap once, where you would to do this: your "
+                "first click is your answer, and the next task follows."
+            ),
+            Task.Kind.FIVE_SECOND: _(
+                "You will see one screen for %(seconds)s seconds only. Look at it as you would "
+                "at a real product; then a few questions ask what you remember."
+            ),
+            Task.Kind.PREFERENCE: _(
+                "You will see a few designs. Look at each of them, then choose the one you "
+                "would rather use and, if you like, say why."
+            ),
+        },
         "goal_title": _("Task complete"),
         "goal_text": _("Well done: you reached the end of this task."),
         "timeout_title": _("Time is up"),
@@ -77,8 +98,11 @@ def player_strings():
         "not_accepting": _("Sorry, this study is not accepting participants at the moment."),
         "consent_changed": _(
             "The consent text has changed since you opened this page. Please reload the page "
-            "and read it again."
+            "and read it again: your answers to the questions are kept."
         ),
+        # The labels of the message's button, which reloads the page, to match the message.
+        "reload_page": _("Reload the page"),
+        "try_again": _("Try again"),
         # What the scripted-flow player says under the frame.
         "flow": {
             "success": _("You reached the end of this flow."),

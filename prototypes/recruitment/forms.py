@@ -368,21 +368,20 @@ class UploadForm(forms.Form):
 
 
 class ConfirmImportForm(forms.Form):
+    # Sent by the import button itself when rows are left out: the button names them, so
+    # pressing it is the go-ahead, and a form from before the problems were known is refused.
     skip_problems = forms.BooleanField(required=False)
 
     def __init__(self, *args, problem_count=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.problem_count = problem_count
-        self.fields[
-            "skip_problems"
-        ].label = f"Import the other rows and leave out the {problem_count} listed above"
 
     def clean(self):
         cleaned = super().clean()
         if self.problem_count and not cleaned.get("skip_problems"):
             raise forms.ValidationError(
-                "Some rows cannot be imported: tick the box to import the others without them, "
-                "or correct the file and upload it again."
+                f"{self.problem_count} row(s) cannot be imported: press the import button "
+                "below to leave them out, or correct the file and upload it again."
             )
         return cleaned
 

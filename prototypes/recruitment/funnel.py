@@ -1,4 +1,10 @@
-"""The recruitment funnel of a study, by source: four queries however many participants."""
+"""The recruitment funnel of a study, by source: four queries however many participants.
+
+Every session that started (consent given) is counted once under "Started" and once in
+exactly one of its parts, so the columns add up: started = screened out + not finished (still
+going, or left) + completed. Invitations follow the same rule through the session they
+started.
+"""
 
 from dataclasses import dataclass, field
 
@@ -13,6 +19,8 @@ Status = StudyInvitation.Status
 
 COMPLETED = Q(sessions__state=SessionState.COMPLETED)
 SCREENED_OUT = Q(sessions__state=SessionState.SCREENED_OUT)
+# Sessions still going, or left before the end.
+UNFINISHED = (SessionState.ACTIVE, SessionState.ABANDONED)
 
 
 @dataclass
@@ -25,8 +33,8 @@ class Stage:
 
 @dataclass
 class Funnel:
-    invitations: list  # Stage: invited, opened, screened out, started, completed
-    links: list  # ShareLink with started, screened_out, completed
+    invitations: list  # Stage: invited, opened, started, screened out, not finished, completed
+    links: list  # ShareLink with started, screened_out, unfinished, completed
     segments: list  # Segment with completed
     totals: dict = field(default_factory=dict)
     undeliverable: int = 0
@@ -41,11 +49,9 @@ def study_funnel(study):
     invited = StudyInvitation.objects.filter(study=study).aggregate(
         invited=Count("pk", filter=~Q(status=Status.CANCELLED)),
         opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        started=Count("pk", filter=Q(session__isnull=False)),
         screened_out=Count("pk", filter=Q(session__state=SessionState.SCREENED_OUT)),
-        started=Count(
-            "pk",
-            filter=Q(session__isnull=False) & ~Q(session__state=SessionState.SCREENED_OUT),
-        ),
+        unfinished=Count("pk", filter=Q(session__state__in=UNFINISHED)),
         completed=Count("pk", filter=Q(session__state=SessionState.COMPLETED)),
         undeliverable=Count("pk", filter=Q(status__in=[Status.BOUNCED, Status.FAILED])),
         unsubscribed=Count("pk", filter=Q(status=Status.CANCELLED)),
@@ -53,8 +59,9 @@ def study_funnel(study):
     stages = [
         Stage("invited", "Invited", invited["invited"]),
         Stage("opened", "Opened", invited["opened"]),
-        Stage("screened_out", "Screened out", invited["screened_out"]),
         Stage("started", "Started", invited["started"]),
+        Stage("screened_out", "Screened out", invited["screened_out"]),
+        Stage("unfinished", "Not finished", invited["unfinished"]),
         Stage("completed", "Completed", invited["completed"]),
     ]
     for stage in stages:
@@ -62,8 +69,9 @@ def study_funnel(study):
     links = list(
         ShareLink.objects.filter(study=study)
         .annotate(
-            started=Count("sessions", filter=~SCREENED_OUT),
+            started=Count("sessions"),
             screened_out=Count("sessions", filter=SCREENED_OUT),
+            unfinished=Count("sessions", filter=Q(sessions__state__in=UNFINISHED)),
             completed=Count("sessions", filter=COMPLETED),
         )
         .order_by("created_at", "id")
@@ -79,9 +87,8 @@ def study_funnel(study):
         )
     )
     totals = {
-        "started": sum(link.started for link in links),
-        "screened_out": sum(link.screened_out for link in links),
-        "completed": sum(link.completed for link in links),
+        column: sum(getattr(link, column) for link in links)
+        for column in ("started", "screened_out", "unfinished", "completed")
     }
     return Funnel(
         invitations=stages,

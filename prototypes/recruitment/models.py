@@ -5,8 +5,10 @@ screener asked before the tasks, per-segment quotas and the consent texts partic
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_noop
 
 from prototypes.sessions.models import ParticipantSession
+from prototypes.studies.language import in_language
 from prototypes.studies.models import ShareLink, Study
 from prototypes.tokens import new_token
 from prototypes.workspaces.models import Workspace
@@ -121,8 +123,9 @@ class StudyRecruitment(models.Model):
     """How a study recruits: its overall quota, the invitation email and its reminder."""
 
     WORKSPACE_PATH = "study__workspace"
-    DEFAULT_SUBJECT = "Would you help us test a new design?"
-    DEFAULT_MESSAGE = (
+    # Translated into the participants' language while left unchanged (follow_language).
+    DEFAULT_SUBJECT = gettext_noop("Would you help us test a new design?")
+    DEFAULT_MESSAGE = gettext_noop(
         "We are trying out an early design and would love to see how you find it. It takes "
         "about ten minutes in your browser, and there are no wrong answers: we are testing the "
         "design, not you."
@@ -153,6 +156,16 @@ class StudyRecruitment(models.Model):
 
     def __str__(self):
         return f"Recruitment of {self.study}"
+
+    def follow_language(self):
+        """Put the pre-filled subject and message still unchanged into the study's language;
+        whether anything changed."""
+        language = self.study.language
+        subject = in_language(self.invitation_subject, self.DEFAULT_SUBJECT, language)
+        message = in_language(self.invitation_message, self.DEFAULT_MESSAGE, language)
+        changed = (subject, message) != (self.invitation_subject, self.invitation_message)
+        self.invitation_subject, self.invitation_message = subject, message
+        return changed
 
 
 class LinkSettings(models.Model):

@@ -46,6 +46,9 @@ def panel_settings(workspace):
 
 def recruitment_of(study):
     recruitment, _ = StudyRecruitment.objects.get_or_create(study=study)
+    recruitment.study = study
+    if recruitment.follow_language():
+        recruitment.save(update_fields=["invitation_subject", "invitation_message"])
     return recruitment
 
 

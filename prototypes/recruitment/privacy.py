@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from prototypes.authoring.models import Screen
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
@@ -39,6 +40,7 @@ from prototypes.recruitment.models import (
 from prototypes.recruitment.panel import email_digest
 from prototypes.sessions.models import Answer, Comment, Event, ParticipantSession
 from prototypes.studies.models import Question
+from prototypes.studies.outcomes import attempt_outcome, first_click_points
 from prototypes.tokens import new_token
 
 TEXT_EVENT_TYPES = (Event.Type.COMMENT, Event.Type.TEXT)
@@ -110,7 +112,10 @@ def export_sessions(sessions):
     sessions = list(
         sessions.select_related("study", "share_link", "admission__segment")
         .prefetch_related(
-            Prefetch("events", queryset=Event.objects.order_by("t_ms", "id")),
+            Prefetch(
+                "events",
+                queryset=Event.objects.select_related("screen", "hotspot").order_by("t_ms", "id"),
+            ),
             Prefetch("answers", queryset=Answer.objects.select_related("question")),
             Prefetch("comments", queryset=Comment.objects.select_related("screen", "task")),
             "attempts__task",
@@ -125,10 +130,22 @@ def export_sessions(sessions):
     screener_texts = dict(
         ScreenerQuestion.objects.filter(study_id__in=study_ids).values_list("pk", "text")
     )
-    return [_export_session(session, consent_texts, screener_texts) for session in sessions]
+    tasks = {attempt.task for session in sessions for attempt in session.attempts.all()}
+    first_clicks = first_click_points([session.pk for session in sessions], tasks)
+    path_ids = {
+        screen
+        for session in sessions
+        for attempt in session.attempts.all()
+        for screen in attempt.path
+    }
+    screen_names = dict(Screen.objects.filter(pk__in=path_ids).values_list("pk", "name"))
+    return [
+        _export_session(session, consent_texts, screener_texts, first_clicks, screen_names)
+        for session in sessions
+    ]
 
 
-def _export_session(session, consent_texts, screener_texts):
+def _export_session(session, consent_texts, screener_texts, first_clicks, screen_names):
     admission = getattr(session, "admission", None)
     return {
         "study": session.study.title,
@@ -157,11 +174,14 @@ def _export_session(session, consent_texts, screener_texts):
         "attempts": [
             {
                 "task": attempt.task.instruction,
-                "outcome": attempt.outcome,
+                **attempt_outcome(
+                    attempt.task, attempt.outcome, first_clicks.get((session.pk, attempt.task_id))
+                ).as_dict(),
                 "seconds": attempt.seconds,
                 "clicks": attempt.clicks,
                 "misclicks": attempt.misclicks,
-                "path": attempt.path,
+                # Screens by name: the ids mean nothing to the person reading their data.
+                "path": [screen_names.get(screen, screen) for screen in attempt.path],
                 "seq": attempt.seq,
             }
             for attempt in session.attempts.all()
@@ -171,8 +191,8 @@ def _export_session(session, consent_texts, screener_texts):
                 "type": event.type,
                 "t_ms": event.t_ms,
                 "task": event.task_id,
-                "screen": event.screen_id,
-                "hotspot": event.hotspot_id,
+                "screen": event.screen.name if event.screen else None,
+                "hotspot": event.hotspot.label if event.hotspot else None,
                 "x": event.x,
                 "y": event.y,
                 "data": event.data,

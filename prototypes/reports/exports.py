@@ -23,6 +23,8 @@ from prototypes.reports.metrics import build_report
 from prototypes.reports.models import ReportExport
 from prototypes.reports.pages import summary_context
 from prototypes.sessions.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
+from prototypes.studies.models import Task
+from prototypes.studies.outcomes import ON_TARGET, attempt_outcome, first_click_points
 
 CHUNK = 2000
 PDF_STYLESHEETS = ("prototypes/reports.css", "prototypes/reports-print.css")
@@ -137,21 +139,25 @@ def raw_tables(export):
                 "seq",
                 "path",
             ),
-            TaskAttempt.objects.filter(**in_sessions)
-            .order_by("session_id", "task__position", "id")
-            .values_list(
-                "id",
-                "session_id",
-                "task_id",
-                "task__position",
-                "outcome",
-                "started_ms",
-                "ended_ms",
-                "clicks",
-                "misclicks",
-                "first_click_success",
-                "seq",
-                "path",
+            AttemptRows(
+                study,
+                sessions,
+                TaskAttempt.objects.filter(**in_sessions)
+                .order_by("session_id", "task__position", "id")
+                .values_list(
+                    "id",
+                    "session_id",
+                    "task_id",
+                    "task__position",
+                    "outcome",
+                    "started_ms",
+                    "ended_ms",
+                    "clicks",
+                    "misclicks",
+                    "first_click_success",
+                    "seq",
+                    "path",
+                ),
             ),
         ),
         (
@@ -206,6 +212,37 @@ def raw_tables(export):
             ),
         ),
     ]
+
+
+class AttemptRows:
+    """The task_attempts table's rows, each outcome told by ``attempt_outcome`` (a first-click
+    test's miss is "missed", not the "direct" end of its activity) and streamed like the others.
+    A first-click test's first_click_success is whether its first click was on target."""
+
+    def __init__(self, study, sessions, rows):
+        self.study = study
+        self.sessions = sessions
+        self.rows = rows
+
+    def iterator(self, chunk_size):
+        tasks = {task.pk: task for task in self.study.tasks.all()}
+        first_clicks = first_click_points(self.sessions, tasks.values())
+        for (
+            pk,
+            session_id,
+            task_id,
+            position,
+            outcome,
+            *timing,
+            success,
+            seq,
+            path,
+        ) in self.rows.iterator(chunk_size=chunk_size):
+            task = tasks[task_id]
+            shown = attempt_outcome(task, outcome, first_clicks.get((session_id, task_id)))
+            if task.kind == Task.Kind.FIRST_CLICK and shown.succeeded is not None:
+                success = shown.value == ON_TARGET
+            yield (pk, session_id, task_id, position, shown.value, *timing, success, seq, path)
 
 
 def build_csv(export, output):

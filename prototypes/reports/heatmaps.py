@@ -16,9 +16,9 @@ from PIL import Image, ImageOps
 from scipy import ndimage
 
 from prototypes.jobs import enqueue
-from prototypes.reports.kinds import CLICK_TYPES
 from prototypes.reports.models import HeatmapImage
 from prototypes.sessions.models import Event
+from prototypes.studies.outcomes import CLICK_TYPES
 
 MAX_WIDTH = 720
 # Spread of one click, as a share of the picture's longer side.

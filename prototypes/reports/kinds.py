@@ -8,16 +8,13 @@ nothing of their own: their recall questions are reported like any question, und
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
-
 from prototypes import stats
 from prototypes.reports.present import PERCENT, SECONDS, format_p_value, format_value
-from prototypes.sessions.models import Event, TaskAttempt
+from prototypes.sessions.models import TaskAttempt
 from prototypes.studies.kinds import option_labels
-from prototypes.studies.models import Task
+from prototypes.studies.outcomes import ON_TARGET, attempt_outcome, first_click_points
 
-CLICK_TYPES = (Event.Type.CLICK, Event.Type.MISCLICK)
+DIRECT = TaskAttempt.Outcome.DIRECT
 
 
 @dataclass(frozen=True)
@@ -97,40 +94,20 @@ class PreferenceResult:
         }
 
 
-def first_click_events(sessions, **filters):
-    """The first click or misclick of each session in each task, among the clicks matching
-    ``filters``: one query, with a window function numbering the clicks of each attempt."""
-    return (
-        Event.objects.filter(session__in=sessions, type__in=CLICK_TYPES, **filters)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("session_id"), F("task_id")],
-                order_by=[F("t_ms").asc(), F("id").asc()],
-            )
-        )
-        .filter(rank=1)
-        .order_by()
-    )
-
-
 def first_click_rows(tasks, sessions):
     """(task id, session id) -> (x, y, seconds after the task started) of each attempt's first
     click, for the first-click tests among ``tasks``: two queries, none without such tests."""
-    task_ids = [task.pk for task in tasks if task.kind == Task.Kind.FIRST_CLICK]
-    if not task_ids:
+    points = first_click_points(sessions, tasks)
+    if not points:
         return {}
-    ranked = first_click_events(
-        sessions, task_id__in=task_ids, x__isnull=False, y__isnull=False
-    ).values_list("task_id", "session_id", "x", "y", "t_ms")
     attempts = (
-        TaskAttempt.objects.filter(session__in=sessions, task_id__in=task_ids)
+        TaskAttempt.objects.filter(session__in=sessions, task_id__in={key[1] for key in points})
         .order_by()
         .values_list("task_id", "session_id", "started_ms")
     )
     starts = {(task_id, session_id): started_ms for task_id, session_id, started_ms in attempts}
     rows = {}
-    for task_id, session_id, x, y, t_ms in ranked:
+    for (session_id, task_id), (x, y, t_ms) in points.items():
         started = starts.get((task_id, session_id))
         seconds = (t_ms - started) / 1000 if started is not None and t_ms > started else None
         rows[task_id, session_id] = (x, y, seconds)
@@ -141,7 +118,8 @@ def first_click_result(task, rows, confidence, measure):
     """The first-click result of ``task`` from ``first_click_rows``; ``measure`` builds a
     metrics.Measure (passed in: metrics imports this module)."""
     clicks = [row for (task_id, _), row in rows.items() if task_id == task.pk]
-    hits = sum(1 for x, y, _ in clicks if task.target_contains(x, y))
+    # Judged as each attempt's outcome is, so the sessions table and exports agree with it.
+    hits = sum(1 for row in clicks if attempt_outcome(task, DIRECT, row).value == ON_TARGET)
     if clicks:
         low, high = stats.completion_interval(hits, len(clicks), confidence)
         share = measure(PERCENT, hits / len(clicks), low, high, len(clicks), hits, len(clicks))

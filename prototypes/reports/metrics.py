@@ -52,6 +52,7 @@ from prototypes.studies.models import (
     StudyConcept,
     Task,
 )
+from prototypes.studies.outcomes import first_click_events
 
 TASK_METRICS = {
     Criterion.Metric.FIRST_CLICK_RATE: "first_click",
@@ -845,7 +846,7 @@ def first_clicks(study, revision=None):
     Not part of ``build_report``: only the results page draws them, and finding each
     attempt's first click means ordering every click of the study. One query.
     """
-    ranked = kinds.first_click_events(
+    ranked = first_click_events(
         study_sessions(study, revision), task__isnull=False, screen__isnull=False
     ).values_list("task_id", "screen_id", "x", "y", "type")
     clicks = defaultdict(list)

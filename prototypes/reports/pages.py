@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET
 from prototypes.reports import charts
 from prototypes.reports.concepts import compare_concepts
+from prototypes.reports.decisions import latest_decision
 from prototypes.reports.present import format_confidence
 from prototypes.studies.models import Task
 
@@ -133,6 +134,7 @@ def summary_context(report, for_pdf=False):
         "comments": comments,
         "for_pdf": for_pdf,
         "concepts": compare_concepts(report.study, report.revision),
+        "decision": latest_decision(report.study),
     }
 
 

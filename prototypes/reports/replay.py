@@ -19,6 +19,7 @@ from prototypes.authoring.script_publish import load_flow, step_view
 from prototypes.flowscript import ScriptError
 from prototypes.sessions.models import Event, ParticipantSession, TaskAttempt
 from prototypes.studies.models import Question, Task
+from prototypes.studies.outcomes import attempt_outcome, first_click_points
 
 # "Skip idle time" plays a pause longer than this as this long.
 IDLE_CAP_MS = 2000
@@ -37,7 +38,8 @@ def replay_version(session):
 
 
 def replay_data(session):
-    """Everything ``replay.js`` needs to play ``session``, as JSON-ready data: five queries."""
+    """Everything ``replay.js`` needs to play ``session``, as JSON-ready data: five queries,
+    six with a first-click test."""
     study = session.study
     version = replay_version(session)
     tasks = list(study.tasks.order_by("position", "id"))
@@ -66,6 +68,7 @@ def replay_data(session):
         for question in Question.objects.filter(study=study).order_by("position", "id")
     }
     outcomes = dict(TaskAttempt.objects.filter(session=session).values_list("task_id", "outcome"))
+    first_clicks = first_click_points([session.pk], tasks)
     task_numbers = {task.pk: number for number, task in enumerate(tasks, start=1)}
     return {
         "session": session.pk,
@@ -80,7 +83,9 @@ def replay_data(session):
                 "number": task_numbers[task.pk],
                 "instruction": task.instruction,
                 "kind": task.kind,
-                "outcome": TaskAttempt.Outcome(outcomes[task.pk]).label
+                "outcome": attempt_outcome(
+                    task, outcomes[task.pk], first_clicks.get((session.pk, task.pk))
+                ).label
                 if outcomes.get(task.pk)
                 else "",
                 # A first-click test's target area: its click is judged against it.
@@ -170,7 +175,7 @@ SESSIONS_PER_PAGE = 25
 @dataclass(frozen=True)
 class AttemptCell:
     task_id: int
-    outcome: str  # TaskAttempt.Outcome value; "" while in progress
+    outcome: str  # an outcomes.AttemptOutcome value; "" while in progress
     label: str
     seconds: float | None
 
@@ -187,7 +192,7 @@ class SessionRow:
 
 def session_table(study, tasks, page_number):
     """A page of the study's sessions (newest first), each with its attempt at every task:
-    three queries, whatever the page or the study's size."""
+    three queries (four with a first-click test), whatever the page or the study's size."""
     sessions = (
         ParticipantSession.objects.filter(study=study)
         .exclude(state=ParticipantSession.State.SCREENED_OUT)
@@ -196,13 +201,18 @@ def session_table(study, tasks, page_number):
     )
     page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(page_number)
     cells = {}
-    rows = TaskAttempt.objects.filter(session__in=[session.pk for session in page]).values_list(
+    session_ids = [session.pk for session in page]
+    tasks_by_id = {task.pk: task for task in tasks}
+    first_clicks = first_click_points(session_ids, tasks)
+    rows = TaskAttempt.objects.filter(session__in=session_ids).values_list(
         "session_id", "task_id", "outcome", "started_ms", "ended_ms"
     )
     for session_id, task_id, outcome, started_ms, ended_ms in rows:
         seconds = (ended_ms - started_ms) / 1000 if ended_ms is not None else None
-        label = TaskAttempt.Outcome(outcome).label if outcome else "In progress"
-        cells[session_id, task_id] = AttemptCell(task_id, outcome, label, seconds)
+        shown = attempt_outcome(
+            tasks_by_id[task_id], outcome, first_clicks.get((session_id, task_id))
+        )
+        cells[session_id, task_id] = AttemptCell(task_id, shown.value, shown.label, seconds)
     page.rows = [
         SessionRow(session, [cells.get((session.pk, task.pk)) for task in tasks])
         for session in page

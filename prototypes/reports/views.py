@@ -12,6 +12,7 @@ from prototypes.ratelimit import Limit, rate_limited
 from prototypes.reports import exports, quality
 from prototypes.reports.compare import compare
 from prototypes.reports.concepts import compare_concepts
+from prototypes.reports.decisions import decision_dict, latest_decision
 from prototypes.reports.forms import DecisionForm, ExclusionForm, ExportForm, ReportShareForm
 from prototypes.reports.heatmaps import heatmap_state, heatmap_states
 from prototypes.reports.metrics import build_report, first_clicks
@@ -461,6 +462,7 @@ def api_report(request, study_pk):
     data = build_report(study, revision).as_dict()
     comparison = compare_concepts(study, revision)
     data["concepts"] = comparison.as_dict() if comparison else None
+    data["decision"] = decision_dict(latest_decision(study), study)
     response = JsonResponse(data)
     response["Cache-Control"] = "private, no-store"
     return response

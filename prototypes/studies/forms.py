@@ -13,6 +13,7 @@ from django.utils.text import Truncator
 from prototypes.authoring.models import PrototypeVersion, Screen
 from prototypes.forms import PlainLabels
 from prototypes.studies import kinds, services
+from prototypes.studies.language import in_language
 from prototypes.studies.models import Criterion, Problem, Question, Study, StudyConcept, Task
 
 REASON_REQUIRED = "Participants have already started: say why you are making this change."
@@ -186,7 +187,8 @@ class StudyForm(RevisionReasonMixin, forms.ModelForm):
             "“Most customers find their delivery date in under a minute.”",
             "prototype_version": "Only published versions: participants all see the same "
             "frozen screens.",
-            "consent_text": "Participants agree to this before they start.",
+            "consent_text": "Participants agree to this before they start. The pre-filled text "
+            "follows the participants' language.",
             "completion_code": "For external panels: shown to participants when they finish.",
         }
 
@@ -270,7 +272,8 @@ class StudyForm(RevisionReasonMixin, forms.ModelForm):
                 what=self.cleaned_data["new_problem_what"].strip(),
                 evidence=self.cleaned_data["new_problem_evidence"].strip(),
             )
-        if self.locked and "consent_text" in self.changed_data:
+        study.consent_text = in_language(study.consent_text, Study.DEFAULT_CONSENT, study.language)
+        if self.locked and study.consent_text != self.initial.get("consent_text"):
             # Participants consented to the previous text; results keep which one each saw.
             study.consent_version += 1
         if commit:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from prototypes.authoring.models import PrototypeVersion, Screen
 from prototypes.tokens import new_token
@@ -36,6 +37,12 @@ class Study(models.Model):
         ENGLISH = "en", "English"
         FRENCH = "fr", "Français"
 
+    # Translated into the participants' language by studies.language while left unchanged.
+    DEFAULT_CONSENT = gettext_noop(
+        "I agree that my clicks, answers and comments in this test are recorded and used, "
+        "without my name, to improve this product."
+    )
+
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="studies")
     problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="studies")
     prototype_version = models.ForeignKey(
@@ -43,10 +50,7 @@ class Study(models.Model):
     )
     title = models.CharField(max_length=200)
     hypothesis = models.TextField(blank=True)
-    consent_text = models.TextField(
-        default="I agree that my clicks, answers and comments in this test are recorded and "
-        "used, without my name, to improve this product."
-    )
+    consent_text = models.TextField(default=DEFAULT_CONSENT)
     consent_version = models.PositiveIntegerField(default=1)
     target_participants = models.PositiveIntegerField(default=20)
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from prototypes.authoring.models import Hotspot, Prototype, Screen
 from prototypes.sessions.models import ParticipantSession, TaskAttempt
+from prototypes.studies import outcomes
 from prototypes.studies.models import Question, ShareLink, Study, StudyChange, Task
 
 State = Study.State
@@ -339,12 +340,22 @@ OUTCOMES = TaskAttempt.Outcome
 @dataclass
 class TaskProgress:
     task: Task
-    counts: dict  # outcome value -> number of attempts
+    counts: dict  # stored outcome value -> number of attempts
     in_progress: int
+    # For a task that is not click-through, (value, label, attempts) of what its attempts that
+    # ended without a failure achieved (outcomes.attempt_outcome): they are not "direct".
+    kind_counts: list = field(default_factory=list)
 
     @property
     def total(self):
         return sum(self.counts.values()) + self.in_progress
+
+    def outcome_counts(self):
+        """(value, label, count) of every outcome, as people read it."""
+        stored = [(value, label, self.counts[value]) for value, label in OUTCOMES.choices]
+        if not self.kind_counts:
+            return stored
+        return self.kind_counts + [row for row in stored if row[0] not in outcomes.SUCCESSFUL]
 
     @property
     def segments(self):
@@ -352,8 +363,7 @@ class TaskProgress:
         total = self.total
         x = 0.0
         bars = []
-        for outcome, label in OUTCOMES.choices:
-            count = self.counts[outcome]
+        for outcome, label, count in self.outcome_counts():
             if count:
                 width = 100 * count / total
                 bars.append((outcome, label, count, round(x, 3), round(width, 3)))
@@ -370,6 +380,10 @@ class Progress:
     target: int
     tasks: list = field(default_factory=list)
     revisions: list = field(default_factory=list)  # (revision, participants started)
+
+    @property
+    def has_other_kinds(self):
+        return any(task.kind_counts for task in self.tasks)
 
     @property
     def percent_of_target(self):
@@ -391,16 +405,22 @@ def study_progress(study):
         outcome: Count("attempts", filter=Q(attempts__outcome=outcome))
         for outcome in OUTCOMES.values
     }
-    tasks = Task.objects.filter(study=study).annotate(
-        in_progress=Count("attempts", filter=Q(attempts__outcome="")),
-        **{f"n_{outcome}": count for outcome, count in counts.items()},
+    tasks = list(
+        Task.objects.filter(study=study).annotate(
+            in_progress=Count("attempts", filter=Q(attempts__outcome="")),
+            **{f"n_{outcome}": count for outcome, count in counts.items()},
+        )
     )
     progress = Progress(target=study.target_participants, **totals)
+    kind_counts = outcomes.kind_outcome_counts(
+        tasks, ParticipantSession.objects.filter(study=study)
+    )
     progress.tasks = [
         TaskProgress(
             task=task,
             counts={outcome: getattr(task, f"n_{outcome}") for outcome in OUTCOMES.values},
             in_progress=task.in_progress,
+            kind_counts=kind_counts.get(task.pk, []),
         )
         for task in tasks
     ]

@@ -27,6 +27,7 @@ from prototypes.studies.forms import (
     TaskForm,
     short,
 )
+from prototypes.studies.language import language_warnings
 from prototypes.studies.models import Criterion, Problem, Question, Study, StudyConcept, Task
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
@@ -244,6 +245,9 @@ def study_detail(request, study_pk):
         "go_live_problems": (
             services.go_live_problems(study) if study.state == State.DRAFT else []
         ),
+        "language_warnings": (
+            language_warnings(study, tasks) if study.state == State.DRAFT else []
+        ),
         "transitions": services.allowed_transitions(study),
         "can_edit": _can_edit(request, study.workspace_id),
     }
@@ -319,6 +323,9 @@ def study_transition(request, study_pk):
             messages.error(request, problem)
     else:
         messages.success(request, TRANSITION_MESSAGES[target])
+        if target == State.LIVE:
+            for warning in language_warnings(study):
+                messages.warning(request, warning)
     return _to_study(study)
 
 

@@ -15,7 +15,7 @@ APP = Path(__file__).resolve().parents[2] / "prototypes"
 # package or top-level module is one more name on the line of its layer (or a new line).
 LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
-    "tokens stats analysis imaging flowscript sketches ratelimit jobs health apps forms htmx_messages",
+    "tokens stats analysis imaging flowscript sketches ratelimit jobs health apps forms",
     "workspaces",
     # What participants' sessions recorded: every area above reads these.
     "sessions",
@@ -25,8 +25,8 @@ LAYERS = [
     "player",
     "reports friction",
     "dashboard",
-    # What Django and Celery load: URLs of media, every model, every task, commands.
-    "media models tasks storage_sweep management migrations",
+    # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
+    "media models tasks storage_sweep management migrations htmx_messages",
 ]
 
 RANK = {name: rank for rank, line in enumerate(LAYERS) for name in line.split()}

@@ -83,6 +83,33 @@ def test_a_french_study_speaks_french(client):
     assert strings["task_of"] == "Tâche %(number)s sur %(count)s"
 
 
+def player_strings_of(client, setup):
+    html = client.get(reverse("player_start", args=[setup.link.token])).content.decode()
+    return html, json.loads(re.search(r'id="player-strings"[^>]*>(.*?)</script>', html).group(1))
+
+
+@pytest.mark.parametrize(
+    ("language", "done", "show_task"),
+    [("en", "I'm done", "Show task"), ("fr", "J’ai terminé", "Voir la tâche")],
+)
+def test_each_kind_of_task_is_explained_with_only_the_buttons_it_has(
+    client, language, done, show_task
+):
+    html, strings = player_strings_of(client, build_player_study(language=language))
+    how_to = strings["how_to"]
+    assert set(how_to) == {"clickthrough", "first_click", "five_second", "preference"}
+    assert done in how_to["clickthrough"] and show_task in how_to["clickthrough"]
+    for kind in ("first_click", "five_second", "preference"):
+        assert done not in how_to[kind] and show_task not in how_to[kind], kind
+    assert "%(seconds)s" in how_to["five_second"]
+    # The page itself no longer tells every task to press "I'm done": the script picks the text.
+    assert 'data-slot="how-to"></p>' in html
+    if language == "fr":
+        assert "premier clic" in how_to["first_click"]
+        assert "secondes seulement" in how_to["five_second"]
+        assert "choisissez" in how_to["preference"]
+
+
 @pytest.mark.parametrize(
     ("state", "text"),
     [

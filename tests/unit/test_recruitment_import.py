@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -140,7 +142,7 @@ def test_upload_preview_and_import_through_the_pages(designer_client, workspace)
     # Rows with problems are left out only once the designer says so.
     refused = designer_client.post(response["Location"], {})
     assert refused.status_code == 200
-    assert "tick the box" in refused.content.decode()
+    assert "press the import button below to leave them out" in refused.content.decode()
     assert not Contact.objects.exists()
     done = designer_client.post(response["Location"], {"skip_problems": "on"})
     assert done.status_code == 302
@@ -166,3 +168,30 @@ def test_another_workspace_cannot_see_an_import(client, outsider, workspace, des
     client.force_login(outsider)
     response = client.get(reverse("contact_import_preview", args=[checked.pk]))
     assert response.status_code == 404
+
+
+def test_the_import_button_works_by_itself_and_says_what_it_leaves_out(designer_client):
+    file = b"email\n" + b"".join(f"p{n}@example.com\n".encode() for n in range(5)) + b"bad\n"
+    response = designer_client.post(reverse("contact_import"), {"file": upload(file)})
+    page = designer_client.get(response["Location"]).content.decode()
+    form = page.split('class="form-page import-confirm"')[1]
+    button = re.search(r"<button type=\"submit\"([^>]*)>([^<]*)</button>", form)
+    assert button.group(2) == "Import 5 contacts, leaving out 1 row"
+    assert 'name="skip_problems" value="on"' in button.group(1)
+    assert 'type="checkbox"' not in form
+    assert "1 row listed above cannot be imported: importing leaves it out." in page
+    # What the button posts is enough: no other box to tick.
+    done = designer_client.post(response["Location"], {"skip_problems": "on"})
+    assert done.status_code == 302
+    assert Contact.objects.count() == 5
+
+
+def test_without_problems_the_button_just_imports(designer_client):
+    response = designer_client.post(
+        reverse("contact_import"), {"file": upload(b"email\nada@example.com\n")}
+    )
+    page = designer_client.get(response["Location"]).content.decode()
+    assert ">Import 1 contact</button>" in page
+    assert "skip_problems" not in page
+    assert designer_client.post(response["Location"], {}).status_code == 302
+    assert Contact.objects.count() == 1

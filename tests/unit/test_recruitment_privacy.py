@@ -255,3 +255,17 @@ def test_the_retention_period_is_at_least_thirty_days(client, owner):
     assert saved.status_code == 302
     settings_row = PanelSettings.objects.get()
     assert (settings_row.cooling_off_days, settings_row.retention_days) == (14, 365)
+
+
+def test_the_export_names_screens_and_hotspots_not_their_ids(invited):
+    contact, session, _ = invited
+    attempt = session.attempts.get()
+    screen = attempt.task.start_screen
+    hotspot = factories.HotspotFactory(screen=screen, label="Track my order")
+    attempt.path = [screen.pk]
+    attempt.save()
+    factories.EventFactory(session=session, type=Event.Type.CLICK, screen=screen, hotspot=hotspot)
+    [exported] = privacy.export_contact(contact)["sessions"]
+    assert exported["attempts"][0]["path"] == [screen.name]
+    click = [event for event in exported["events"] if event["hotspot"]][0]
+    assert (click["screen"], click["hotspot"]) == (screen.name, "Track my order")

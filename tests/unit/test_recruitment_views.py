@@ -269,8 +269,9 @@ def test_the_funnel_counts_each_stage(client, viewer, study):
     assert stages == [
         ("invited", "5"),
         ("opened", "4"),
+        ("started", "4"),
         ("screened_out", "2"),
-        ("started", "2"),
+        ("unfinished", "0"),
         ("completed", "2"),
     ]
     assert 'hx-trigger="every 5s"' in response.content.decode()

@@ -179,6 +179,7 @@ def check_schema(data):
         "changes",
         "exclusions",
         "concepts",
+        "decision",
     }
     assert set(data["study"]) >= {"id", "title", "confidence", "problem", "concept", "hypothesis"}
     assert data["verdict"] in ("GO", "NO-GO", "NOT YET")

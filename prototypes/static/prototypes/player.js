@@ -14,6 +14,7 @@
   const kinds = window.Protoplatform.TaskKinds;
   const shareToken = root.dataset.shareToken;
   const stateKey = "protoplatform.player." + shareToken;
+  const screenerKey = "protoplatform.screener." + shareToken;
   const PIN_STEP = 0.02;
   const REVEAL_MS = 1200;
 
@@ -91,9 +92,12 @@
     }, 60);
   }
 
-  function showMessage(text, canRetry) {
+  /** A message instead of the study; `action`, when given, labels the button that reloads. */
+  function showMessage(text, action) {
     slot("message").textContent = text;
-    root.querySelector('[data-action="reload"]').hidden = !canRetry;
+    const button = root.querySelector('[data-action="reload"]');
+    button.hidden = !action;
+    if (action) button.textContent = action;
     show("message");
   }
 
@@ -132,7 +136,7 @@
       onSessionGone: () => {
         forgetState();
         stopTimer();
-        showMessage(strings.session_gone, false);
+        showMessage(strings.session_gone);
       },
     });
   }
@@ -162,7 +166,7 @@
     if (response.status === 404) {
       forgetState();
       stopTimer();
-      showMessage(strings.session_gone, false);
+      showMessage(strings.session_gone);
       return;
     }
     if (!response.ok) return;
@@ -209,7 +213,7 @@
     button.disabled = false;
     button.removeAttribute("aria-busy");
     if (response && response.status === 201 && !answer.admitted) {
-      showMessage(answer.message, false);
+      showMessage(answer.message);
     } else if (response && response.status === 201) {
       const payload = answer;
       state = {
@@ -227,11 +231,13 @@
       const first = slot("screener").querySelector("input");
       if (first) first.focus();
     } else if (response && answer.code === "consent_changed") {
-      showMessage(strings.consent_changed, true);
+      // The new text comes with a reload; the screener's answers wait for it in this tab.
+      keepScreenerAnswers();
+      showMessage(strings.consent_changed, strings.reload_page);
     } else if (response && (response.status === 409 || response.status === 404)) {
-      showMessage(strings.not_accepting, false);
+      showMessage(strings.not_accepting);
     } else {
-      showMessage(strings.start_failed, true);
+      showMessage(strings.start_failed, strings.try_again);
     }
   }
 
@@ -252,6 +258,38 @@
         }
       });
     return answers;
+  }
+
+  function keepScreenerAnswers() {
+    if (!slot("screener")) return;
+    try {
+      window.sessionStorage.setItem(screenerKey, JSON.stringify(screenerAnswers()));
+    } catch (error) {
+      // Storage unavailable: the participant answers again after the reload.
+    }
+  }
+
+  /** Answers kept before a reload, put back into the screener (once). */
+  function restoreScreenerAnswers() {
+    let answers = null;
+    try {
+      answers = JSON.parse(window.sessionStorage.getItem(screenerKey) || "null");
+      window.sessionStorage.removeItem(screenerKey);
+    } catch (error) {
+      return;
+    }
+    if (!answers || !slot("screener")) return;
+    Object.entries(answers).forEach(([id, value]) => {
+      slot("screener")
+        .querySelectorAll(`input[name="screener-${id}"]`)
+        .forEach((input) => {
+          if (input.type === "checkbox" || input.type === "radio") {
+            input.checked = [].concat(value).includes(input.value);
+          } else {
+            input.value = value;
+          }
+        });
+    });
   }
 
   function resume() {
@@ -304,6 +342,9 @@
       count: tasks.length,
     });
     slot("instruction").textContent = task.instruction;
+    slot("how-to").textContent = format(strings.how_to[task.kind] || strings.how_to.clickthrough, {
+      seconds: task.exposure_seconds,
+    });
     const limit = slot("time-limit");
     limit.hidden = !task.time_limit_seconds;
     if (task.time_limit_seconds) {
@@ -1012,6 +1053,7 @@
   // Wiring -----------------------------------------------------------------------------------
 
   slot("consent-form").addEventListener("submit", startSession);
+  restoreScreenerAnswers();
   slot("seq-form").addEventListener("submit", submitSeq);
   slot("question-form").addEventListener("submit", submitQuestion);
   slot("comment-form").addEventListener("submit", saveComment);
