@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "prototypes.workspaces.access.CurrentWorkspaceMiddleware",
+    "prototypes.public_errors.PublicErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "protoplatform.urls"
