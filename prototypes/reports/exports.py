@@ -69,7 +69,15 @@ def build_pdf(export, output):
 
     report = build_report(export.study, export.revision)
     set_progress(export, 30)
-    html = render_to_string("reports/summary_pdf.html", summary_context(report, for_pdf=True))
+    html = render_to_string(
+        "reports/summary_pdf.html",
+        summary_context(
+            report,
+            for_pdf=True,
+            # Asked for through a stakeholder's link: only the quotes the designer approved.
+            approved_only=export.requested_by_id is None,
+        ),
+    )
     set_progress(export, 45)
     # Only data: URIs may be fetched: the summary embeds its pictures, and nothing a
     # participant typed can make the renderer reach the network or the file system.

@@ -184,3 +184,29 @@ class SessionExclusion(models.Model):
 
     def __str__(self):
         return f"{self.session} excluded: {self.reason[:60]}"
+
+
+class QuoteCuration(models.Model):
+    """The designer's say over one participant comment as a quote in the study's summary.
+
+    A pinned comment is quoted first and is the only kind a stakeholder link shows; a hidden
+    one is never quoted. Deleting the row lets the summary choose again.
+    """
+
+    WORKSPACE_PATH = "comment__session__study__workspace"
+
+    class Choice(models.TextChoices):
+        PINNED = "pinned", "Pinned"
+        HIDDEN = "hidden", "Hidden"
+
+    comment = models.OneToOneField(
+        "prototypes.Comment", on_delete=models.CASCADE, related_name="curation"
+    )
+    choice = models.CharField(max_length=8, choices=Choice.choices)
+    curated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    curated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.get_choice_display()}: {self.comment}"
