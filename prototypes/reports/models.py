@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from prototypes.authoring.models import Screen
 from prototypes.studies.models import Problem, Study
-from prototypes.tokens import new_token
+from prototypes.tokens import new_token, revoke_undoable
 
 
 class ReportShareQuerySet(models.QuerySet):
@@ -43,6 +43,10 @@ class ReportShare(models.Model):
 
     def __str__(self):
         return f"Report link for {self.study}: {self.label or 'unnamed'}"
+
+    @property
+    def revoke_undoable(self):
+        return revoke_undoable(self.revoked_at)
 
     @property
     def is_active(self):

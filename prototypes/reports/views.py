@@ -26,6 +26,7 @@ from prototypes.reports.replay import (
 )
 from prototypes.reports.tasks import build_export
 from prototypes.studies.models import Problem, Study
+from prototypes.tokens import undo_revoke
 from prototypes.workspaces.access import get_scoped_object_or_404, public_view, workspace_view
 from prototypes.workspaces.models import ROLE_RANK, Role
 
@@ -204,7 +205,22 @@ def report_share_revoke(request, share_pk):
     ReportShare.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-    messages.success(request, "The link no longer works.")
+    messages.success(
+        request, "The link no longer works. You can undo this for the next 15 minutes."
+    )
+    return redirect(summary_url(share.study))
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def report_share_restore(request, share_pk):
+    share = get_scoped_object_or_404(request, ReportShare, pk=share_pk)
+    if undo_revoke(ReportShare.objects.filter(pk=share.pk)):
+        messages.success(request, "The link works again.")
+    else:
+        messages.error(
+            request, "This link was revoked too long ago to bring back: create a new one."
+        )
     return redirect(summary_url(share.study))
 
 

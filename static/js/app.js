@@ -30,3 +30,10 @@ window.addEventListener("resize", () => {
   clearTimeout(resizeTimer);
   resizeTimer = setTimeout(() => makeScrollingRegionsFocusable(document), 150);
 });
+
+// Irreversible actions (closing a study, revoking a link) ask first; without this script the
+// server still offers an undo where one is possible.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});
