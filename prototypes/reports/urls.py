@@ -5,6 +5,7 @@ from prototypes.reports import views
 urlpatterns = [
     path("studies/<int:study_pk>/results/", views.study_results, name="study_results"),
     path("studies/<int:study_pk>/summary/", views.study_summary, name="study_summary"),
+    path("studies/<int:study_pk>/verdict/", views.study_verdict_badge, name="study_verdict_badge"),
     path(
         "studies/<int:study_pk>/report-links/",
         views.report_share_create,

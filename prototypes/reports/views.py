@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.authoring.models import Screen
+from prototypes.dashboard.cards import study_verdict
 from prototypes.jobs import enqueue
 from prototypes.player.models import Comment, ParticipantSession
 from prototypes.ratelimit import Limit, rate_limited
@@ -106,6 +107,16 @@ def back_from_exclusion(request, session):
     if request.POST.get("next") == "replay":
         return redirect("session_replay", session_pk=session.pk)
     return redirect(reverse("study_results", kwargs={"study_pk": session.study_id}) + "#quality")
+
+
+@require_GET
+@workspace_view(Role.VIEWER)
+def study_verdict_badge(request, study_pk):
+    """A dashboard card's verdict badge, fetched after the page so the page stays fast."""
+    study = scoped_study(request, study_pk)
+    verdict = study_verdict(study)
+    context = {"study": study, "verdict": verdict, "verdict_css": verdict.replace(" ", "-")}
+    return render(request, "dashboard/dashboard.html#verdict_badge", context)
 
 
 @require_GET

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView
 from django.db import transaction
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -86,20 +85,9 @@ def dashboard(request):
     workspace = request.workspace
     if workspace is None:
         return render(request, "workspaces/no_workspace.html")
-    from prototypes.authoring.models import Prototype
-    from prototypes.studies.models import Study
+    from prototypes.dashboard.cards import dashboard_context
 
-    prototypes = Prototype.objects.filter(workspace=workspace).annotate(
-        version_count=Count("versions")
-    )[:6]
-    studies = Study.objects.filter(workspace=workspace).annotate(
-        participant_count=Count("sessions")
-    )[:6]
-    return render(
-        request,
-        "workspaces/dashboard.html",
-        {"workspace": workspace, "prototypes": prototypes, "studies": studies},
-    )
+    return render(request, "dashboard/dashboard.html", dashboard_context(workspace))
 
 
 @workspace_view(Role.VIEWER)
