@@ -1,5 +1,7 @@
 """Load a demo workspace a newcomer can explore at once; running it again changes nothing."""
 
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -9,7 +11,8 @@ from django.urls import reverse
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.authoring.script_demo import create_demo_assistant
 from prototypes.player.demo import simulate_participants
-from prototypes.reports.metrics import build_report
+from prototypes.player.models import Comment
+from prototypes.reports import quotes
 from prototypes.reports.models import QuoteCuration, ReportShare
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_concept_study, create_demo_study
 from prototypes.studies.models import Study
@@ -22,10 +25,18 @@ DEMO_WORKSPACE = "Demo: Parcel & Co"
 
 
 def pin_demo_quotes(study, user):
-    """Approve the summary's first two quotes, as a designer would before sharing it."""
-    for comment in build_report(study).representative_comments[:2]:
+    """Approve two quotes for the summary, as a designer would before sharing it. Chosen from
+    the comments alone: the whole report would import SciPy for a few seconds more."""
+    rows = Comment.objects.filter(session__study=study).values_list(
+        "id", "session_id", "screen_id", "task_id", "text"
+    )
+    notes = [
+        SimpleNamespace(id=pk, session_id=session, screen_id=screen, task_number=task, text=text)
+        for pk, session, screen, task, text in rows
+    ]
+    for note in quotes.representative(notes, friction=[], limit=2):
         QuoteCuration.objects.create(
-            comment_id=comment.id, choice=QuoteCuration.Choice.PINNED, curated_by=user
+            comment_id=note.id, choice=QuoteCuration.Choice.PINNED, curated_by=user
         )
 
 
