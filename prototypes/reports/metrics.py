@@ -688,9 +688,13 @@ def describe_criterion(criterion, tasks_by_id, questions_by_id):
     return rule[0].upper() + rule[1:]
 
 
-def _short(text, length=50):
+def _short(text, length=90):
+    """The text on one line, cut at a word boundary past ``length`` (never mid-word)."""
     text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:") + "…"
 
 
 def _exclusions(study, revision):
