@@ -21,31 +21,50 @@
     });
   });
 
-  // The results page's section bar marks the section being read.
+  // The results page's section bar marks the section being read: the one just jumped to until
+  // the reader scrolls on, else the last one whose top has passed under the bar.
   const sectionNav = document.querySelector("[data-section-nav]");
-  if (sectionNav && "IntersectionObserver" in window) {
-    const links = new Map();
-    sectionNav.querySelectorAll('a[href^="#"]').forEach((link) => {
-      const section = document.getElementById(link.hash.slice(1));
-      if (section) links.set(section, link);
+  if (sectionNav) {
+    const links = [...sectionNav.querySelectorAll('a[href^="#"]')]
+      .map((link) => [document.getElementById(link.hash.slice(1)), link])
+      .filter(([section]) => section);
+    let pending = false;
+    let jumped = null; // [link, scroll position once the jump has landed]
+    sectionNav.addEventListener("click", (event) => {
+      const link = event.target.closest('a[href^="#"]');
+      if (link) jumped = [link, null];
     });
-    const visible = new Set();
     const mark = () => {
-      const first = [...links.keys()].find((section) => visible.has(section));
-      links.forEach((link, section) => {
-        if (section === first) link.setAttribute("aria-current", "true");
+      pending = false;
+      const line = sectionNav.getBoundingClientRect().bottom + 24;
+      let current = null;
+      links.forEach(([section, link]) => {
+        if (section.getBoundingClientRect().top <= line) current = link;
+      });
+      if (jumped) {
+        if (jumped[1] === null) jumped[1] = window.scrollY;
+        if (Math.abs(window.scrollY - jumped[1]) > 48) jumped = null;
+        else current = jumped[0];
+      }
+      links.forEach(([, link]) => {
+        if (link === current) link.setAttribute("aria-current", "true");
         else link.removeAttribute("aria-current");
       });
-      if (first) links.get(first).scrollIntoView({ block: "nearest", inline: "nearest" });
+      if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });
     };
-    const observer = new IntersectionObserver((entries) => {
-      entries.forEach((entry) => {
-        if (entry.isIntersecting) visible.add(entry.target);
-        else visible.delete(entry.target);
-      });
-      mark();
-    }, { rootMargin: "-60px 0px -40% 0px" });
-    links.forEach((link, section) => observer.observe(section));
+    const schedule = () => {
+      if (!pending) {
+        pending = true;
+        window.requestAnimationFrame(mark);
+      }
+    };
+    window.addEventListener("scroll", schedule, { passive: true });
+    window.addEventListener("hashchange", () => {
+      if (jumped) jumped[1] = null;
+      schedule();
+    });
+    window.addEventListener("resize", schedule);
+    mark();
   }
 
   // The shared summary has a print button; printing uses reports-print.css.
