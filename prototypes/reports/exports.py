@@ -74,8 +74,7 @@ def build_pdf(export, output):
         summary_context(
             report,
             for_pdf=True,
-            # Asked for through a stakeholder's link: only the quotes the designer approved.
-            approved_only=export.requested_by_id is None,
+            approved_only=export.for_stakeholders,
         ),
     )
     set_progress(export, 45)

@@ -87,6 +87,9 @@ class ReportExport(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Asked for through a stakeholder's summary link: quotes only the comments the designer
+    # pinned, as the link's page does.
+    for_stakeholders = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -307,7 +307,10 @@ def report_share_export_create(request, token):
     share = active_share(token)
     with transaction.atomic():
         export = ReportExport.objects.create(
-            study=share.study, kind=ReportExport.Kind.PDF, revision=requested_revision(request)
+            study=share.study,
+            kind=ReportExport.Kind.PDF,
+            revision=requested_revision(request),
+            for_stakeholders=True,
         )
         enqueue(build_export, export.pk)
     if request.htmx:

@@ -4,7 +4,7 @@ designer, and only the pinned ones on a stakeholder's link."""
 import pytest
 from django.urls import reverse
 
-from prototypes.models import ParticipantSession, QuoteCuration, ReportShare
+from prototypes.models import ParticipantSession, QuoteCuration, ReportExport, ReportShare
 from prototypes.reports import quotes
 from prototypes.reports.metrics import CommentNote, build_report
 from prototypes.reports.pages import summary_context
@@ -126,3 +126,12 @@ def test_a_pdf_asked_for_through_a_stakeholder_link_quotes_only_approved_comment
     report = build_report(study)
     approved = summary_context(report, for_pdf=True, approved_only=True)["comments"]
     assert [comment.id for comment, _, _ in approved] == [slow.pk]
+
+
+def test_a_pdf_asked_for_through_a_stakeholder_link_is_marked_for_stakeholders(
+    client, commented_study
+):
+    study, _ = commented_study
+    share = ReportShare.objects.create(study=study)
+    client.post(reverse("report_share_export_create", args=[share.token]))
+    assert ReportExport.objects.get().for_stakeholders
