@@ -44,6 +44,11 @@ class ReportShare(models.Model):
     def __str__(self):
         return f"Report link for {self.study}: {self.label or 'unnamed'}"
 
+    def get_absolute_url(self):
+        # Spelt out like ShareLink's: reversing would load every URL module (and SciPy with
+        # the reports) in commands that only print the link.
+        return f"/r/{self.token}/"
+
     @property
     def revoke_undoable(self):
         return revoke_undoable(self.revoked_at)

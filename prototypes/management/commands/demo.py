@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.urls import reverse
 
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.authoring.script_demo import create_demo_assistant
@@ -126,5 +125,6 @@ class Command(BaseCommand):
                 share = ReportShare.objects.create(
                     study=main, label="Demo stakeholders", created_by=user
                 )
-            url = reverse("report_share_view", args=[share.token])
-            self.stdout.write(f"Read the summary as a stakeholder: {settings.SITE_URL}{url}")
+            self.stdout.write(
+                f"Read the summary as a stakeholder: {settings.SITE_URL}{share.get_absolute_url()}"
+            )
