@@ -4,8 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+# No bytecode compiled up front (Python compiles what it imports) and no pip self-check:
+# the first page of `make run` comes sooner.
+PIP_INSTALL := $(PIP) install --quiet --disable-pip-version-check --no-compile
 
-.PHONY: run test setup system-packages migrate demo lint screenshots clean
+.PHONY: run run-timed test setup setup-dev system-packages test-system-packages migrate demo lint screenshots clean
 
 # Production is the settings' default: `make run` asks for debug itself, with a secret made once
 # per checkout and kept in var/ (never in git).
@@ -13,9 +17,9 @@ DEV_SECRET := var/dev-secret-key
 DEV_ENV := DEBUG=1 SECRET_KEY_FILE=$(DEV_SECRET)
 
 run: setup $(DEV_SECRET)
-	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py migrate --noinput --skip-checks
 	$(DEV_ENV) $(PY) manage.py demo
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(PY) manage.py runserver --noreload 127.0.0.1:8000
 
 $(DEV_SECRET):
 	@mkdir -p $(@D)
@@ -26,38 +30,59 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/14
 
-test: setup
+test: setup-dev
 	$(PY) -m pytest -m "not integration"
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(PY) -m pytest -m integration tests/integration
 
+# What serving needs: the Python packages of requirements.txt and Pango for the PDFs.
 setup: $(STAMP)
 
 $(STAMP): requirements.txt
 	@$(MAKE) --no-print-directory system-packages
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements.txt
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) -r requirements.txt
 	touch $(STAMP)
 
-# WeasyPrint needs Pango, and the browser tests need Chromium; both come from Debian.
+# What testing needs on top: the test tools of requirements-dev.txt and Debian's Chromium.
+setup-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	@$(MAKE) --no-print-directory test-system-packages
+	$(PIP_INSTALL) -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
+define apt_install
+	if [ -n "$(1)" ]; then \
+	  echo "Installing Debian packages:$(1)"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(1); \
+	fi
+endef
+
+# WeasyPrint needs Pango and a font; both come from Debian.
 system-packages:
 	@missing=""; \
 	dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing="$$missing fonts-dejavu-core"; \
-	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing Debian packages:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	$(call apt_install,$$missing)
 
-lint: setup $(DEV_SECRET)
+# The browser tests drive Debian's Chromium (there is no `playwright install` here).
+test-system-packages:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	$(call apt_install,$$missing)
+
+# How long a fresh clone takes from `make run` to its first page (pip may use its cache).
+run-timed:
+	$(PYTHON) tests/bench/first_page.py
+
+lint: setup-dev $(DEV_SECRET)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-screenshots: setup
+screenshots: setup-dev
 	$(PY) -m pytest tests/e2e -k screenshots --screenshots-to=docs/screenshots
 
 clean:

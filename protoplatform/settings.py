@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "prototypes.workspaces.access.CurrentWorkspaceMiddleware",
     "prototypes.htmx_messages.HtmxMessagesMiddleware",
+    "prototypes.public_errors.PublicErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "protoplatform.urls"

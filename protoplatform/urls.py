@@ -1,10 +1,11 @@
 from django.urls import include, path
 
 from prototypes.health import healthz
-from prototypes.media import rendition
+from prototypes.media import favicon, rendition
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("media/screens/<str:name>", rendition, name="screen_rendition"),
     # First: the player's API takes most requests (a batch of events every second or so per
     # participant), and Django tries the patterns in order. No other pattern matches its paths.

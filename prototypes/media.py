@@ -9,6 +9,7 @@ signed URLs instead and this view is not used.
 import mimetypes
 import re
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_GET
@@ -32,4 +33,16 @@ def rendition(request, name):
     )
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+FAVICON = settings.BASE_DIR / "static" / "favicon.ico"
+
+
+@public_view
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers ask for whatever the page's <link rel="icon"> says."""
+    response = FileResponse(FAVICON.open("rb"), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800"
     return response

@@ -18,6 +18,7 @@ from prototypes.recruitment.models import (
 from prototypes.reports.models import (
     Decision,
     HeatmapImage,
+    QuoteCuration,
     ReportExport,
     ReportShare,
     SessionExclusion,
@@ -66,6 +67,7 @@ __all__ = [
     "Prototype",
     "PrototypeVersion",
     "Question",
+    "QuoteCuration",
     "ReportExport",
     "ReportShare",
     "Role",

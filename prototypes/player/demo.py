@@ -17,13 +17,16 @@ from django.utils import timezone
 
 from prototypes.authoring.models import Hotspot
 from prototypes.player import ingestion, services
-from prototypes.sessions.models import ParticipantSession
+from prototypes.sessions.models import Answer, Comment, ParticipantSession
 from prototypes.studies import ab, participants
 from prototypes.studies.kinds import option_labels
-from prototypes.studies.models import Question, Task
+from prototypes.studies.models import Question, Study, Task
 
 SEED = 1729
-BATCH_SIZE = 20
+BATCH_SIZE = 50
+# Simulated sessions happen over the week after the study went live, not at its very edges.
+SIM_WEEK = timedelta(days=7)
+SIM_MARGIN = timedelta(minutes=30)
 USER_AGENTS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
     "Mozilla/5.0 (Linux; Android 15; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari",
@@ -102,17 +105,20 @@ class TimeUp(Exception):
     """The task's time limit passed while the participant was still clicking."""
 
 
-def simulate_participants(study, count=30):
+def simulate_participants(study, count=30, progress=None):
     """Record `count` finished sessions of simulated participants on `study`; returns how many.
 
     In a concept A/B study each participant is assigned a concept as a real one is, and clicks
-    through that concept's screens.
+    through that concept's screens. The sessions are spread over the week after the study
+    went live (a study launched just now by the demo is moved back a week first), never
+    before. ``progress(done, count)`` is called as participants finish.
     """
     rng = random.Random(f"{SEED}:{study.title}:{count}")
     worlds = {}
     link = study.share_links.filter(revoked_at__isnull=True).first()
     now = timezone.now()
     with transaction.atomic():
+        launch = backdate_launch(study, now)
         for number in range(1, count + 1):
             session = participants.start_session(
                 study, link=link, participant_id=f"SIM-{number:03d}", simulated=True, rng=rng
@@ -125,9 +131,11 @@ def simulate_participants(study, count=30):
             user_agent = rng.choice(USER_AGENTS)
             for start in range(0, len(events), BATCH_SIZE):
                 ingestion.ingest_events(session.token, events[start : start + BATCH_SIZE])
-            # Spread the sessions over the past week, as a real study's would be.
-            started_at = now - timedelta(minutes=rng.uniform(30, 7 * 24 * 60))
-            finished_at = started_at + timedelta(milliseconds=events[-1]["t_ms"])
+            duration = timedelta(milliseconds=events[-1]["t_ms"])
+            # Spread the sessions over the time the study has been live, as a real study's.
+            room = max(0.0, (now - launch - duration - 2 * SIM_MARGIN).total_seconds())
+            started_at = launch + SIM_MARGIN + timedelta(seconds=rng.uniform(0, room))
+            finished_at = started_at + duration
             ParticipantSession.objects.filter(pk=session.pk).update(
                 user_agent=user_agent,
                 started_at=started_at,
@@ -135,7 +143,27 @@ def simulate_participants(study, count=30):
                 finished_at=finished_at,
                 last_seen_at=finished_at,
             )
+            Comment.objects.filter(session=session).update(created_at=finished_at)
+            Answer.objects.filter(session=session).update(answered_at=finished_at)
+            if progress is not None:
+                progress(number, count)
     return count
+
+
+def backdate_launch(study, now):
+    """When the simulated sessions may start: a week before ``now`` for a study that went
+    live just now (its launch, links and creation are moved back to match), else its launch."""
+    if study.went_live_at is not None and study.went_live_at <= now - SIM_WEEK:
+        return study.went_live_at
+    launch = now - SIM_WEEK
+    moved = {"created_at": min(study.created_at, launch - timedelta(days=1))}
+    if study.went_live_at is not None:
+        moved["went_live_at"] = launch
+    Study.objects.filter(pk=study.pk).update(**moved)
+    for field, value in moved.items():
+        setattr(study, field, value)
+    study.share_links.update(created_at=launch)
+    return launch
 
 
 class World:

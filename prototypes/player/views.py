@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from prototypes.authoring.models import Prototype
 from prototypes.authoring.script_publish import playback_context
+from prototypes.player import services
+from prototypes.player.ingestion import MAX_TEXT_CHARS
 from prototypes.recruitment import admission
 from prototypes.studies import participants
 from prototypes.studies.models import Task
@@ -37,6 +39,8 @@ def player(request, token):
                 "link": link,
                 "participant_id": participant_id.replace("\x00", ""),
                 "seq_scale": SEQ_SCALE,
+                "length": services.study_length(study),
+                "comment_limit": MAX_TEXT_CHARS,
                 "strings": player_strings(),
                 "scripted": study.prototype_version.prototype.kind == Prototype.Kind.SCRIPTED,
                 "screener": admission.screener_questions(study),
@@ -88,6 +92,11 @@ def player_strings():
         "timeout_title": _("Time is up"),
         "timeout_text": _("Thank you for trying. Let's move on."),
         "required": _("Please answer this question before you continue."),
+        "sus_missing": _("Please answer every statement: %(missing)s still open."),
+        "statement_missing": _("Please choose an answer for this statement."),
+        "step_of": _("Step %(number)s of %(count)s"),
+        "chars_left": _("%(left)s of %(limit)s characters left."),
+        "chars_full": _("You have reached the %(limit)s-character limit."),
         "comment_saved": _("Thank you, your comment is saved."),
         "pin_label": _("Comment pin. Use the arrow keys to move it."),
         "offline": _(

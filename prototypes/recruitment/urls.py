@@ -18,6 +18,7 @@ urlpatterns = [
     path("studies/<int:study_pk>/links/new/", views.link_create, name="link_create"),
     path("links/<int:link_pk>/edit/", views.link_edit, name="link_edit"),
     path("links/<int:link_pk>/revoke/", views.link_revoke, name="link_revoke"),
+    path("links/<int:link_pk>/restore/", views.link_restore, name="link_restore"),
     path("studies/<int:study_pk>/screener/new/", views.screener_create, name="screener_create"),
     path("screener/<int:screener_pk>/edit/", views.screener_edit, name="screener_edit"),
     path("screener/<int:screener_pk>/delete/", views.screener_delete, name="screener_delete"),

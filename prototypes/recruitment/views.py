@@ -40,6 +40,7 @@ from prototypes.recruitment.models import (
 from prototypes.sessions.models import ParticipantSession
 from prototypes.studies import participants
 from prototypes.studies.models import ShareLink, Study
+from prototypes.tokens import undo_revoke
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
     public_view,
@@ -198,7 +199,21 @@ def link_revoke(request, link_pk):
         )
         messages.success(
             request,
-            f"Link “{link.name}” revoked: it takes nobody new. Those who started can finish.",
+            f"Link “{link.name}” revoked: it takes nobody new. Those who started can finish. "
+            "You can undo this for the next 15 minutes.",
+        )
+    return _to_recruitment(link.study, "links")
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def link_restore(request, link_pk):
+    link = _link(request, link_pk)
+    if undo_revoke(ShareLink.objects.filter(pk=link.pk)):
+        messages.success(request, f"Link “{link.name}” works again.")
+    else:
+        messages.error(
+            request, f"Link “{link.name}” was revoked too long ago to bring back: add a new one."
         )
     return _to_recruitment(link.study, "links")
 

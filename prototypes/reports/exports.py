@@ -71,7 +71,14 @@ def build_pdf(export, output):
 
     report = build_report(export.study, export.revision)
     set_progress(export, 30)
-    html = render_to_string("reports/summary_pdf.html", summary_context(report, for_pdf=True))
+    html = render_to_string(
+        "reports/summary_pdf.html",
+        summary_context(
+            report,
+            for_pdf=True,
+            approved_only=export.for_stakeholders,
+        ),
+    )
     set_progress(export, 45)
     # Only data: URIs may be fetched: the summary embeds its pictures, and nothing a
     # participant typed can make the renderer reach the network or the file system.

@@ -32,7 +32,7 @@ from django.db.models.functions import Cast, Lead
 
 from prototypes import analysis, stats
 from prototypes.authoring.models import Screen
-from prototypes.reports import kinds
+from prototypes.reports import kinds, quotes
 from prototypes.reports.models import SessionExclusion
 from prototypes.reports.present import (
     PERCENT,
@@ -94,7 +94,6 @@ METRIC_SCALES = {
 
 TOP_PATHS = 5
 FRICTION_POINTS = 3
-REPRESENTATIVE_COMMENTS = 4
 
 
 @dataclass(frozen=True)
@@ -499,29 +498,8 @@ class Report:
 
     @property
     def representative_comments(self):
-        """A few comments to read first: the most detailed one from each friction screen,
-        then the most detailed others; one per participant and never the same words twice."""
-        chosen, sessions, texts = [], set(), set()
-
-        def new(comment):
-            return comment.session_id not in sessions and comment.text.casefold() not in texts
-
-        def choose(comment):
-            chosen.append(comment)
-            sessions.add(comment.session_id)
-            texts.add(comment.text.casefold())
-
-        by_length = sorted(self.comments, key=lambda comment: -len(comment.text))
-        for point in self.friction:
-            first = next((c for c in by_length if c.screen_id == point.screen.pk and new(c)), None)
-            if first is not None:
-                choose(first)
-        for comment in by_length:
-            if len(chosen) >= REPRESENTATIVE_COMMENTS:
-                break
-            if new(comment):
-                choose(comment)
-        return chosen[:REPRESENTATIVE_COMMENTS]
+        """A few comments to read first, before the designer's curation (see ``quotes``)."""
+        return quotes.representative(self.comments, self.friction)
 
     def as_dict(self):
         study = self.study
@@ -711,9 +689,13 @@ def describe_criterion(criterion, tasks_by_id, questions_by_id):
     return rule[0].upper() + rule[1:]
 
 
-def _short(text, length=50):
+def _short(text, length=90):
+    """The text on one line, cut at a word boundary past ``length`` (never mid-word)."""
     text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:") + "…"
 
 
 def _exclusions(study, revision):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from prototypes.authoring.models import Screen
 from prototypes.studies.models import Problem, Study
-from prototypes.tokens import new_token
+from prototypes.tokens import new_token, revoke_undoable
 
 
 class ReportShareQuerySet(models.QuerySet):
@@ -43,6 +43,15 @@ class ReportShare(models.Model):
 
     def __str__(self):
         return f"Report link for {self.study}: {self.label or 'unnamed'}"
+
+    def get_absolute_url(self):
+        # Spelt out like ShareLink's: reversing would load every URL module (and SciPy with
+        # the reports) in commands that only print the link.
+        return f"/r/{self.token}/"
+
+    @property
+    def revoke_undoable(self):
+        return revoke_undoable(self.revoked_at)
 
     @property
     def is_active(self):
@@ -83,6 +92,9 @@ class ReportExport(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Asked for through a stakeholder's summary link: quotes only the comments the designer
+    # pinned, as the link's page does.
+    for_stakeholders = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -184,3 +196,29 @@ class SessionExclusion(models.Model):
 
     def __str__(self):
         return f"{self.session} excluded: {self.reason[:60]}"
+
+
+class QuoteCuration(models.Model):
+    """The designer's say over one participant comment as a quote in the study's summary.
+
+    A pinned comment is quoted first and is the only kind a stakeholder link shows; a hidden
+    one is never quoted. Deleting the row lets the summary choose again.
+    """
+
+    WORKSPACE_PATH = "comment__session__study__workspace"
+
+    class Choice(models.TextChoices):
+        PINNED = "pinned", "Pinned"
+        HIDDEN = "hidden", "Hidden"
+
+    comment = models.OneToOneField(
+        "prototypes.Comment", on_delete=models.CASCADE, related_name="curation"
+    )
+    choice = models.CharField(max_length=8, choices=Choice.choices)
+    curated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    curated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.get_choice_display()}: {self.comment}"

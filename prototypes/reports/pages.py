@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET
-from prototypes.reports import charts
+from prototypes.reports import charts, quotes
 from prototypes.reports.concepts import compare_concepts
 from prototypes.reports.decisions import latest_decision
 from prototypes.reports.present import format_confidence
@@ -108,12 +108,19 @@ def criterion_rows(report):
     return [(result, charts.interval_bar(result, report.confidence)) for result in report.criteria]
 
 
-def summary_context(report, for_pdf=False):
+def summary_context(report, for_pdf=False, approved_only=False):
+    """What the summary renders. With ``approved_only`` (a stakeholder's link or PDF) the only
+    quotes are those the designer pinned; otherwise pinned ones come first and hidden ones never."""
     screens = report.screens
     friction = [
         (point, charts.screen_picture(point.screen, [], f"Screen {point.screen.name}"))
         for point in report.friction
     ]
+    pinned, hidden = quotes.curation_of(report.study)
+    if approved_only:
+        chosen = [comment for comment in report.comments if comment.id in pinned]
+    else:
+        chosen = quotes.representative(report.comments, report.friction, pinned, hidden)
     comments = [
         (
             comment,
@@ -121,7 +128,7 @@ def summary_context(report, for_pdf=False):
             # One big pin: the picture is shown small next to the quote.
             charts.comment_picture(screens[comment.screen_id], [comment], pin_size=0.09),
         )
-        for comment in report.representative_comments
+        for comment in chosen
         if comment.screen_id in screens
     ]
     return {
@@ -133,6 +140,10 @@ def summary_context(report, for_pdf=False):
         "friction": friction,
         "comments": comments,
         "for_pdf": for_pdf,
+        "approved_only": approved_only,
+        "pinned": pinned,
+        "hidden": hidden,
+        "quote_max_chars": quotes.QUOTE_MAX_CHARS,
         "concepts": compare_concepts(report.study, report.revision),
         "decision": latest_decision(report.study),
     }

@@ -15,6 +15,12 @@ urlpatterns = [
         views.report_share_revoke,
         name="report_share_revoke",
     ),
+    path("comments/<int:comment_pk>/quote/", views.quote_curate, name="quote_curate"),
+    path(
+        "report-links/<int:share_pk>/restore/",
+        views.report_share_restore,
+        name="report_share_restore",
+    ),
     path("r/<str:token>/", views.report_share_view, name="report_share_view"),
     path(
         "r/<str:token>/exports/",

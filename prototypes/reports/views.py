@@ -9,14 +9,14 @@ from django.views.decorators.http import require_GET, require_POST
 from prototypes.authoring.models import Screen
 from prototypes.jobs import enqueue
 from prototypes.ratelimit import Limit, rate_limited
-from prototypes.reports import exports, quality
+from prototypes.reports import exports, quality, quotes
 from prototypes.reports.compare import compare
 from prototypes.reports.concepts import compare_concepts
 from prototypes.reports.decisions import decision_dict, latest_decision
 from prototypes.reports.forms import DecisionForm, ExclusionForm, ExportForm, ReportShareForm
 from prototypes.reports.heatmaps import heatmap_state, heatmap_states
 from prototypes.reports.metrics import build_report, first_clicks
-from prototypes.reports.models import ReportExport, ReportShare
+from prototypes.reports.models import QuoteCuration, ReportExport, ReportShare
 from prototypes.reports.pages import comment_wall, summary_context, task_pictures
 from prototypes.reports.replay import (
     replay_data,
@@ -25,8 +25,9 @@ from prototypes.reports.replay import (
     session_table,
 )
 from prototypes.reports.tasks import build_export
-from prototypes.sessions.models import ParticipantSession
+from prototypes.sessions.models import Comment, ParticipantSession
 from prototypes.studies.models import Problem, Study
+from prototypes.tokens import undo_revoke
 from prototypes.workspaces.access import get_scoped_object_or_404, public_view, workspace_view
 from prototypes.workspaces.models import ROLE_RANK, Role
 
@@ -163,10 +164,12 @@ def session_include(request, session_pk):
 def study_summary(request, study_pk):
     study = scoped_study(request, study_pk)
     revision = requested_revision(request)
-    context = summary_context(build_report(study, revision))
+    report = build_report(study, revision)
+    context = summary_context(report)
     can_share = has_role(request, study.workspace_id, Role.DESIGNER)
     context.update(
         can_share=can_share,
+        quote_candidates=quotes.candidates(report.comments, report.friction) if can_share else [],
         shares=study.report_shares.select_related("created_by") if can_share else [],
         share_form=ReportShareForm(),
         exports=study.report_exports.filter(kind=ReportExport.Kind.PDF)[:3],
@@ -203,8 +206,54 @@ def report_share_revoke(request, share_pk):
     ReportShare.objects.filter(pk=share.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-    messages.success(request, "The link no longer works.")
+    messages.success(
+        request, "The link no longer works. You can undo this for the next 15 minutes."
+    )
     return redirect(summary_url(share.study))
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def report_share_restore(request, share_pk):
+    share = get_scoped_object_or_404(request, ReportShare, pk=share_pk)
+    if undo_revoke(ReportShare.objects.filter(pk=share.pk)):
+        messages.success(request, "The link works again.")
+    else:
+        messages.error(
+            request, "This link was revoked too long ago to bring back: create a new one."
+        )
+    return redirect(summary_url(share.study))
+
+
+CURATION_CHOICES = {
+    "pin": QuoteCuration.Choice.PINNED,
+    "hide": QuoteCuration.Choice.HIDDEN,
+    "clear": None,
+}
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def quote_curate(request, comment_pk):
+    """Pin a comment as a quote (stakeholder links show only pinned ones), hide it, or neither."""
+    comment = get_scoped_object_or_404(
+        request, Comment.objects.select_related("session"), pk=comment_pk
+    )
+    action = request.POST.get("action", "")
+    if action not in CURATION_CHOICES:
+        messages.error(request, "Choose to pin, hide or clear the quote.")
+    else:
+        quotes.curate(comment, CURATION_CHOICES[action], request.user)
+        messages.success(
+            request,
+            {
+                "pin": "Quote pinned: stakeholder links show it.",
+                "hide": "Quote hidden: the summary will not show it.",
+                "clear": "The summary chooses this quote again by itself.",
+            }[action],
+        )
+    url = reverse("study_summary", kwargs={"study_pk": comment.session.study_id})
+    return redirect(url + "#quotes")
 
 
 def active_share(token):
@@ -225,7 +274,8 @@ def private_page(response):
 @require_GET
 def report_share_view(request, token):
     share = active_share(token)
-    context = summary_context(build_report(share.study, requested_revision(request)))
+    report = build_report(share.study, requested_revision(request))
+    context = summary_context(report, approved_only=True)
     context["share"] = share
     return private_page(render(request, "reports/shared_summary.html", context))
 
@@ -247,7 +297,10 @@ def report_share_export_create(request, token):
     share = active_share(token)
     with transaction.atomic():
         export = ReportExport.objects.create(
-            study=share.study, kind=ReportExport.Kind.PDF, revision=requested_revision(request)
+            study=share.study,
+            kind=ReportExport.Kind.PDF,
+            revision=requested_revision(request),
+            for_stakeholders=True,
         )
         enqueue(build_export, export.pk)
     if request.htmx:

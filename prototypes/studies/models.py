@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_noop
 
 from prototypes.authoring.models import PrototypeVersion, Screen
-from prototypes.tokens import new_token
+from prototypes.tokens import new_token, revoke_undoable
 from prototypes.workspaces.models import Workspace
 
 
@@ -103,6 +103,10 @@ class ShareLink(models.Model):
         # The participant player serves this path; spelt out here so that nothing on the
         # designer side depends on the player's URL conf being loaded first.
         return f"/s/{self.token}/"
+
+    @property
+    def revoke_undoable(self):
+        return revoke_undoable(self.revoked_at)
 
 
 class Task(models.Model):

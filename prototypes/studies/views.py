@@ -29,6 +29,7 @@ from prototypes.studies.forms import (
 )
 from prototypes.studies.language import language_warnings
 from prototypes.studies.models import Criterion, Problem, Question, Study, StudyConcept, Task
+from prototypes.studies.target import TargetForm, suggested_target, target_reached
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
     require_workspace,
@@ -233,8 +234,14 @@ def study_detail(request, study_pk):
     ]
     # Questions attached to a task are shown with it; these are asked after all the tasks.
     questions = list(study.questions.filter(task__isnull=True))
+    progress_context = _progress_context(study)
+    finished = progress_context["progress"].finished
     context = {
-        **_progress_context(study),
+        **progress_context,
+        "target_reached": target_reached(study, finished),
+        "target_form": TargetForm(
+            initial={"target": suggested_target(study, finished)}, finished=finished
+        ),
         "tasks": tasks,
         "questions": questions,
         "has_sus": any(question.kind == Question.Kind.SUS for question in questions),
@@ -327,6 +334,25 @@ def study_transition(request, study_pk):
             for warning in language_warnings(study):
                 messages.warning(request, warning)
     return _to_study(study)
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def study_target(request, study_pk):
+    """Raise the participant target, typically once it is reached."""
+    study = _study(request, study_pk)
+    finished = services.study_progress(study).finished
+    form = TargetForm(request.POST, finished=finished)
+    if form.is_valid():
+        Study.objects.filter(pk=study.pk).update(target_participants=form.cleaned_data["target"])
+        messages.success(
+            request,
+            f"Target raised to {form.cleaned_data['target']} participants: the study keeps "
+            "taking part.",
+        )
+    else:
+        messages.error(request, " ".join(form.errors["target"]))
+    return _to_study(study, "progress")
 
 
 # Tasks, questions and criteria: each change goes through services.apply_locked_change.

@@ -68,3 +68,10 @@ document.addEventListener("htmx:sendError", () => {
 document.addEventListener("htmx:afterRequest", (event) => {
   if (event.detail.successful) document.querySelector("#messages [data-htmx-error]")?.remove();
 });
+
+// Irreversible actions (closing a study, revoking a link) ask first; without this script the
+// server still offers an undo where one is possible.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});

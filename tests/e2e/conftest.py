@@ -11,6 +11,7 @@ from django.test import Client
 from playwright.sync_api import sync_playwright
 
 from prototypes.authoring.demo import create_demo_prototypes
+from prototypes.management.commands.demo import pin_demo_quotes
 from prototypes.player.demo import simulate_participants
 from prototypes.reports.models import ReportShare
 from prototypes.studies.demo import create_demo_study
@@ -164,6 +165,8 @@ def demo(db):
     versions = create_demo_prototypes(membership.workspace, membership.user)
     study = create_demo_study(membership.workspace, membership.user, versions["shop"])
     simulate_participants(study, count=30)
+    # The designer approved two quotes for stakeholders, as the demo command does.
+    pin_demo_quotes(study, membership.user)
     return {
         "user": membership.user,
         "study": study,

@@ -7,11 +7,14 @@ Each test walks its pages and fails at the end with every serious or critical vi
 every page, so one run shows all there is to fix.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from prototypes.workspaces.services import sign_up_token
+from tests import factories
 from tests.e2e import axe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -25,9 +28,9 @@ class Audit:
         self.live_server = live_server
         self.found = []
 
-    def visit(self, where, path):
+    def visit(self, where, path, status=200):
         response = self.page.goto(self.live_server.url + path)
-        assert response.status == 200, f"{where}: {response.status}"
+        assert response.status == status, f"{where}: {response.status}"
         self.check(where)
 
     def check(self, where):
@@ -65,12 +68,24 @@ def audit_designer_pages(page, live_server, log_in, demo):
     log_in(page, demo["user"])
     study = demo["study"]
     audit.visit("dashboard", reverse("dashboard"))
+    # Every card's verdict badge has arrived.
+    expect(page.locator(".verdict-pending")).to_have_count(0)
+    audit.check("dashboard, verdicts loaded")
     audit.visit("hotspot editor", reverse("screen_editor", args=[demo["screen"].pk]))
     audit.visit("study", reverse("study_detail", args=[study.pk]))
+    expect(page.get_by_role("button", name="Raise target")).to_be_visible()
     audit.visit("results", reverse("study_results", args=[study.pk]))
     audit.visit("summary", reverse("study_summary", args=[study.pk]))
     page.context.clear_cookies()
     audit.visit("shared summary", reverse("report_share_view", args=[demo["share"].token]))
+    audit.visit("made-up share link", "/r/no-such-link/", status=404)
+    audit.visit("made-up participant link", "/s/no-such-link/extra/", status=404)
+
+    # A new workspace: the dashboard's first-steps checklist.
+    newcomer = factories.MembershipFactory(role="owner").user
+    log_in(page, newcomer)
+    audit.visit("dashboard, new workspace", reverse("dashboard"))
+    expect(page.get_by_role("heading", name="Get to your first go/no-go")).to_be_visible()
     return audit
 
 
@@ -80,6 +95,7 @@ def audit_player(page, live_server, demo):
     study.tasks.filter(position__gte=1).delete()
     audit = Audit(page, live_server)
     audit.visit("player: welcome", reverse("player_start", args=[demo["participant_link"].token]))
+    expect(page.locator(".player-length")).to_contain_text("1 task")
     start = page.get_by_role("button", name="Start", exact=True)
     start.click()
     # Starting without consent says why, next to the box.
@@ -88,12 +104,18 @@ def audit_player(page, live_server, demo):
     page.get_by_role("checkbox", name="I have read this and I agree.").check()
     start.click()
     expect(page.get_by_role("heading", name="Your task")).to_be_visible()
+    expect(page.locator('[data-slot="progress-label"]')).to_have_text(
+        re.compile(r"^Step 1 of \d+ · Task 1 of 1$")
+    )
     audit.check("player: task")
     page.get_by_role("button", name="Start the task").click()
     expect(page.locator('[data-slot="announcer"]')).to_have_text("Screen: Home")
     audit.check("player: screen")
     page.get_by_role("button", name="Comment").click()
     expect(page.get_by_role("textbox", name="Your comment")).to_be_focused()
+    expect(page.locator("#comment-count")).to_have_text("2000 of 2000 characters left.")
+    page.get_by_role("textbox", name="Your comment").fill("x" * 1900)
+    expect(page.locator("#comment-count")).to_have_text("100 of 2000 characters left.")
     audit.check("player: comment")
     page.get_by_role("button", name="Cancel").click()
     page.get_by_role("button", name="Give up").click()
@@ -112,7 +134,10 @@ def audit_player(page, live_server, demo):
     expect(page.get_by_role("heading", name="Please rate how much you agree")).to_be_visible()
     audit.check("player: SUS")
     page.get_by_role("button", name="Continue").click()
-    expect(page.locator('[data-slot="question-error"]')).to_be_visible()
+    expect(page.locator('[data-slot="question-error"]')).to_contain_text(
+        "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 still open"
+    )
+    expect(page.locator(".player-item-error")).to_have_count(10)
     audit.check("player: SUS unanswered")
     for item in page.locator("fieldset.player-sus-item").all():
         item.get_by_role("radio", name="4", exact=True).check()

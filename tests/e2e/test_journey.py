@@ -492,6 +492,10 @@ def designer_checks_results_before_anyone_took_part(page, live_server, study, sc
 
 def designer_shares_the_summary(page, live_server, study):
     page.goto(live_server.url + reverse("study_summary", args=[study.pk]))
+    # Stakeholders read only the quotes the designer pins.
+    quote = page.locator(".curation-item").filter(has_text=COMMENT)
+    quote.get_by_role("button", name="Pin").click()
+    expect(page.locator(".curation-item.is-pinned").filter(has_text=COMMENT)).to_be_visible()
     page.get_by_label("Label").fill("Steering committee")
     page.get_by_role("button", name="Create a link").click()
     link = page.get_by_label("Link for Steering committee")

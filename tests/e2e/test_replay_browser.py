@@ -87,7 +87,14 @@ def test_clicks_are_drawn_where_they_landed_and_in_order(
     clicks = [index for index, event in enumerate(events) if event["type"] in ("click", "misclick")]
     assert clicks and any(events[index]["type"] == "misclick" for index in clicks)
 
-    expect(page.locator('[data-slot="interlude"]')).to_contain_text("Reading the welcome")
+    # Before Play: the first screen and the whole list of events, none of it happened yet.
+    first = next(event for event in events if event.get("screen") is not None)
+    expect(page.locator('[data-slot="image"]')).to_have_attribute(
+        "src", data["screens"][str(first["screen"])]["image"]
+    )
+    expect(page.locator('[data-slot="caption"]')).to_contain_text("Before Play")
+    expect(page.locator('[data-slot="log"] li')).to_have_count(len(events))
+    expect(page.locator('[data-slot="log"] li.is-future')).to_have_count(len(events))
     for index in clicks:
         event = events[index]
         seek(page, positions[index])
@@ -118,8 +125,8 @@ def test_clicks_are_drawn_where_they_landed_and_in_order(
         assert ids[-1] == event["id"]
         order = [event["id"] for event in events]
         assert [order.index(pk) for pk in ids] == sorted(order.index(pk) for pk in ids)
-        # The log has one line per event so far.
-        expect(page.locator('[data-slot="log"] li')).to_have_count(index + 1)
+        # The log marks every event so far as past, and lists the rest as still to come.
+        expect(page.locator('[data-slot="log"] li:not(.is-future)')).to_have_count(index + 1)
 
     axe.assert_accessible(page, f"replay at {viewport['width']} px")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
@@ -158,7 +165,7 @@ def test_play_pause_speed_and_idle_time(live_server, page, recorded, log_in):
     # A line of the log takes the replay back to that moment.
     page.locator('[data-slot="log"] li button').first.click()
     assert float(scrubber.input_value()) == timeline(data)[0]
-    expect(page.locator('[data-slot="log"] li')).to_have_count(1)
+    expect(page.locator('[data-slot="log"] li:not(.is-future)')).to_have_count(1)
 
 
 def test_an_attempt_link_starts_the_replay_at_its_task(live_server, page, recorded, log_in):
@@ -172,7 +179,7 @@ def test_an_attempt_link_starts_the_replay_at_its_task(live_server, page, record
         for index, event in enumerate(data["events"])
         if event["type"] == "task_start" and event["task"] == task.pk
     )
-    expect(page.locator('[data-slot="log"] li')).to_have_count(start + 1)
+    expect(page.locator('[data-slot="log"] li:not(.is-future)')).to_have_count(start + 1)
     expect(page.locator('[data-slot="caption"]')).to_contain_text("Task 2 of 3")
 
 

@@ -1,9 +1,11 @@
+import re
 from io import StringIO
 
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
-from prototypes.models import Event, ParticipantSession, Prototype, Study
+from prototypes.models import Event, ParticipantSession, Prototype, QuoteCuration, Study
 from prototypes.reports.concepts import compare_concepts
 from prototypes.studies.demo import CONCEPTS, FIRST_IMPRESSIONS
 
@@ -54,5 +56,27 @@ def test_demo_builds_a_full_workspace_once_and_its_printed_login_works(
     assert response.status_code == 302
     study = Study.objects.filter(state=Study.State.LIVE).order_by("pk").first()
     assert client.get(reverse("study_summary", args=[study.pk])).status_code == 200
-    share_link = output.split("participant: ")[1].split()[0]
-    assert client.get(share_link.replace("http://127.0.0.1:8000", "")).status_code == 200
+    # Every demo study's participant link is printed, and the stakeholder's summary link.
+    participant_paths = re.findall(r"http://127\.0\.0\.1:8000(/s/\S+/)", output)
+    assert len(participant_paths) == Study.objects.count() == 3
+    for path in participant_paths:
+        assert client.get(path).status_code == 200
+    client.logout()
+    summary_path = re.search(r"stakeholder: http://127\.0\.0\.1:8000(/r/\S+/)", output)[1]
+    shared = client.get(summary_path).content.decode()
+    # The stakeholder sees the quotes the demo designer pinned, and only those.
+    assert shared.count('class="quote"') == QuoteCuration.objects.count() >= 2
+    assert summary_path in again
+
+
+def test_demo_sessions_happen_after_their_study_went_live(db):
+    output = run_demo()
+    assert "30/30" in output
+    for study in Study.objects.all():
+        assert study.went_live_at is not None
+        sessions = study.sessions.all()
+        assert sessions.exists()
+        assert all(session.started_at > study.went_live_at for session in sessions)
+        assert all(session.finished_at < timezone.now() for session in sessions)
+        assert study.created_at < study.went_live_at
+        assert study.share_links.get().created_at <= min(s.started_at for s in sessions)

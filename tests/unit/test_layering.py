@@ -26,7 +26,7 @@ LAYERS = [
     "reports friction",
     "dashboard",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
-    "media models tasks storage_sweep management migrations htmx_messages",
+    "media models tasks storage_sweep management migrations htmx_messages public_errors",
 ]
 
 RANK = {name: rank for rank, line in enumerate(LAYERS) for name in line.split()}

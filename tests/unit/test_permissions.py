@@ -94,6 +94,7 @@ def build_workspace_graph(workspace):
         "question_pk": question.pk,
         "criterion_pk": criterion.pk,
         "session_pk": session.pk,
+        "comment_pk": factories.CommentFactory(session=session).pk,
         "membership_pk": membership.pk,
         "invitation_pk": invitation.pk,
         "share_pk": report_share.pk,

@@ -11,12 +11,13 @@ from django.urls import reverse
 
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.models import ReportExport
-from prototypes.player import ingestion, services
+from prototypes.player import ingestion
 from prototypes.player.demo import simulate_participants
 from prototypes.recruitment import privacy
 from prototypes.reports.metrics import build_report
 from prototypes.reports.replay import replay_data, session_table
 from prototypes.reports.tasks import build_export
+from prototypes.studies import participants
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_demo_study
 from prototypes.studies.models import Study, Task
 from prototypes.studies.outcomes import attempt_outcome
@@ -47,7 +48,7 @@ def first_click_task(workspace):
 
 
 def tap(task, x, y, participant_id):
-    session = services.start_session(task.study, participant_id=participant_id)
+    session = participants.start_session(task.study, participant_id=participant_id)
     screen = task.start_screen.pk
     ingestion.ingest_events(
         session.token,

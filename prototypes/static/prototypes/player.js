@@ -76,11 +76,52 @@
       section.hidden = section.dataset.phase !== step;
     });
     document.body.classList.toggle("player-is-testing", step === "prototype");
+    showProgress(step);
     if (focus !== false) {
       const heading = root.querySelector(`[data-phase="${step}"] h1[tabindex]`);
       if (heading) heading.focus({ preventScroll: true });
       window.scrollTo(0, 0);
     }
+  }
+
+  // One progress indicator across tasks and questions: each task, each question asked right
+  // after a task and each question at the end is one step of the same count.
+  const PROGRESS_PHASES = ["task-intro", "seq", "question"];
+
+  function stepsOf(task) {
+    return 1 + (task.questions ? task.questions.length : 0);
+  }
+
+  function stepPosition(step) {
+    const taskSteps = tasks.reduce((sum, task) => sum + stepsOf(task), 0);
+    const atEnd = step === "question" && state.questionsOfTask == null;
+    const taskIndex = state.questionsOfTask != null ? state.questionsOfTask : state.taskIndex;
+    let done = atEnd ? taskSteps : 0;
+    if (!atEnd) {
+      for (let index = 0; index < taskIndex; index += 1) done += stepsOf(tasks[index]);
+    }
+    if (step === "question") done += (atEnd ? 0 : 1) + state.questionIndex;
+    return { number: done + 1, count: taskSteps + questions.length };
+  }
+
+  function showProgress(step) {
+    const box = slot("progress");
+    box.hidden = !PROGRESS_PHASES.includes(step) || !tasks.length;
+    if (box.hidden) return;
+    const position = stepPosition(step);
+    let part;
+    if (step === "question") {
+      part = format(strings.question_of, {
+        number: state.questionIndex + 1,
+        count: currentQuestions().length,
+      });
+    } else {
+      part = format(strings.task_of, { number: state.taskIndex + 1, count: tasks.length });
+    }
+    slot("progress-label").textContent = `${format(strings.step_of, position)} · ${part}`;
+    const bar = slot("progress-bar");
+    bar.max = position.count;
+    bar.value = position.number - 1;
   }
 
   function announce(text) {
@@ -180,9 +221,12 @@
     event.preventDefault();
     const form = event.currentTarget;
     const agreed = form.elements.consent.checked;
-    slot("consent-error").hidden = agreed;
+    const consentError = slot("consent-error");
+    consentError.hidden = agreed;
+    form.elements.consent.setAttribute("aria-invalid", agreed ? "false" : "true");
     if (!agreed) {
       form.elements.consent.focus();
+      consentError.scrollIntoView({ block: "center" });
       return;
     }
     const screenerError = slot("screener-error");
@@ -337,10 +381,6 @@
     state.taskIndex = index;
     saveState();
     const task = currentTask();
-    slot("task-progress").textContent = format(strings.task_of, {
-      number: index + 1,
-      count: tasks.length,
-    });
     slot("instruction").textContent = task.instruction;
     slot("how-to").textContent = format(strings.how_to[task.kind] || strings.how_to.clickthrough, {
       seconds: task.exposure_seconds,
@@ -802,8 +842,24 @@
     openCommentForm(form);
   }
 
+  // The comment's length is stated before the limit is reached: the count shows from the
+  // start, and a screen reader hears it only near the limit, not on every key press.
+  const COUNTER_WARNING = 200;
+
+  function countComment() {
+    const counter = slot("comment-count");
+    const limit = Number(counter.dataset.limit);
+    const left = limit - slot("comment-form").elements.text.value.length;
+    const text =
+      left <= 0 ? format(strings.chars_full, { limit }) : format(strings.chars_left, { left, limit });
+    counter.textContent = text;
+    counter.classList.toggle("is-near", left <= COUNTER_WARNING);
+    if (left <= COUNTER_WARNING && (left % 50 === 0 || left <= 0)) announce(text);
+  }
+
   function openCommentForm(form) {
     form.reset();
+    countComment();
     form.hidden = false;
     root.querySelector('[data-action="comment"]').setAttribute("aria-pressed", "true");
     layout();
@@ -844,7 +900,7 @@
       screen: state.screenId,
       x: pin.x,
       y: pin.y,
-      data: { text: text.value.trim().slice(0, 2000) },
+      data: { text: text.value.trim().slice(0, Number(slot("comment-count").dataset.limit)) },
     });
     cancelComment();
     announce(strings.comment_saved);
@@ -888,10 +944,6 @@
   function showQuestion() {
     const asked = currentQuestions();
     const question = asked[state.questionIndex];
-    slot("question-progress").textContent = format(strings.question_of, {
-      number: state.questionIndex + 1,
-      count: asked.length,
-    });
     slot("question-text").textContent = question.text;
     slot("question-error").hidden = true;
     root.querySelector('[data-action="skip-question"]').hidden = question.required;
@@ -987,6 +1039,36 @@
     return undefined;
   }
 
+  /** Marks the SUS statements left unanswered; returns their indexes. */
+  function markOpenStatements(question) {
+    const form = slot("question-form");
+    const open = [];
+    slot("question-body")
+      .querySelectorAll(".player-sus-item")
+      .forEach((fieldset, index) => {
+        const answered = form.querySelector(`input[name="question-${question.id}-${index}"]:checked`);
+        fieldset.classList.toggle("is-open", !answered);
+        let note = fieldset.querySelector(".player-item-error");
+        if (!answered) {
+          open.push(index);
+          if (!note) {
+            note = document.createElement("p");
+            note.className = "player-item-error";
+            note.id = `question-${question.id}-${index}-error`;
+            note.textContent = strings.statement_missing;
+            fieldset.append(note);
+          }
+          fieldset.setAttribute("aria-describedby", note.id);
+          fieldset.setAttribute("aria-invalid", "true");
+        } else if (note) {
+          note.remove();
+          fieldset.removeAttribute("aria-describedby");
+          fieldset.removeAttribute("aria-invalid");
+        }
+      });
+    return open;
+  }
+
   function submitQuestion(event) {
     event.preventDefault();
     const question = currentQuestions()[state.questionIndex];
@@ -994,10 +1076,19 @@
     if (value === undefined) {
       if (question.required) {
         const error = slot("question-error");
-        error.textContent = strings.required;
+        const open = question.kind === "sus" ? markOpenStatements(question) : [];
+        error.textContent = open.length
+          ? format(strings.sus_missing, { missing: open.map((index) => index + 1).join(", ") })
+          : strings.required;
         error.hidden = false;
-        const first = slot("question-body").querySelector("input, textarea");
-        if (first) first.focus();
+        const body = slot("question-body");
+        const first = open.length
+          ? body.querySelectorAll(".player-sus-item")[open[0]].querySelector("input")
+          : body.querySelector("input, textarea");
+        if (first) {
+          first.focus({ preventScroll: true });
+          first.closest("fieldset, div").scrollIntoView({ block: "center" });
+        }
         return;
       }
     } else {
@@ -1057,6 +1148,7 @@
   slot("seq-form").addEventListener("submit", submitSeq);
   slot("question-form").addEventListener("submit", submitQuestion);
   slot("comment-form").addEventListener("submit", saveComment);
+  slot("comment-form").elements.text.addEventListener("input", countComment);
   if (slot("screen")) {
     slot("screen").addEventListener("click", onScreenClick);
     slot("pin").addEventListener("keydown", movePin);

@@ -136,8 +136,18 @@
     state.marks = [];
   }
 
+  /** Before the first event, the screen the session starts on: never a blank stage. */
+  function opening(state) {
+    const first = events.find((event) => event.screen != null && screens[String(event.screen)]);
+    if (!first) return false;
+    state.screen = first.screen;
+    state.task = first.task != null ? first.task : null;
+    return true;
+  }
+
   function render(count) {
     const state = situation(count);
+    const before = count === 0 && opening(state);
     const screen = state.screen != null ? screens[String(state.screen)] : null;
     slot("screen").hidden = !screen;
     slot("interlude").hidden = Boolean(screen);
@@ -147,7 +157,11 @@
     } else {
       slot("interlude").textContent = interludeText(state, count);
     }
-    slot("caption").textContent = captionText(state, screen);
+    slot("caption").textContent = before
+      ? `Before Play: the session starts on “${screen.name}”${
+          state.task != null ? ` with ${taskLabel(state.task).toLowerCase()}` : ""
+        }. Press Play to watch it, or pick a moment in the list.`
+      : captionText(state, screen);
     renderLog(count);
   }
 
@@ -285,28 +299,32 @@
     );
   }
 
-  function renderLog(count) {
+  /** Every event of the session, listed before Play so the whole path can be read first. */
+  function buildLog() {
     const log = slot("log");
-    if (count < shown || shown < 0) {
-      log.replaceChildren();
-      shown = 0;
-    }
-    for (let index = shown; index < count; index += 1) {
-      const event = events[index];
-      const item = document.createElement("li");
-      item.className = `replay-log-${event.type}`;
-      const time = document.createElement("time");
-      time.textContent = clockText(event.t);
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "linklike";
-      button.dataset.seek = String(index);
-      button.textContent = describe(event);
-      item.append(time, " ", button);
-      log.append(item);
-    }
-    log.querySelectorAll(".is-latest").forEach((item) => item.classList.remove("is-latest"));
-    if (log.lastElementChild) log.lastElementChild.classList.add("is-latest");
+    log.replaceChildren(
+      ...events.map((event, index) => {
+        const item = document.createElement("li");
+        item.className = `replay-log-${event.type}`;
+        const time = document.createElement("time");
+        time.textContent = clockText(event.t);
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "linklike";
+        button.dataset.seek = String(index);
+        button.textContent = describe(event);
+        item.append(time, " ", button);
+        return item;
+      })
+    );
+  }
+
+  /** Marks what has happened by now, the latest event, and what is still to come. */
+  function renderLog(count) {
+    Array.from(slot("log").children).forEach((item, index) => {
+      item.classList.toggle("is-future", index >= count);
+      item.classList.toggle("is-latest", index === count - 1);
+    });
     shown = count;
   }
 
@@ -372,6 +390,7 @@
   }
 
   scrubber.step = "any";
+  buildLog();
   buildTimeline();
   seek(startPosition());
 })();

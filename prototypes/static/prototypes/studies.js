@@ -1,4 +1,4 @@
-// Designer pages of studies: copy share links, confirm irreversible actions, show only the
+// Designer pages of studies: copy share links, show only the
 // form fields that apply, and reveal expected-path steps one at a time. Every page works
 // without this script; it only makes them tidier.
 
@@ -17,11 +17,6 @@ document.addEventListener("click", (event) => {
     // Without the clipboard API (plain http), select the link so the designer can copy it.
     input.select();
   }
-});
-
-document.addEventListener("submit", (event) => {
-  const form = event.target.closest("form[data-confirm]");
-  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
 });
 
 // <div data-show-when="id_metric:seq,sus"> is shown only while #id_metric has one of those values.
