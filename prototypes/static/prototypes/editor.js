@@ -26,7 +26,9 @@
   const NUDGE_SAVE_DELAY = 500;
   let drag = null;
   let selected = [];
-  let keptNewBox = null;
+  // The rectangle drawn for a hotspot not added yet: a panel swapped in meanwhile (another
+  // hotspot saved, a share) brings an empty "new" form, which gets it back.
+  let pendingBox = null;
   let selectNewest = false;
   let nudgeTimer = null;
 
@@ -102,7 +104,8 @@
     allForms().forEach((form) => {
       form.classList.toggle("is-selected", selected.includes(form.dataset.prefix));
     });
-    const pending = selected.includes("new");
+    // Only once the drawing is done: the text above the image must not move it mid-drag.
+    const pending = selected.includes("new") && !drag;
     help.textContent = pending
       ? "Now click the screen this hotspot leads to, or Go back / End the flow (Esc cancels)."
       : helpText;
@@ -122,7 +125,10 @@
   }
 
   function submit(form) {
-    if ("new" in form.dataset) selectNewest = true;
+    if ("new" in form.dataset) {
+      selectNewest = true;
+      pendingBox = null;
+    }
     form.requestSubmit();
   }
 
@@ -240,7 +246,10 @@
     filmstrip.querySelectorAll(".is-drop").forEach((item) => item.classList.remove("is-drop"));
     if (cancelled) {
       if (origin) writeBox(form, origin);
-      else if (mode === "draw") clearBox(form);
+      else if (mode === "draw") {
+        clearBox(form);
+        pendingBox = null;
+      }
       if (mode === "draw") selected = [];
       draw();
       return;
@@ -257,6 +266,7 @@
         draw();
         return;
       }
+      pendingBox = box;
       draw();
       return;
     }
@@ -298,9 +308,13 @@
   function openShare() {
     const box = panel().querySelector("[data-share-box]");
     const pks = selected.map((prefix) => formFor(prefix)).filter(Boolean).map((f) => f.dataset.pk);
+    const labels = [];
     box.querySelectorAll('input[name="hotspots"]').forEach((input) => {
       input.checked = pks.includes(input.value);
+      if (input.checked) labels.push(input.closest("label").textContent.trim());
     });
+    const name = box.querySelector('input[name="name"]');
+    if (labels.length && !name.dataset.typed) name.value = labels.join(" · ").slice(0, 120);
     box.open = true;
     box.scrollIntoView({ block: "nearest" });
     box.querySelector("summary").focus();
@@ -316,6 +330,7 @@
       if (drag) endDrag({ pointerId: drag.pointerId }, true);
       else if (selected.length) {
         if (selected.includes("new")) clearBox(newForm());
+        pendingBox = null;
         select([]);
       }
       return;
@@ -382,6 +397,7 @@
       });
   });
   document.addEventListener("input", (event) => {
+    if (event.target.name === "name") event.target.dataset.typed = "yes";
     if (event.target.closest("[data-hotspot-form]")) draw();
   });
   document.addEventListener("change", (event) => {
@@ -392,17 +408,11 @@
     if (form && !selected.includes(form.dataset.prefix)) select([form.dataset.prefix]);
   });
 
-  // A save of one hotspot re-renders the whole panel: keep a rectangle drawn for a new
-  // hotspot that has not been added yet, and select the hotspot just added.
-  document.body.addEventListener("htmx:beforeRequest", (event) => {
-    const pending = newForm();
-    keptNewBox = pending && event.detail.elt !== pending ? readBox(pending) : null;
-  });
+  // A save re-renders the whole panel: select the hotspot just added.
   document.body.addEventListener("htmx:afterSettle", () => {
     if (!panel()) return;
     const pending = newForm();
-    if (keptNewBox && pending && !readBox(pending)) writeBox(pending, keptNewBox);
-    keptNewBox = null;
+    if (pendingBox && pending && !readBox(pending)) writeBox(pending, pendingBox);
     panel().querySelectorAll("[data-tick-all]").forEach((button) => {
       button.hidden = false;
     });
