@@ -129,7 +129,9 @@ class HotspotForm(PlainLabelsForm):
 class ShareForm(forms.Form):
     """Share some of a screen's hotspots on other screens of the draft."""
 
-    name = forms.CharField(max_length=120, initial="Shared hotspots", label="Name of the shared set")
+    name = forms.CharField(
+        max_length=120, initial="Shared hotspots", label="Name of the shared set"
+    )
     hotspots = forms.ModelMultipleChoiceField(
         queryset=Hotspot.objects.none(),
         widget=forms.CheckboxSelectMultiple,
