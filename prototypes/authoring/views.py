@@ -17,7 +17,7 @@ from prototypes.authoring.exchange import (
     export_version,
     import_prototype,
 )
-from prototypes.authoring.flowmap import build_flow_map
+from prototypes.authoring.flowmap import build_flow_map, highlight_path
 from prototypes.authoring.forms import (
     HotspotForm,
     ImportForm,
@@ -35,6 +35,7 @@ from prototypes.authoring.models import (
     SharedHotspotSet,
 )
 from prototypes.authoring.scripted import script_publish
+from prototypes.studies.models import Task
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
     require_workspace,
@@ -569,6 +570,12 @@ def prototype_flow_map(request, prototype_pk):
     version = chosen_version(request, prototype)
     screens = list(version.screens.all())
     hotspots = list(Hotspot.objects.filter(screen__version=version).order_by("pk"))
+    paths = task_paths(prototype, screens)
+    chosen = request.GET.get("task", "")
+    highlight = next((path for path in paths if str(path["task"].pk) == chosen), None)
+    flow = build_flow_map(screens, hotspots, prototype.device)
+    if highlight:
+        highlight_path(flow, highlight["screens"])
     return render(
         request,
         "authoring/flow_map.html",
@@ -576,10 +583,35 @@ def prototype_flow_map(request, prototype_pk):
             "prototype": prototype,
             "version": version,
             "versions": prototype.versions.order_by("number"),
-            "flow": build_flow_map(screens, hotspots, prototype.device),
+            "flow": flow,
             "can_edit": can_edit(request, prototype.workspace_id),
+            "task_paths": paths,
+            "highlight": highlight,
         },
     )
+
+
+def task_paths(prototype, screens):
+    """Each task's expected path over `screens`, for studies of any version of the prototype:
+    screens are matched by their key, which a screen keeps from draft to published copies."""
+    tasks = list(
+        Task.objects.filter(study__prototype_version__prototype=prototype)
+        .exclude(expected_path=[])
+        .select_related("study")
+        .order_by("study__title", "position")
+    )
+    keys = dict(
+        Screen.objects.filter(
+            pk__in={pk for task in tasks for pk in task.expected_path}
+        ).values_list("pk", "key")
+    )
+    here = {screen.key: screen.pk for screen in screens}
+    paths = []
+    for task in tasks:
+        path = [here.get(keys.get(pk)) for pk in task.expected_path]
+        if path and None not in path:
+            paths.append({"task": task, "screens": path, "ids": ",".join(map(str, path))})
+    return paths
 
 
 @workspace_view(Role.VIEWER)
