@@ -296,7 +296,9 @@ def layered_layout(
             f"H {fmt(boxes[target].x - 4)}"
         )
     # On the right, room for the returns leaving the last column.
-    total_width = left + padding + leave_gap + len(layers) * width + max(len(layers) - 1, 0) * column_gap
+    total_width = (
+        left + padding + leave_gap + len(layers) * width + max(len(layers) - 1, 0) * column_gap
+    )
     total_height = content_bottom + lane_gap * (len(lanes) + 1) + padding
     return Layout(
         layer={node: number for node, number in layer.items() if not isinstance(node, Dummy)},
