@@ -1,5 +1,6 @@
 """axe-core finds nothing serious or critical on the pages people meet first, on a laptop and on
-a 375-px phone: the landing page, log-in, the dashboard, the hotspot editor, a study, its
+a 375-px phone: the landing page, log-in, the dashboard, the hotspot editor and the flow map,
+a study, its
 results and summary (also as shared with stakeholders) and each step of the participant player.
 No page may be wider than the window either (content reflows; tables scroll in their box).
 
@@ -63,6 +64,8 @@ def audit_designer_pages(page, live_server, log_in, demo):
     study = demo["study"]
     audit.visit("dashboard", reverse("dashboard"))
     audit.visit("hotspot editor", reverse("screen_editor", args=[demo["screen"].pk]))
+    prototype = demo["screen"].version.prototype
+    audit.visit("flow map", reverse("prototype_flow_map", args=[prototype.pk]))
     audit.visit("study", reverse("study_detail", args=[study.pk]))
     audit.visit("results", reverse("study_results", args=[study.pk]))
     audit.visit("summary", reverse("study_summary", args=[study.pk]))
