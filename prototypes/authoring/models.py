@@ -108,20 +108,8 @@ class PrototypeVersion(models.Model):
             published_at=timezone.now(),
             published_by=user,
         )
-        copies = {}
-        for screen in self.screens.all():
-            old_pk = screen.pk
-            screen.pk = None
-            screen.version = frozen
-            screen.save()
-            copies[old_pk] = screen
-        shared_sets = {}
-        for shared_set in self.shared_sets.all():
-            old_pk = shared_set.pk
-            shared_set.pk = None
-            shared_set.version = frozen
-            shared_set.save()
-            shared_sets[old_pk] = shared_set
+        copies = copy_into(self.screens.all(), frozen)
+        shared_sets = copy_into(self.shared_sets.all(), frozen)
         hotspots = []
         for hotspot in Hotspot.objects.filter(screen__version=self):
             hotspot.pk = None
@@ -133,6 +121,18 @@ class PrototypeVersion(models.Model):
             hotspots.append(hotspot)
         Hotspot.objects.bulk_create(hotspots)
         return frozen
+
+
+def copy_into(rows, version):
+    """Save a copy of each row (a screen, a shared set) in `version`; return {old pk: copy}."""
+    copies = {}
+    for row in rows:
+        old_pk = row.pk
+        row.pk = None
+        row.version = version
+        row.save()
+        copies[old_pk] = row
+    return copies
 
 
 def screen_upload_path(screen, filename):

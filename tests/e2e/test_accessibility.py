@@ -1,7 +1,7 @@
 """axe-core finds nothing serious or critical on the pages people meet first, on a laptop and on
-a 375-px phone: the landing page, log-in, the dashboard, the hotspot editor and the flow map,
-a study, its
-results and summary (also as shared with stakeholders) and each step of the participant player.
+a 375-px phone: the landing page, log-in, the dashboard, the hotspot editor, the flow map, a
+study, its results and summary (also as shared with stakeholders) and each step of the
+participant player.
 No page may be wider than the window either (content reflows; tables scroll in their box).
 
 Each test walks its pages and fails at the end with every serious or critical violation of
