@@ -124,3 +124,20 @@ def test_editor_and_flow_map_pass_axe_in_every_state(live_server, new_page, log_
     )
     check("flow map with a task's path")
     assert not problems, "\n".join(problems)
+
+
+def test_dragging_a_hotspots_handle_onto_a_screen_links_it(
+    live_server, desktop_page, log_in, demo
+):
+    page = desktop_page
+    screen = open_editor(page, live_server, log_in, demo)
+    help_tab = screen.hotspots.get(label="Help")
+    rect = page.locator(f'.hotspot-rect[data-prefix="hotspot-{help_tab.pk}"]')
+    rect.scroll_into_view_if_needed()
+    rect.click()
+    handle = rect.locator("[data-handle=link]")
+    expect(handle).to_be_visible()
+    handle.drag_to(page.get_by_role("button", name="Link to Orders"))
+    expect(page.locator("#hotspot-panel .flash")).to_contain_text("saved")
+    help_tab.refresh_from_db()
+    assert (help_tab.target.name, help_tab.label) == ("Orders", "Orders")
