@@ -152,6 +152,10 @@ def build_flow_map(screens, hotspots, device):
                     "was deleted."
                 )
                 node.broken_path = broken_stub(node)
+        for shared, other in shared_overlaps(own):
+            message = f"The shared “{shared.shared_set.name}” covers “{other.label}”"
+            node.warnings.append(message + ".")
+            warnings.append(f"{message} on “{screen.name}”: participants can tap only one.")
         if not any(goes_somewhere(hotspot, ids) for hotspot in own):
             dead_ends.append(screen)
             reason = "has no hotspots" if not own else "has no hotspot that leads anywhere"
@@ -201,6 +205,28 @@ def broken_stub(node):
         f"M {end - BROKEN_STUB:.1f} {y:.1f} H {end:.1f} "
         f"M {end - 5:.1f} {y - 5:.1f} l 10 10 M {end + 5:.1f} {y - 5:.1f} l -10 10"
     )
+
+
+def shared_overlaps(hotspots):
+    """Pairs (a shared hotspot, another hotspot of the screen that it covers in part), once
+    for each shared set and hotspot it covers."""
+    pairs = {}
+    for shared in hotspots:
+        if shared.shared_set_id is None:
+            continue
+        for other in hotspots:
+            if other.shared_set_id == shared.shared_set_id or (
+                other.shared_set_id and other.pk < shared.pk
+            ):
+                continue
+            if (
+                shared.x < other.x + other.width
+                and other.x < shared.x + shared.width
+                and shared.y < other.y + other.height
+                and other.y < shared.y + shared.height
+            ):
+                pairs.setdefault((shared.shared_set_id, other.pk), (shared, other))
+    return list(pairs.values())
 
 
 def goes_somewhere(hotspot, ids):

@@ -569,7 +569,9 @@ def prototype_flow_map(request, prototype_pk):
     prototype = get_scoped_object_or_404(request, Prototype, pk=prototype_pk)
     version = chosen_version(request, prototype)
     screens = list(version.screens.all())
-    hotspots = list(Hotspot.objects.filter(screen__version=version).order_by("pk"))
+    hotspots = list(
+        Hotspot.objects.filter(screen__version=version).select_related("shared_set").order_by("pk")
+    )
     paths = task_paths(prototype, screens)
     chosen = request.GET.get("task", "")
     highlight = next((path for path in paths if str(path["task"].pk) == chosen), None)

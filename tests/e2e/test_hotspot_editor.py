@@ -126,9 +126,7 @@ def test_editor_and_flow_map_pass_axe_in_every_state(live_server, new_page, log_
     assert not problems, "\n".join(problems)
 
 
-def test_dragging_a_hotspots_handle_onto_a_screen_links_it(
-    live_server, desktop_page, log_in, demo
-):
+def test_dragging_a_hotspots_handle_onto_a_screen_links_it(live_server, desktop_page, log_in, demo):
     page = desktop_page
     screen = open_editor(page, live_server, log_in, demo)
     help_tab = screen.hotspots.get(label="Help")

@@ -250,3 +250,16 @@ def test_the_editor_reads_a_fixed_number_of_queries_however_many_hotspots(
     assert response.status_code == 200
     body = response.content.decode()
     assert "Tab bar" in body and "data-target-screen" in body and "Keyboard shortcuts" in body
+
+
+def test_the_flow_map_warns_where_a_shared_set_covers_a_screens_own_hotspot(screens, tab_bar):
+    from prototypes.authoring.flowmap import build_flow_map
+
+    orders = screens[3]
+    factories.HotspotFactory(screen=orders, label="Load more", target=screens[4], y=0.92)
+    hotspots = Hotspot.objects.filter(screen__version=orders.version).select_related("shared_set")
+    flow = build_flow_map(screens, hotspots, "phone")
+    covered = [warning for warning in flow.warnings if "covers" in warning]
+    assert covered == [
+        "The shared “Tab bar” covers “Load more” on “Orders”: participants can tap only one."
+    ]
