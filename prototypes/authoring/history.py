@@ -15,8 +15,9 @@ from django.db.models import Q
 from prototypes.authoring.models import Hotspot, Screen, SharedHotspotSet
 
 SESSION_KEY = "hotspot_history"
-# Enough for a working session on one prototype, small enough for a cookie-less session row.
+# Enough for a working session, small enough to keep the session row small.
 MAX_STEPS = 30
+MAX_SCREENS = 12
 FIELDS = [
     "pk",
     "screen_id",
@@ -101,7 +102,12 @@ record = Recorder
 
 def stacks(request, screen):
     history = request.session.setdefault(SESSION_KEY, {})
-    return history.setdefault(str(screen.pk), {"undo": [], "redo": []})
+    # The screen edited last goes to the end; the screens left longest ago are forgotten.
+    steps = history.pop(str(screen.pk), {"undo": [], "redo": []})
+    for old in list(history)[: max(len(history) - MAX_SCREENS + 1, 0)]:
+        del history[old]
+    history[str(screen.pk)] = steps
+    return steps
 
 
 def labels(request, screen):

@@ -263,3 +263,15 @@ def test_the_flow_map_warns_where_a_shared_set_covers_a_screens_own_hotspot(scre
     assert covered == [
         "The shared “Tab bar” covers “Load more” on “Orders”: participants can tap only one."
     ]
+
+
+def test_the_session_keeps_the_history_of_the_last_screens_only(designer_client, draft):
+    from prototypes.authoring.history import MAX_SCREENS, SESSION_KEY
+
+    screens = [factories.ScreenFactory(version=draft) for _ in range(MAX_SCREENS + 2)]
+    for screen in screens:
+        factories.HotspotFactory(screen=screen, target=screens[0])
+        hotspot = screen.hotspots.get()
+        designer_client.post(reverse("hotspot_delete", args=[hotspot.pk]))
+    history = designer_client.session[SESSION_KEY]
+    assert list(history) == [str(screen.pk) for screen in screens[-MAX_SCREENS:]]
