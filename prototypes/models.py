@@ -1,6 +1,12 @@
 """All models of the app, defined by area in their own modules."""
 
-from prototypes.authoring.models import Hotspot, Prototype, PrototypeVersion, Screen
+from prototypes.authoring.models import (
+    Hotspot,
+    Prototype,
+    PrototypeVersion,
+    Screen,
+    SharedHotspotSet,
+)
 from prototypes.jobs import Job
 from prototypes.recruitment.models import (
     Admission,
@@ -76,6 +82,7 @@ __all__ = [
     "Segment",
     "SessionExclusion",
     "ShareLink",
+    "SharedHotspotSet",
     "Study",
     "StudyChange",
     "StudyConcept",

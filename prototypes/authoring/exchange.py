@@ -8,6 +8,7 @@ anything is created, and its images then go through the same processing as any u
 import io
 import json
 import math
+import uuid
 import zipfile
 import zlib
 
@@ -18,7 +19,7 @@ from django.utils.text import slugify
 
 from prototypes import imaging
 from prototypes.authoring.files import new_files
-from prototypes.authoring.models import Device, Hotspot, Prototype, Screen
+from prototypes.authoring.models import Device, Hotspot, Prototype, Screen, SharedHotspotSet
 from prototypes.authoring.tasks import process_screen
 from prototypes.jobs import enqueue
 
@@ -50,6 +51,8 @@ def export_version(version):
     """The version as ZIP bytes: flow.json and each screen's display image."""
     prototype = version.prototype
     screens = list(version.screens.prefetch_related("hotspots"))
+    shared_sets = list(version.shared_sets.order_by("pk"))
+    set_numbers = {shared_set.pk: number for number, shared_set in enumerate(shared_sets, 1)}
     if not screens:
         raise ExportRefused("This version has no screens to export.")
     not_ready = [screen.name for screen in screens if not screen.is_ready]
@@ -80,21 +83,15 @@ def export_version(version):
                 "file": files[screen.pk],
                 "name": screen.name,
                 "hotspots": [
-                    {
-                        "label": hotspot.label,
-                        "x": hotspot.x,
-                        "y": hotspot.y,
-                        "width": hotspot.width,
-                        "height": hotspot.height,
-                        "action": hotspot.action,
-                        "target": files.get(hotspot.target_id),
-                    }
+                    exported_hotspot(hotspot, files, set_numbers)
                     for hotspot in screen.hotspots.all()
                 ],
             }
             for screen in screens
         ],
     }
+    if shared_sets:
+        flow["shared_sets"] = [{"name": shared_set.name} for shared_set in shared_sets]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(
@@ -106,6 +103,24 @@ def export_version(version):
         for name, data in images.items():
             archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)
     return buffer.getvalue()
+
+
+def exported_hotspot(hotspot, files, set_numbers):
+    exported = {
+        "label": hotspot.label,
+        "x": hotspot.x,
+        "y": hotspot.y,
+        "width": hotspot.width,
+        "height": hotspot.height,
+        "action": hotspot.action,
+        "target": files.get(hotspot.target_id),
+    }
+    if hotspot.shared_set_id:
+        exported["shared"] = {
+            "set": set_numbers[hotspot.shared_set_id],
+            "key": str(hotspot.shared_key),
+        }
+    return exported
 
 
 def import_prototype(workspace, user, file):
@@ -129,6 +144,10 @@ def import_prototype(workspace, user, file):
             written.append(screen.upload.name)
             screen.save()
             screens[entry["file"]] = screen
+        shared_sets = [
+            SharedHotspotSet.objects.create(version=draft, name=entry["name"])
+            for entry in flow.get("shared_sets", [])
+        ]
         Hotspot.objects.bulk_create(
             Hotspot(
                 screen=screens[entry["file"]],
@@ -140,6 +159,8 @@ def import_prototype(workspace, user, file):
                 action=spot["action"],
                 target=screens.get(spot["target"]),
                 position=position,
+                shared_set=shared_sets[spot["shared"]["set"] - 1] if "shared" in spot else None,
+                shared_key=uuid.UUID(spot["shared"]["key"]) if "shared" in spot else None,
             )
             for entry in flow["screens"]
             for position, spot in enumerate(entry["hotspots"])
@@ -276,13 +297,22 @@ def parse_flow(data):
         if screen["file"] in files:
             raise ImportRefused(f"{where}: “{screen['file']}” is used by two screens.")
         files.add(screen["file"])
+    shared_sets = flow.setdefault("shared_sets", [])
+    if not isinstance(shared_sets, list) or len(shared_sets) > MAX_SCREENS:
+        raise ImportRefused(f"flow.json: “shared_sets” must be a list of at most {MAX_SCREENS}.")
+    for number, shared_set in enumerate(shared_sets, start=1):
+        if not isinstance(shared_set, dict):
+            raise ImportRefused(f"flow.json, shared set {number}: must be an object.")
+        text(shared_set, "name", f"flow.json, shared set {number}", SharedHotspotSet, required=True)
     for number, screen in enumerate(screens, start=1):
         hotspots = screen.get("hotspots", [])
         if not isinstance(hotspots, list):
             raise ImportRefused(f"flow.json, screen {number}: “hotspots” must be a list.")
         screen["hotspots"] = hotspots
         for index, hotspot in enumerate(hotspots, start=1):
-            check_hotspot(hotspot, f"flow.json, screen {number}, hotspot {index}", files)
+            where = f"flow.json, screen {number}, hotspot {index}"
+            check_hotspot(hotspot, where, files)
+            check_shared(hotspot, where, len(shared_sets))
     return flow
 
 
@@ -326,3 +356,16 @@ def check_hotspot(hotspot, where, files):
             raise ImportRefused(f"{where}: “target” must be the file of one of the screens.")
     elif target is not None:
         raise ImportRefused(f"{where}: only a “goto” hotspot has a target.")
+
+
+def check_shared(hotspot, where, set_count):
+    if "shared" not in hotspot:
+        return
+    shared = hotspot["shared"]
+    number = shared.get("set") if isinstance(shared, dict) else None
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= set_count:
+        raise ImportRefused(f"{where}: “shared.set” must be the number of one of “shared_sets”.")
+    try:
+        uuid.UUID(shared.get("key"))
+    except (TypeError, ValueError, AttributeError):
+        raise ImportRefused(f"{where}: “shared.key” must be a UUID.") from None

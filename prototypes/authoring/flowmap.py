@@ -1,26 +1,23 @@
-"""The flow map: screens laid out by how many taps they are from the first, and their links.
+"""The flow map: screens in layers from the first one, joined by their links.
 
-Screens are placed in columns by breadth-first distance from the first screen, following
-"go to" hotspots; screens nothing reaches come last, in a column of their own. Links that go
-forward are drawn left to right; links back to an earlier or the same column ("returns", such
-as a tab bar leading home) are drawn dashed between the screens' top and bottom edges, so the
-forward flow stays readable.
+The layout is `flowlayout.layered_layout` (longest-path layers, barycentre ordering, edges
+bundled by target). Links that go forward are drawn left to right; links back to an earlier
+or the same layer ("returns", such as a tab bar leading home) are drawn dashed, in lanes under
+the screens, so the forward flow stays readable. Hotspots that lead to a deleted screen are
+drawn as a red stub ending in a cross.
 """
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, field
 
+from prototypes.authoring.flowlayout import layered_layout
 from prototypes.authoring.models import DEVICE_ASPECT, Hotspot
 
-PADDING = 24
 COLUMN_GAP = 110
-ROW_GAP = 90
+ROW_GAP = 56
 LABEL_HEIGHT = 34
-# Room under the lowest row for returns between screens of that row.
-RETURN_MARGIN = 60
-# Returns arriving at the same screen are spread this far apart.
-RETURN_SPREAD = 7
-THUMBNAIL_LONG_EDGE = 170
+THUMBNAIL_LONG_EDGE = 150
+BROKEN_STUB = 36
 
 
 @dataclass(eq=False)
@@ -36,6 +33,8 @@ class Node:
     outgoing: list = field(default_factory=list)
     # "Back" and "end the flow" hotspots, which have no arrow: (label, what it does).
     exits: list = field(default_factory=list)
+    # Hotspots that lead to a deleted screen: the stub drawn for them.
+    broken_path: str = ""
 
     @property
     def label_x(self):
@@ -56,6 +55,16 @@ class Link:
 
 
 @dataclass
+class Trunk:
+    """The one arrow into `target` that the links bundled there share."""
+
+    target: Node
+    path: str
+    is_return: bool
+    sources: list
+
+
+@dataclass
 class FlowMap:
     nodes: list
     links: list
@@ -65,6 +74,8 @@ class FlowMap:
     unreachable: list
     dead_ends: list
     broken: list
+    trunks: list = field(default_factory=list)
+    crossings: int = 0
 
 
 def node_size(device):
@@ -81,40 +92,45 @@ def build_flow_map(screens, hotspots, device):
     for hotspot in hotspots:
         by_screen[hotspot.screen_id].append(hotspot)
     ids = {screen.pk for screen in screens}
-
-    columns = distances_from_start(screens, by_screen, ids)
-    unreached_column = max(columns.values(), default=-1) + 1
-    rows_used = defaultdict(int)
-    nodes = {}
-    for screen in screens:
-        column = columns.get(screen.pk, unreached_column)
-        nodes[screen.pk] = Node(screen=screen, column=column, row=rows_used[column])
-        rows_used[column] += 1
-
-    width, height = node_size(device)
-    for node in nodes.values():
-        node.width, node.height = width, height
-        node.x = PADDING + node.column * (width + COLUMN_GAP)
-        node.y = PADDING + node.row * (height + LABEL_HEIGHT + ROW_GAP)
-
     labels = defaultdict(list)
     for screen in screens:
         for hotspot in by_screen[screen.pk]:
             if hotspot.action == Hotspot.Action.GO_TO and hotspot.target_id in ids:
                 labels[(screen.pk, hotspot.target_id)].append(hotspot.label)
-    links = [
-        Link(source=nodes[source], target=nodes[target], labels=names)
-        for (source, target), names in labels.items()
-    ]
-    arrivals = defaultdict(int)
-    for link in links:
-        link.is_return = link.target.column <= link.source.column
-        spread = 0
-        if link.is_return and link.source is not link.target:
-            spread = RETURN_SPREAD * arrivals[link.target.screen.pk]
-            arrivals[link.target.screen.pk] += 1
-        link.path = link_path(link.source, link.target, spread)
+
+    width, height = node_size(device)
+    layout = layered_layout(
+        [screen.pk for screen in screens],
+        list(labels),
+        size=(width, height),
+        column_gap=COLUMN_GAP,
+        row_gap=ROW_GAP,
+        label_height=LABEL_HEIGHT,
+    )
+    nodes = {}
+    for screen in screens:
+        box = layout.boxes[screen.pk]
+        nodes[screen.pk] = Node(
+            screen=screen,
+            column=layout.layer[screen.pk],
+            row=layout.layers[layout.layer[screen.pk]].index(screen.pk),
+            x=box.x,
+            y=box.y,
+            width=box.width,
+            height=box.height,
+        )
+    links = []
+    for (source, target), names in labels.items():
+        link = Link(source=nodes[source], target=nodes[target], labels=names)
+        link.is_return = source == target or (source, target) in layout.returns
+        link.path = loop_path(link.source) if source == target else layout.paths[(source, target)]
         link.source.outgoing.append(link)
+        links.append(link)
+    trunks = [
+        Trunk(nodes[target], path, is_return, sources_of(links, nodes[target], is_return))
+        for is_return, paths in ((False, layout.trunks), (True, layout.return_trunks))
+        for target, path in paths.items()
+    ]
 
     unreachable, dead_ends, broken, warnings = [], [], [], []
     linked_to = {target for source, target in labels if source != target}
@@ -135,6 +151,11 @@ def build_flow_map(screens, hotspots, device):
                     f"The hotspot “{hotspot.label}” on “{screen.name}” leads to a screen that "
                     "was deleted."
                 )
+                node.broken_path = broken_stub(node)
+        for shared, other in shared_overlaps(own):
+            message = f"The shared “{shared.shared_set.name}” covers “{other.label}”"
+            node.warnings.append(message + ".")
+            warnings.append(f"{message} on “{screen.name}”: participants can tap only one.")
         if not any(goes_somewhere(hotspot, ids) for hotspot in own):
             dead_ends.append(screen)
             reason = "has no hotspots" if not own else "has no hotspot that leads anywhere"
@@ -143,18 +164,69 @@ def build_flow_map(screens, hotspots, device):
                 f"“{screen.name}” is a dead end: it {reason} and does not end the flow."
             )
 
-    rows = max(rows_used.values(), default=0)
-    columns_count = max((node.column for node in nodes.values()), default=-1) + 1
     return FlowMap(
         nodes=list(nodes.values()),
         links=links,
-        width=2 * PADDING + columns_count * width + max(columns_count - 1, 0) * COLUMN_GAP,
-        height=2 * PADDING + rows * (height + LABEL_HEIGHT + ROW_GAP) - ROW_GAP + RETURN_MARGIN,
+        # Loops and broken links stick out of the last column.
+        width=layout.width + BROKEN_STUB + 8,
+        height=layout.height,
         warnings=warnings,
         unreachable=unreachable,
         dead_ends=dead_ends,
         broken=broken,
+        trunks=trunks,
+        crossings=layout.crossings,
     )
+
+
+def sources_of(links, target, is_return):
+    return [
+        link.source.screen.pk
+        for link in links
+        if link.target is target and link.is_return == is_return and link.source is not target
+    ]
+
+
+def loop_path(node):
+    right = node.x + node.width
+    top = node.y + node.height * 0.2
+    bottom = node.y + node.height * 0.45
+    return (
+        f"M {right:.1f} {top:.1f} C {right + 40:.1f} {top - 16:.1f} "
+        f"{right + 40:.1f} {bottom + 16:.1f} {right + 4:.1f} {bottom:.1f}"
+    )
+
+
+def broken_stub(node):
+    """A short line from the screen's right side, ending in a cross where a deleted screen was."""
+    y = node.y + node.height * 0.8
+    end = node.x + node.width + BROKEN_STUB
+    return (
+        f"M {end - BROKEN_STUB:.1f} {y:.1f} H {end:.1f} "
+        f"M {end - 5:.1f} {y - 5:.1f} l 10 10 M {end + 5:.1f} {y - 5:.1f} l -10 10"
+    )
+
+
+def shared_overlaps(hotspots):
+    """Pairs (a shared hotspot, another hotspot of the screen that it covers in part), once
+    for each shared set and hotspot it covers."""
+    pairs = {}
+    for shared in hotspots:
+        if shared.shared_set_id is None:
+            continue
+        for other in hotspots:
+            if other.shared_set_id == shared.shared_set_id or (
+                other.shared_set_id and other.pk < shared.pk
+            ):
+                continue
+            if (
+                shared.x < other.x + other.width
+                and other.x < shared.x + shared.width
+                and shared.y < other.y + other.height
+                and other.y < shared.y + shared.height
+            ):
+                pairs.setdefault((shared.shared_set_id, other.pk), (shared, other))
+    return list(pairs.values())
 
 
 def goes_somewhere(hotspot, ids):
@@ -163,60 +235,12 @@ def goes_somewhere(hotspot, ids):
     return True  # Going back and ending the flow are both ways out.
 
 
-def distances_from_start(screens, by_screen, ids):
-    if not screens:
-        return {}
-    start = screens[0].pk
-    distance = {start: 0}
-    queue = deque([start])
-    while queue:
-        current = queue.popleft()
-        for hotspot in by_screen[current]:
-            target = hotspot.target_id
-            if hotspot.action == Hotspot.Action.GO_TO and target in ids and target not in distance:
-                distance[target] = distance[current] + 1
-                queue.append(target)
-    return distance
-
-
-def link_path(source, target, spread=0):
-    """An SVG path from source to target: a forward curve, a return, or a loop."""
-    if source is target:
-        right = source.x + source.width
-        top = source.y + source.height * 0.3
-        bottom = source.y + source.height * 0.6
-        return (
-            f"M {right:.1f} {top:.1f} C {right + 50:.1f} {top - 20:.1f} "
-            f"{right + 50:.1f} {bottom + 20:.1f} {right + 4:.1f} {bottom:.1f}"
-        )
-    if target.column > source.column:
-        start_x = source.x + source.width
-        start_y = source.y + source.height / 2
-        end_x = target.x - 6
-        end_y = target.y + target.height / 2
-        middle = (start_x + end_x) / 2
-        return curve(start_x, start_y, middle, start_y, middle, end_y, end_x, end_y)
-    start_x = source.x + source.width * 0.35
-    end_x = target.x + target.width * 0.65 - spread
-    if target.row < source.row:
-        # Up from the source's top edge to just under the target's name.
-        start_y = source.y
-        end_y = target.y + target.height + LABEL_HEIGHT + 4
-        bend = (start_y - end_y) / 2
-        return curve(start_x, start_y, start_x, start_y - bend, end_x, end_y + bend, end_x, end_y)
-    start_y = source.y + source.height + LABEL_HEIGHT
-    if target.row > source.row:
-        # Down from under the source's name to the target's top edge.
-        end_y = target.y - 6
-        bend = (end_y - start_y) / 2
-        return curve(start_x, start_y, start_x, start_y + bend, end_x, end_y - bend, end_x, end_y)
-    # Same row: a loop under both screens.
-    end_y = start_y + 4
-    depth = start_y + RETURN_MARGIN * 0.7 + spread
-    return curve(start_x, start_y, start_x, depth, end_x, depth, end_x, end_y)
-
-
-def curve(*points):
-    start_x, start_y, *controls = points
-    coordinates = " ".join(f"{value:.1f}" for value in controls)
-    return f"M {start_x:.1f} {start_y:.1f} C {coordinates}"
+def highlight_path(flow, screen_ids):
+    """Mark the screens of a path (screen ids in order) and the links and arrows along it."""
+    steps = set(zip(screen_ids, screen_ids[1:], strict=False))
+    for node in flow.nodes:
+        node.on_path = node.screen.pk in screen_ids
+    for link in flow.links:
+        link.on_path = (link.source.screen.pk, link.target.screen.pk) in steps
+    for trunk in flow.trunks:
+        trunk.on_path = any((source, trunk.target.screen.pk) in steps for source in trunk.sources)

@@ -36,6 +36,10 @@ class ScreenNameForm(forms.ModelForm):
         fields = ["name"]
 
 
+# What a hotspot left without a label is announced as, when it leads to no screen.
+DEFAULT_LABELS = {Hotspot.Action.BACK: "Back", Hotspot.Action.END: "Finish"}
+
+
 class PercentField(forms.FloatField):
     widget = forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"})
 
@@ -63,6 +67,9 @@ class HotspotForm(PlainLabels, forms.ModelForm):
 
     def __init__(self, *args, screens, **kwargs):
         super().__init__(*args, **kwargs)
+        # Left empty, the label is the target's name, or says what the hotspot does.
+        self.fields["label"].required = False
+        self.fields["label"].help_text = "Left empty: the target screen's name."
         self.screens = {screen.pk: screen for screen in screens}
         self.fields["target"].choices = [("", "—")] + [
             (screen.pk, screen.name) for screen in screens
@@ -106,7 +113,53 @@ class HotspotForm(PlainLabels, forms.ModelForm):
             self.add_error("target", "Choose the screen this hotspot goes to.")
         elif action in (Hotspot.Action.BACK, Hotspot.Action.END):
             cleaned["target"] = None
+        if not cleaned.get("label", "").strip():
+            target = cleaned.get("target")
+            cleaned["label"] = target.name if target else DEFAULT_LABELS.get(action, "")
         return cleaned
+
+
+class ShareForm(PlainLabels, forms.Form):
+    """Share some of a screen's hotspots on other screens of the draft."""
+
+    name = forms.CharField(
+        max_length=120, initial="Shared hotspots", label="Name of the shared set"
+    )
+    hotspots = forms.ModelMultipleChoiceField(
+        queryset=Hotspot.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Hotspots to share",
+        error_messages={"required": "Choose the hotspots to share."},
+    )
+    screens = forms.ModelMultipleChoiceField(
+        queryset=Screen.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Also on these screens",
+        error_messages={"required": "Choose the screens to place them on."},
+    )
+
+    def __init__(self, *args, screen, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hotspots"].queryset = screen.hotspots.filter(shared_set=None)
+        self.fields["hotspots"].label_from_instance = lambda hotspot: hotspot.label
+        self.fields["screens"].queryset = screen.version.screens.exclude(pk=screen.pk)
+        self.fields["screens"].label_from_instance = lambda other: other.name
+
+
+class PlaceForm(PlainLabels, forms.Form):
+    """The screens a shared set is on; none removes it from every screen."""
+
+    screens = forms.ModelMultipleChoiceField(
+        queryset=Screen.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="On these screens",
+    )
+
+    def __init__(self, *args, shared_set, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["screens"].queryset = shared_set.version.screens.all()
+        self.fields["screens"].label_from_instance = lambda other: other.name
 
 
 class ImportForm(forms.Form):

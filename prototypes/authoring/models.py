@@ -108,22 +108,31 @@ class PrototypeVersion(models.Model):
             published_at=timezone.now(),
             published_by=user,
         )
-        copies = {}
-        for screen in self.screens.all():
-            old_pk = screen.pk
-            screen.pk = None
-            screen.version = frozen
-            screen.save()
-            copies[old_pk] = screen
+        copies = copy_into(self.screens.all(), frozen)
+        shared_sets = copy_into(self.shared_sets.all(), frozen)
         hotspots = []
         for hotspot in Hotspot.objects.filter(screen__version=self):
             hotspot.pk = None
             hotspot.screen = copies[hotspot.screen_id]
             if hotspot.target_id:
                 hotspot.target = copies[hotspot.target_id]
+            if hotspot.shared_set_id:
+                hotspot.shared_set = shared_sets[hotspot.shared_set_id]
             hotspots.append(hotspot)
         Hotspot.objects.bulk_create(hotspots)
         return frozen
+
+
+def copy_into(rows, version):
+    """Save a copy of each row (a screen, a shared set) in `version`; return {old pk: copy}."""
+    copies = {}
+    for row in rows:
+        old_pk = row.pk
+        row.pk = None
+        row.version = version
+        row.save()
+        copies[old_pk] = row
+    return copies
 
 
 def screen_upload_path(screen, filename):
@@ -173,6 +182,30 @@ class Screen(models.Model):
         return self.status == self.Status.READY
 
 
+class SharedHotspotSet(models.Model):
+    """Hotspots drawn once and placed on several screens of a version, such as a tab bar.
+
+    Each screen it is placed on holds ordinary copies of its hotspots (`Hotspot.shared_set`),
+    so the player, events, ingestion and reports see plain hotspots, and a published version
+    freezes them like any other; the editor changes every copy of a shared hotspot at once
+    (`prototypes.authoring.shared`).
+    """
+
+    WORKSPACE_PATH = "version__prototype__workspace"
+
+    version = models.ForeignKey(
+        PrototypeVersion, on_delete=models.CASCADE, related_name="shared_sets"
+    )
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["version", "name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
 class Hotspot(models.Model):
     WORKSPACE_PATH = "screen__version__prototype__workspace"
 
@@ -193,6 +226,15 @@ class Hotspot(models.Model):
         Screen, on_delete=models.SET_NULL, null=True, blank=True, related_name="incoming_hotspots"
     )
     position = models.PositiveIntegerField(default=0)
+    # Copies of one shared hotspot (one per screen of the set) have the same key.
+    shared_set = models.ForeignKey(
+        SharedHotspotSet,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="hotspots",
+    )
+    shared_key = models.UUIDField(null=True, blank=True)
 
     class Meta:
         ordering = ["screen", "position", "id"]

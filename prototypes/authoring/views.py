@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from prototypes import imaging
+from prototypes.authoring import history, shared
 from prototypes.authoring import screens as screen_service
 from prototypes.authoring.exchange import (
     ExportRefused,
@@ -17,15 +18,23 @@ from prototypes.authoring.exchange import (
     export_version,
     import_prototype,
 )
-from prototypes.authoring.flowmap import build_flow_map
+from prototypes.authoring.flowmap import build_flow_map, highlight_path
 from prototypes.authoring.forms import (
     HotspotForm,
     ImportForm,
+    PlaceForm,
     PrototypeEditForm,
     PrototypeForm,
     ScreenNameForm,
+    ShareForm,
 )
-from prototypes.authoring.models import Hotspot, Prototype, PrototypeVersion, Screen
+from prototypes.authoring.models import (
+    Hotspot,
+    Prototype,
+    PrototypeVersion,
+    Screen,
+    SharedHotspotSet,
+)
 from prototypes.authoring.script_views import script_publish
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
@@ -357,43 +366,68 @@ def screen_delete(request, screen_pk):
 @workspace_view(Role.DESIGNER)
 def screen_editor(request, screen_pk):
     screen = get_scoped_object_or_404(request, draft_screens(), pk=screen_pk)
-    return render(request, "authoring/screen_editor.html", editor_context(screen))
+    return render(request, "authoring/screen_editor.html", editor_context(request, screen))
 
 
-def editor_context(screen, bound_form=None, saved=""):
+def editor_context(request, screen, bound_form=None, saved=""):
     """The editor's forms; `bound_form` (with errors) takes the place of the one it was for."""
-    screens = list(screen.version.screens.only("pk", "name", "position", "version_id"))
+    screens = list(
+        screen.version.screens.only("pk", "name", "position", "version_id", "thumbnail", "status")
+    )
     forms = []
-    for hotspot in screen.hotspots.all():
+    for hotspot in screen.hotspots.select_related("shared_set", "target"):
         prefix = f"hotspot-{hotspot.pk}"
-        if bound_form is not None and bound_form.prefix == prefix:
+        if bound_form is not None and getattr(bound_form, "prefix", None) == prefix:
             forms.append(bound_form)
         else:
             forms.append(HotspotForm(instance=hotspot, screens=screens, prefix=prefix))
-    if bound_form is not None and bound_form.prefix == "new":
+    if bound_form is not None and getattr(bound_form, "prefix", None) == "new":
         new_form = bound_form
     else:
         new_form = HotspotForm(screens=screens, prefix="new")
+    share_form = bound_form if isinstance(bound_form, ShareForm) else ShareForm(screen=screen)
     index = next(i for i, item in enumerate(screens) if item.pk == screen.pk)
+    undo, redo = history.labels(request, screen)
     return {
         "screen": screen,
+        "screens": screens,
         "prototype": screen.version.prototype,
         "hotspot_forms": forms,
         "new_form": new_form,
+        "share_form": share_form,
+        "shared_sets": shared_sets_context(screen),
         "previous_screen": screens[index - 1] if index > 0 else None,
         "next_screen": screens[index + 1] if index + 1 < len(screens) else None,
+        "undo_label": undo,
+        "redo_label": redo,
         "saved": saved,
     }
 
 
+def shared_sets_context(screen):
+    """The draft's shared sets, each with a form for the screens it is on."""
+    sets = list(
+        SharedHotspotSet.objects.filter(version=screen.version_id).prefetch_related("hotspots")
+    )
+    for shared_set in sets:
+        on = sorted({hotspot.screen_id for hotspot in shared_set.hotspots.all()})
+        shared_set.screen_count = len(on)
+        shared_set.labels = sorted({hotspot.label for hotspot in shared_set.hotspots.all()})
+        shared_set.place_form = PlaceForm(
+            shared_set=shared_set, initial={"screens": on}, prefix=f"set-{shared_set.pk}"
+        )
+    return sets
+
+
 def editor_response(request, screen, form=None, saved=""):
     if request.htmx:
-        context = editor_context(screen, bound_form=form, saved=saved)
+        context = editor_context(request, screen, bound_form=form, saved=saved)
         return render(request, "authoring/screen_editor.html#hotspot_panel", context)
     if form is not None:
-        context = editor_context(screen, bound_form=form)
+        context = editor_context(request, screen, bound_form=form)
         return render(request, "authoring/screen_editor.html", context, status=400)
-    messages.success(request, saved)
+    if saved:
+        messages.success(request, saved)
     return redirect("screen_editor", screen.pk)
 
 
@@ -408,6 +442,16 @@ def hotspot_screens(screen):
     return list(screen.version.screens.only("pk", "name", "position", "version_id"))
 
 
+def draft_hotspot(request, hotspot_pk):
+    return get_scoped_object_or_404(
+        request,
+        Hotspot.objects.filter(screen__version__number=0).select_related(
+            "screen__version__prototype"
+        ),
+        pk=hotspot_pk,
+    )
+
+
 @require_POST
 @workspace_view(Role.DESIGNER)
 def hotspot_create(request, screen_pk):
@@ -420,7 +464,8 @@ def hotspot_create(request, screen_pk):
     )
     if not form.is_valid():
         return editor_response(request, screen, form)
-    hotspot = form.save()
+    with history.record(request, screen, f"add “{form.cleaned_data['label']}”"):
+        hotspot = form.save()
     screen_service.touch(screen.version.prototype_id)
     return editor_response(request, screen, saved=f"Hotspot “{hotspot.label}” added.")
 
@@ -428,14 +473,9 @@ def hotspot_create(request, screen_pk):
 @require_POST
 @workspace_view(Role.DESIGNER)
 def hotspot_update(request, hotspot_pk):
-    hotspot = get_scoped_object_or_404(
-        request,
-        Hotspot.objects.filter(screen__version__number=0).select_related(
-            "screen__version__prototype"
-        ),
-        pk=hotspot_pk,
-    )
+    hotspot = draft_hotspot(request, hotspot_pk)
     screen = hotspot.screen
+    change = f"change “{hotspot.label}”"
     form = HotspotForm(
         request.POST,
         instance=hotspot,
@@ -444,24 +484,81 @@ def hotspot_update(request, hotspot_pk):
     )
     if not form.is_valid():
         return editor_response(request, screen, form)
-    form.save()
+    with history.record(request, screen, change):
+        form.save()
+        shared.update_copies(hotspot)
     screen_service.touch(screen.version.prototype_id)
-    return editor_response(request, screen, saved=f"Hotspot “{hotspot.label}” saved.")
+    where = " on every screen it is shared on" if hotspot.shared_set_id else ""
+    return editor_response(request, screen, saved=f"Hotspot “{hotspot.label}” saved{where}.")
 
 
 @require_POST
 @workspace_view(Role.DESIGNER)
 def hotspot_delete(request, hotspot_pk):
-    hotspot = get_scoped_object_or_404(
-        request,
-        Hotspot.objects.filter(screen__version__number=0).select_related(
-            "screen__version__prototype"
-        ),
-        pk=hotspot_pk,
-    )
-    hotspot.delete()
+    hotspot = draft_hotspot(request, hotspot_pk)
+    with history.record(request, hotspot.screen, f"delete “{hotspot.label}”"):
+        shared.delete(hotspot)
     screen_service.touch(hotspot.screen.version.prototype_id)
     return editor_response(request, hotspot.screen, saved=f"Hotspot “{hotspot.label}” deleted.")
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def hotspot_share(request, screen_pk):
+    screen = ready_draft_screen(request, screen_pk)
+    form = ShareForm(request.POST, screen=screen)
+    if not form.is_valid():
+        return editor_response(request, screen, form)
+    data = form.cleaned_data
+    with history.record(request, screen, f"share “{data['name']}”"):
+        shared.share(data["hotspots"], data["screens"], data["name"])
+    screen_service.touch(screen.version.prototype_id)
+    count = len(data["screens"]) + 1
+    return editor_response(
+        request, screen, saved=f"“{data['name']}” is now on {count} screens; edit it on any."
+    )
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def shared_set_place(request, screen_pk, shared_set_pk):
+    screen = get_scoped_object_or_404(request, draft_screens(), pk=screen_pk)
+    shared_set = get_scoped_object_or_404(
+        request, SharedHotspotSet.objects.filter(version=screen.version_id), pk=shared_set_pk
+    )
+    form = PlaceForm(request.POST, shared_set=shared_set, prefix=f"set-{shared_set.pk}")
+    if not form.is_valid():
+        return editor_response(request, screen, saved="Choose screens of this prototype.")
+    with history.record(request, screen, f"place “{shared_set.name}”"):
+        shared.place(shared_set, form.cleaned_data["screens"])
+    screen_service.touch(screen.version.prototype_id)
+    count = len(form.cleaned_data["screens"])
+    saved = f"“{shared_set.name}” is now on {count} screen{'s' if count != 1 else ''}."
+    if not count:
+        saved = f"“{shared_set.name}” removed from every screen."
+    return editor_response(request, screen, saved=saved)
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def hotspot_undo(request, screen_pk):
+    return history_step(request, screen_pk, "undo")
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def hotspot_redo(request, screen_pk):
+    return history_step(request, screen_pk, "redo")
+
+
+def history_step(request, screen_pk, direction):
+    screen = get_scoped_object_or_404(request, draft_screens(), pk=screen_pk)
+    label = history.step(request, screen, direction)
+    if not label:
+        return editor_response(request, screen, saved=f"Nothing to {direction}.")
+    screen_service.touch(screen.version.prototype_id)
+    done = "Undone" if direction == "undo" else "Redone"
+    return editor_response(request, screen, saved=f"{done}: {label}.")
 
 
 # Flow map, preview, export and import
@@ -472,7 +569,15 @@ def prototype_flow_map(request, prototype_pk):
     prototype = get_scoped_object_or_404(request, Prototype, pk=prototype_pk)
     version = chosen_version(request, prototype)
     screens = list(version.screens.all())
-    hotspots = list(Hotspot.objects.filter(screen__version=version).order_by("pk"))
+    hotspots = list(
+        Hotspot.objects.filter(screen__version=version).select_related("shared_set").order_by("pk")
+    )
+    paths = task_paths(prototype, screens)
+    chosen = request.GET.get("task", "")
+    highlight = next((path for path in paths if str(path["task"].pk) == chosen), None)
+    flow = build_flow_map(screens, hotspots, prototype.device)
+    if highlight:
+        highlight_path(flow, highlight["screens"])
     return render(
         request,
         "authoring/flow_map.html",
@@ -480,10 +585,40 @@ def prototype_flow_map(request, prototype_pk):
             "prototype": prototype,
             "version": version,
             "versions": prototype.versions.order_by("number"),
-            "flow": build_flow_map(screens, hotspots, prototype.device),
+            "flow": flow,
             "can_edit": can_edit(request, prototype.workspace_id),
+            "task_paths": paths,
+            "highlight": highlight,
         },
     )
+
+
+def task_paths(prototype, screens):
+    """Each task's expected path over `screens`, for studies of any version of the prototype:
+    screens are matched by their key, which a screen keeps from draft to published copies."""
+    # Through reverse relations: studies sit above authoring, which imports nothing of theirs.
+    tasks = sorted(
+        (
+            task
+            for version in prototype.versions.prefetch_related("studies__tasks")
+            for study in version.studies.all()
+            for task in study.tasks.all()
+            if task.expected_path
+        ),
+        key=lambda task: (task.study.title, task.position),
+    )
+    keys = dict(
+        Screen.objects.filter(
+            pk__in={pk for task in tasks for pk in task.expected_path}
+        ).values_list("pk", "key")
+    )
+    here = {screen.key: screen.pk for screen in screens}
+    paths = []
+    for task in tasks:
+        path = [here.get(keys.get(pk)) for pk in task.expected_path]
+        if path and None not in path:
+            paths.append({"task": task, "screens": path, "ids": ",".join(map(str, path))})
+    return paths
 
 
 @workspace_view(Role.VIEWER)

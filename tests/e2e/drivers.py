@@ -74,3 +74,65 @@ class Keyboard:
     def type_in(self, locator, text):
         self.tab_to(locator)
         self.page.keyboard.type(text)
+
+
+class Counted:
+    """Drives the page with the mouse and keyboard and counts what a person would do: each
+    click, each drag and each key pressed (typed text counts one key per character).
+
+    Scrolling is not counted. Choosing from a drop-down list counts two clicks (open it, pick
+    the item); choosing files counts two (open the file dialog, pick them).
+    """
+
+    def __init__(self, page):
+        self.page = page
+        self.clicks = 0
+        self.drags = 0
+        self.keys = 0
+
+    @property
+    def actions(self):
+        return self.clicks + self.drags + self.keys
+
+    def __str__(self):
+        counts = f"{self.clicks} clicks, {self.drags} drags, {self.keys} keys"
+        return f"{self.actions} actions ({counts})"
+
+    def click(self, locator, **options):
+        locator.click(**options)
+        self.clicks += 1
+
+    def tap(self, locator):
+        locator.tap()
+        self.clicks += 1
+
+    def press(self, key):
+        self.page.keyboard.press(key)
+        self.keys += 1
+
+    def type(self, text):
+        self.page.keyboard.type(text)
+        self.keys += len(text)
+
+    def type_in(self, locator, text):
+        """Click into a field, then type."""
+        self.click(locator)
+        self.type(text)
+
+    def choose(self, select, label):
+        select.select_option(label=label)
+        self.clicks += 2
+
+    def choose_files(self, file_input, paths):
+        file_input.set_input_files(paths)
+        self.clicks += 2
+
+    def drag(self, start, end):
+        """Press at `start`, move to `end` and let go (points are (x, y) in the window)."""
+        mouse = self.page.mouse
+        mouse.move(*start)
+        mouse.down()
+        mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, steps=4)
+        mouse.move(*end, steps=4)
+        mouse.up()
+        self.drags += 1

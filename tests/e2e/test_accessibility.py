@@ -1,6 +1,7 @@
 """axe-core finds nothing serious or critical on the pages people meet first, on a laptop and on
-a 375-px phone: the landing page, log-in, the dashboard, the hotspot editor, a study, its
-results and summary (also as shared with stakeholders) and each step of the participant player.
+a 375-px phone: the landing page, log-in, the dashboard, the hotspot editor, the flow map, a
+study, its results and summary (also as shared with stakeholders) and each step of the
+participant player.
 No page may be wider than the window either (content reflows; tables scroll in their box).
 
 Each test walks its pages and fails at the end with every serious or critical violation of
@@ -72,6 +73,8 @@ def audit_designer_pages(page, live_server, log_in, demo):
     expect(page.locator(".verdict-pending")).to_have_count(0)
     audit.check("dashboard, verdicts loaded")
     audit.visit("hotspot editor", reverse("screen_editor", args=[demo["screen"].pk]))
+    prototype = demo["screen"].version.prototype
+    audit.visit("flow map", reverse("prototype_flow_map", args=[prototype.pk]))
     audit.visit("study", reverse("study_detail", args=[study.pk]))
     expect(page.get_by_role("button", name="Raise target")).to_be_visible()
     audit.visit("results", reverse("study_results", args=[study.pk]))

@@ -113,7 +113,14 @@ def test_the_screen_and_hotspot_editor(live_server, page, setup, log_in):
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.6, steps=5)
     page.mouse.up()
     expect(page.locator("[data-hotspot-form][data-new] input[name$=width]")).not_to_have_value("")
+    page.get_by_role("button", name="Link to Basket").click()
+    expect(page.locator("#hotspot-panel .flash")).to_contain_text("added")
     watch.assert_clean("screen editor")
+    watch.open(
+        live_server.url + reverse("prototype_flow_map", args=[draft_screen.version.prototype_id])
+    )
+    page.get_by_role("button", name="Zoom in").click()
+    watch.assert_clean("flow map")
 
 
 def test_the_script_editor(live_server, page, setup, log_in):

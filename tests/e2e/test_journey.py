@@ -151,20 +151,24 @@ def designer_uploads_sketches(page, tmp_path):
 def designer_draws_hotspots(page, live_server, prototype):
     screens = list(prototype.draft.screens.order_by("position"))
     targets = {1: screens[1].name, 2: screens[2].name}
+    filmstrip = page.get_by_role("navigation", name="Screens")
 
-    # Home: the Account tab, drawn with the mouse.
+    # Home: the Account tab, drawn with the mouse and linked by clicking its screen.
     page.goto(live_server.url + reverse("screen_editor", args=[screens[0].pk]))
     canvas = page.locator("[data-editor-canvas]")
     expect(page.get_by_text("No hotspots yet")).to_be_visible()
     drag_rectangle(page, canvas, hotspot_box(0, "Account"))
-    new = page.locator("form[data-new]")
-    label = new.get_by_label("Label (what a screen reader announces)")
-    expect(label).to_be_focused()
-    expect(new.get_by_label("Left (%)")).not_to_have_value("")
-    label.fill("Account")
-    new.get_by_label("Target screen").select_option(label=targets[1])
-    new.get_by_role("button", name="Add hotspot").click()
+    expect(page.get_by_text("Now click the screen this hotspot leads to")).to_be_visible()
+    filmstrip.get_by_role("button", name=f"Link to {targets[1]}").click()
     expect(page.locator("#hotspot-panel h2")).to_contain_text("(1)")
+    # Its label is the target's name until the designer names it after the button.
+    label = page.locator("[data-hotspot-form]:not([data-new])").get_by_label(
+        "Label (what a screen reader announces)"
+    )
+    expect(label).to_have_value(targets[1])
+    label.fill("Account")
+    label.press("Enter")
+    expect(page.locator("#hotspot-panel .flash")).to_contain_text("saved")
 
     # Account: "My orders", typed into the form from the keyboard alone.
     page.get_by_role("navigation", name="Other screens").get_by_role(
@@ -172,8 +176,11 @@ def designer_draws_hotspots(page, live_server, prototype):
     ).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(screens[1].name)
     box = hotspot_box(1, "My orders")
+    page.get_by_text("Add a hotspot with numbers").focus()
+    page.keyboard.press("Enter")
     new = page.locator("form[data-new]")
-    new.get_by_label("Label (what a screen reader announces)").focus()
+    page.keyboard.press("Tab")
+    expect(new.get_by_label("Label (what a screen reader announces)")).to_be_focused()
     page.keyboard.type("My orders")
     page.keyboard.press("Tab")  # the action: "Go to screen" already
     page.keyboard.press("Tab")
@@ -186,16 +193,19 @@ def designer_draws_hotspots(page, live_server, prototype):
     expect(page.locator("#hotspot-panel h2")).to_contain_text("(1)")
     expect(page.locator(".hotspot-rect")).to_have_count(1)
 
-    # Order: "Track parcel" ends the flow; drawn with the mouse.
+    # Order: "Track parcel" ends the flow; drawn with the mouse, then the E key.
     page.get_by_role("navigation", name="Other screens").get_by_role(
         "button", name=screens[2].name
     ).click()
     drag_rectangle(page, page.locator("[data-editor-canvas]"), hotspot_box(2, "Track parcel"))
-    new = page.locator("form[data-new]")
-    new.get_by_label("Label (what a screen reader announces)").fill("Track parcel")
-    new.get_by_label("Action").select_option(label="End the flow")
-    new.get_by_role("button", name="Add hotspot").click()
+    page.keyboard.press("e")
     expect(page.locator("#hotspot-panel h2")).to_contain_text("(1)")
+    label = page.locator("[data-hotspot-form]:not([data-new])").get_by_label(
+        "Label (what a screen reader announces)"
+    )
+    label.fill("Track parcel")
+    label.press("Enter")
+    expect(page.locator("#hotspot-panel .flash")).to_contain_text("saved")
 
     account = Hotspot.objects.get(screen=screens[0])
     assert (account.label, account.target_id) == ("Account", screens[1].pk)
@@ -604,6 +614,7 @@ def test_screenshots_editor(live_server, desktop_page, log_in, demo, screenshot)
     page.locator("form[data-hotspot-form]").first.get_by_label(
         "Label (what a screen reader announces)"
     ).focus()
+    expect(page.locator(".hotspot-rect.is-selected")).to_have_count(1)
     # From the heading down, the whole sketch fits in the window.
     page.get_by_role("heading", level=1).evaluate(
         "(heading) => window.scrollBy(0, heading.getBoundingClientRect().top - 16)"

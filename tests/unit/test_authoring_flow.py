@@ -175,3 +175,30 @@ def test_prototype_list_does_not_grow_queries(
     with django_assert_max_num_queries(8):
         response = designer_client.get(reverse("prototype_list"))
     assert response.content.decode().count('class="prototype-card"') == 3
+
+
+def test_the_demo_map_fits_every_screen_and_highlights_a_tasks_expected_path(
+    designer_client, workspace, designer
+):
+    from prototypes.authoring.demo import create_demo_prototypes
+    from prototypes.studies.demo import create_demo_study
+
+    versions = create_demo_prototypes(workspace, designer)
+    study = create_demo_study(workspace, designer, versions["shop"])
+    task = study.tasks.exclude(expected_path=[]).first()
+    prototype = versions["shop"].prototype
+    url = reverse("prototype_flow_map", args=[prototype.pk])
+    body = designer_client.get(url, {"version": 1}).content.decode()
+    width, height = map(float, re.search(r'viewBox="0 0 (\d+) (\d+)"', body).groups())
+    for x, y, w, h in re.findall(
+        r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', body
+    ):
+        assert float(x) + float(w) <= width and float(y) + float(h) + 34 <= height
+    assert "is-on-path" not in body and f'value="{task.pk}"' in body
+
+    body = designer_client.get(url, {"version": 1, "task": task.pk}).content.decode()
+    on_path = re.findall(r'class="flow-node[^"]*is-on-path" data-screen="(\d+)"', body)
+    assert [int(pk) for pk in on_path] == sorted(
+        task.expected_path, key=[screen.pk for screen in versions["shop"].screens.all()].index
+    )
+    assert body.count("flow-link is-on-path") == len(task.expected_path) - 1

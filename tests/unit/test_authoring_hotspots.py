@@ -64,9 +64,21 @@ def test_create_with_htmx_returns_the_panel(designer_client, home, orders):
 
 
 @pytest.mark.parametrize(
+    ("fields", "label"),
+    [({"action": "goto"}, "Orders"), ({"action": "back"}, "Back"), ({"action": "end"}, "Finish")],
+)
+def test_a_hotspot_left_without_a_label_is_named_after_where_it_leads(
+    designer_client, home, orders, fields, label
+):
+    data = new_hotspot(label="", target=str(orders.pk), **fields)
+    designer_client.post(reverse("hotspot_create", args=[home.pk]), data)
+    assert Hotspot.objects.get().label == label
+
+
+@pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"label": ""}, "This field is required."),
+        ({"label": "x" * 121}, "at most 120 characters"),
         ({"x": "80", "width": "30"}, "past the right edge"),
         ({"y": "99", "height": "5"}, "past the bottom edge"),
         ({"width": "0"}, "The width must be more than 0."),
@@ -101,7 +113,7 @@ def test_target_must_be_in_the_same_version(designer_client, home, workspace):
 
 def test_invalid_post_without_javascript_rerenders_the_page(designer_client, home):
     response = designer_client.post(
-        reverse("hotspot_create", args=[home.pk]), new_hotspot(label="", action="back")
+        reverse("hotspot_create", args=[home.pk]), new_hotspot(action="back", width="")
     )
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
@@ -138,7 +150,7 @@ def test_update_with_errors_keeps_the_hotspot(designer_client, home, orders):
         reverse("hotspot_update", args=[hotspot.pk]), data, headers={"HX-Request": "true"}
     )
     body = response.content.decode()
-    assert "This field is required." in body and "past the right edge" in body
+    assert "Choose the screen this hotspot goes to." in body and "past the right edge" in body
     hotspot.refresh_from_db()
     assert hotspot.label == "Keep" and hotspot.x == 0.1
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from prototypes.authoring.shared import share
 from prototypes.recruitment.models import (
     Contact,
     ContactImport,
@@ -59,6 +60,7 @@ def build_workspace_graph(workspace):
     screen = factories.ScreenFactory(version=draft)
     goal = factories.ScreenFactory(version=draft)
     hotspot = factories.HotspotFactory(screen=screen, target=goal)
+    shared_set = share([factories.HotspotFactory(screen=screen, target=goal)], [goal], "Tabs")
     published = draft.publish()
     problem = factories.ProblemFactory(workspace=workspace)
     study = factories.StudyFactory(
@@ -87,6 +89,7 @@ def build_workspace_graph(workspace):
         "version_pk": published.pk,
         "screen_pk": screen.pk,
         "hotspot_pk": hotspot.pk,
+        "shared_set_pk": shared_set.pk,
         "problem_pk": problem.pk,
         "study_pk": study.pk,
         "link_pk": link.pk,
