@@ -1,8 +1,11 @@
 """Task metrics, criterion verdicts and the overall go/no-go verdict of a Study.
 
 Pure code: the Django side turns query rows into the dataclasses below and renders what
-comes back. All statistics come from ``prototypes.stats``; this module decides what is
-counted, over which denominator, and how an interval becomes a verdict.
+comes back. All statistics come from ``prototypes.stats`` (fixed-sample intervals) and
+``prototypes.sequential`` (confidence sequences); this module decides what is counted, over
+which denominator, and how an interval becomes a verdict. The report's verdicts come from
+``verdict_path``, which stays honest however often it is read; ``judge`` is the fixed-sample
+verdict at one planned sample size.
 
 A metric that cannot be computed because there is no data is ``None``, never 0: a task
 nobody attempted has no completion rate, which is not the same as a rate of 0%.
@@ -11,8 +14,11 @@ nobody attempted has no completion rate, which is not the same as a rate of 0%.
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from numbers import Real
 
-from prototypes import stats
+import numpy as np
+
+from prototypes import sequential, stats
 
 DIRECT = "direct"
 INDIRECT = "indirect"
@@ -36,6 +42,8 @@ PROPORTION_METRICS = (
 )
 MEAN_METRICS = ("seq", "sus")
 TIME_METRICS = ("time_on_task",)
+# The ends of each bounded scale: betting confidence sequences need them.
+SCALES = {"seq": (1.0, 7.0), "sus": (0.0, 100.0)}
 METRICS = PROPORTION_METRICS + MEAN_METRICS + TIME_METRICS
 
 PASS = "PASS"
@@ -129,7 +137,10 @@ class CriterionVerdict:
     low: float | None
     high: float | None
     n: int
-    participants_needed: int | None  # only for NOT YET
+    participants_needed: int | None  # fixed-sample ``judge`` only: the total to plan for
+    # ``verdict_path`` only: how many more participants would likely settle a NOT YET.
+    more_participants: int | None = None
+    settled_at: int | None = None  # ``verdict_path`` only: n at which PASS or FAIL came
 
 
 def task_metrics(attempts: Sequence[Attempt], confidence=0.95) -> TaskMetrics:
@@ -253,6 +264,154 @@ def judge_estimate(criterion: Criterion, estimate: Estimate | None, confidence=0
         trials=estimate.trials,
         confidence=confidence,
     )
+
+
+def verdict_path(criterion: Criterion, outcomes, confidence=0.90) -> list[CriterionVerdict]:
+    """The verdict after each participant: element i is what the report shows after
+    ``outcomes[:i + 1]``, valid however often it is read.
+
+    ``outcomes`` come in arrival order: booleans for proportion metrics (one per trial: per
+    participant, or per click for the misclick rate), SEQ answers from 1 to 7, SUS scores from
+    0 to 100, or task times in seconds. Each element's ``low`` and ``high`` are the running
+    intersection of a confidence sequence (``prototypes.sequential``): beta-binomial mixtures
+    for proportions, betting sequences for SEQ and SUS, and for time the median, through the
+    signs of the times against it, so the guarantee holds for log-normal and heavy-tailed
+    times alike. A bound the sequence has not reached yet is None.
+
+    The verdict is PASS once the sequence's test at the threshold proves the criterion met,
+    FAIL once it proves it missed, and then never changes: at confidence c a false PASS and
+    a false FAIL each happen with probability at most (1 − c)/2 over the whole path, however
+    long. ``settled_at`` is the n at which it settled. The last element of a NOT YET path
+    carries ``more_participants``: how many more trials would settle it in
+    ``SETTLE_SHARE`` of simulated continuations drawn from the results so far (None when
+    more than ``PROJECTION_HORIZON`` would be needed). Bad input raises ValueError.
+    """
+    _check_criterion(criterion)
+    sequential.log_threshold(confidence)
+    values = _path_values(criterion, outcomes)
+    if not len(values):
+        return []
+    low, high, above, below, estimates = _sequence(criterion, values, confidence)
+    passes, fails = (above, below) if criterion.comparison == AT_LEAST else (below, above)
+    path = []
+    verdict, settled_at = NOT_YET, None
+    running_low, running_high = -math.inf, math.inf
+    for index in range(len(values)):
+        # An interval disjoint from the running one means the sequence already missed the
+        # truth; intersecting would leave nothing to show, so it is skipped.
+        if low[index] <= running_high and high[index] >= running_low:
+            running_low = max(running_low, low[index])
+            running_high = min(running_high, high[index])
+        if verdict == NOT_YET and passes[index] != fails[index]:
+            verdict, settled_at = (PASS if passes[index] else FAIL), index + 1
+        path.append(
+            CriterionVerdict(
+                verdict,
+                float(estimates[index]),
+                _finite(running_low),
+                _finite(running_high),
+                index + 1,
+                None,
+                settled_at=settled_at,
+            )
+        )
+    if verdict == NOT_YET:
+        more = _more_participants(criterion, values, confidence)
+        path[-1] = CriterionVerdict(**{**path[-1].__dict__, "more_participants": more})
+    return path
+
+
+# A NOT YET's projection: the number of more trials after which this share of simulated
+# continuations has settled, looking no further than the horizon. Seeded: the same results
+# always give the same projection.
+SETTLE_SHARE = 0.8
+PROJECTION_PATHS = 400
+PROJECTION_HORIZON = 1000
+PROJECTION_SEED = 13
+
+
+def _path_values(criterion, outcomes):
+    outcomes = list(outcomes)
+    metric = criterion.metric
+    if metric in PROPORTION_METRICS:
+        for outcome in outcomes:
+            if not isinstance(outcome, bool | np.bool_):
+                raise ValueError(f"{metric} outcomes are booleans, got {outcome!r}")
+        return np.array(outcomes, dtype=bool)
+    for value in outcomes:
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+            raise ValueError(f"{metric} outcomes are finite numbers, got {value!r}")
+    if metric in TIME_METRICS:
+        if any(value <= 0 for value in outcomes):
+            raise ValueError("task times must be positive")
+        return np.array(outcomes, dtype=float)
+    lowest, highest = SCALES[metric]
+    if metric == "seq" and any(value not in SEQ_ANSWERS for value in outcomes):
+        raise ValueError(f"SEQ answers run from 1 to 7, got {outcomes!r}")
+    if any(not lowest <= value <= highest for value in outcomes):
+        raise ValueError(f"{metric} values run from {lowest:g} to {highest:g}")
+    if not lowest <= criterion.threshold <= highest:
+        raise ValueError(
+            f"a {metric} threshold lies from {lowest:g} to {highest:g}, got {criterion.threshold!r}"
+        )
+    return np.array(outcomes, dtype=float)
+
+
+def _sequence(criterion, values, confidence):
+    """(low, high, above, below, estimate) per sample size, from ``prototypes.sequential``."""
+    sizes = np.arange(1, len(values) + 1)
+    if criterion.metric in PROPORTION_METRICS:
+        low, high, above, below = sequential.proportion_sequence(
+            values, criterion.threshold, confidence
+        )
+        return low, high, above, below, np.cumsum(values) / sizes
+    if criterion.metric in TIME_METRICS:
+        low, high, above, below = sequential.median_sequence(
+            values, criterion.threshold, confidence
+        )
+        medians = [float(np.median(values[:size])) for size in sizes]
+        return low, high, above, below, medians
+    lowest, highest = SCALES[criterion.metric]
+    low, high, above, below = sequential.mean_sequence(
+        values, lowest, highest, criterion.threshold, confidence
+    )
+    return low, high, above, below, np.cumsum(values) / sizes
+
+
+def _more_participants(criterion, values, confidence):
+    """More trials after which ``SETTLE_SHARE`` of continuations simulated from the results so
+    far settle the criterion: Bernoulli draws at the observed rate for proportions and time
+    (the share of times within the threshold), a bootstrap of the answers for SEQ and SUS."""
+    rng = np.random.default_rng(PROJECTION_SEED)
+    n, horizon = len(values), PROJECTION_HORIZON
+    if criterion.metric in MEAN_METRICS:
+        lowest, highest = SCALES[criterion.metric]
+        scaled = (values - lowest) / (highest - lowest)
+        threshold = (criterion.threshold - lowest) / (highest - lowest)
+        future = rng.choice(scaled, size=(PROJECTION_PATHS, horizon))
+        whole = np.concatenate([np.tile(scaled, (PROJECTION_PATHS, 1)), future], axis=1)
+        bets = sequential.predictable_bets(whole, confidence)
+        level = sequential.log_threshold(confidence)
+        settled = (sequential.log_capital_above(whole, bets, threshold) >= level) | (
+            sequential.log_capital_below(whole, bets, threshold) >= level
+        )
+        settled = settled[:, n:]
+    else:
+        hits, rate = values, criterion.threshold
+        if criterion.metric in TIME_METRICS:
+            hits, rate = values <= criterion.threshold, 0.5
+        above, below = sequential.proportion_rules(rate, confidence, n + horizon)
+        future = rng.random((PROJECTION_PATHS, horizon)) < hits.mean()
+        successes = hits.sum() + np.cumsum(future, axis=1)
+        sizes = np.arange(n + 1, n + horizon + 1)
+        settled = (successes >= above[sizes]) | (successes <= below[sizes])
+    share = np.logical_or.accumulate(settled, axis=1).mean(axis=0)
+    reached = np.flatnonzero(share >= SETTLE_SHARE)
+    return int(reached[0]) + 1 if reached.size else None
+
+
+def _finite(bound):
+    return float(bound) if math.isfinite(bound) else None
 
 
 def overall_verdict(verdicts_with_must_have: Iterable[tuple[CriterionVerdict, bool]]) -> str:
