@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from prototypes import stats
-from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET, PASS
+from prototypes.analysis import GO, NO_GO, NOT_YET, PASS
 from prototypes.models import Criterion, Event, ParticipantSession, Question
 from prototypes.reports.metrics import build_report, first_clicks
 from tests import factories
