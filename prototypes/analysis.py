@@ -293,23 +293,18 @@ def verdict_path(criterion: Criterion, outcomes, confidence=0.90) -> list[Criter
         return []
     low, high, above, below, estimates = _sequence(criterion, values, confidence)
     passes, fails = (above, below) if criterion.comparison == AT_LEAST else (below, above)
+    running_low, running_high = sequential.running_intersection(low, high)
     path = []
     verdict, settled_at = NOT_YET, None
-    running_low, running_high = -math.inf, math.inf
     for index in range(len(values)):
-        # An interval disjoint from the running one means the sequence already missed the
-        # truth; intersecting would leave nothing to show, so it is skipped.
-        if low[index] <= running_high and high[index] >= running_low:
-            running_low = max(running_low, low[index])
-            running_high = min(running_high, high[index])
         if verdict == NOT_YET and passes[index] != fails[index]:
             verdict, settled_at = (PASS if passes[index] else FAIL), index + 1
         path.append(
             CriterionVerdict(
                 verdict,
                 float(estimates[index]),
-                _finite(running_low),
-                _finite(running_high),
+                _finite(running_low[index]),
+                _finite(running_high[index]),
                 index + 1,
                 None,
                 settled_at=settled_at,

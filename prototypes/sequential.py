@@ -165,6 +165,44 @@ def proportion_sequence(outcomes, threshold, confidence):
     return low, high, above, below
 
 
+def running_intersection(low, high):
+    """The running intersection of a sequence's intervals, as two arrays.
+
+    Still a confidence sequence with the same guarantee, and it only ever narrows, so a
+    verdict read off it never flips (Howard et al. 2021, §1; Waudby-Smith & Ramdas 2023,
+    §3). An interval disjoint from the running one means the sequence already missed the
+    truth; it is skipped rather than leaving nothing to show.
+    """
+    running_low, running_high = np.empty(len(low)), np.empty(len(high))
+    current_low, current_high = -np.inf, np.inf
+    for index, (lower, upper) in enumerate(zip(low, high, strict=True)):
+        if lower <= current_high and upper >= current_low:
+            current_low, current_high = max(current_low, lower), min(current_high, upper)
+        running_low[index], running_high[index] = current_low, current_high
+    return running_low, running_high
+
+
+def difference_bounds(outcomes_a, outcomes_b, confidence):
+    """Anytime-valid bounds on rate_b − rate_a from two groups' booleans in arrival order.
+
+    Each group gets its own running confidence sequence at 1 − (1 − c)/2, so both hold at
+    every sample size together with probability at least c (a union bound over the two, as
+    Howard et al. 2021 combine sequences), and the difference lies between the far ends:
+    (low_b − high_a, high_b − low_a). The concepts are told apart once that excludes 0.
+    """
+    if not len(outcomes_a) or not len(outcomes_b):
+        raise ValueError("both groups need at least one outcome")
+    each = 1 - (1 - confidence) / 2
+    bounds = []
+    for outcomes in (outcomes_a, outcomes_b):
+        hits = np.cumsum(np.asarray(outcomes, dtype=float))
+        low, high = proportion_bounds(hits, np.arange(1.0, len(hits) + 1), each)
+        low, high = running_intersection(low, high)
+        bounds.append((low[-1], high[-1]))
+    (low_a, high_a), (low_b, high_b) = bounds
+    return float(low_b - high_a), float(high_b - low_a)
+
+
 # --- bounded means --------------------------------------------------------------------------
 
 
