@@ -14,6 +14,7 @@ nobody attempted has no completion rate, which is not the same as a rate of 0%.
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from numbers import Real
 
 import numpy as np
@@ -323,6 +324,44 @@ SETTLE_SHARE = 0.8
 PROJECTION_PATHS = 400
 PROJECTION_HORIZON = 1000
 PROJECTION_SEED = 13
+
+
+@lru_cache(maxsize=256)
+def sample_to_settle(criterion: Criterion, confidence=0.90) -> int | None:
+    """The participants a study needs to plausibly settle ``criterion``, for planning.
+
+    "Plausibly" means: when the truth lies halfway between the threshold and the best end
+    of the scale, ``SETTLE_SHARE`` of seeded simulated studies reach PASS by then. Halfway is
+    a rate of 0.9 for "at least 80%"; for time, three in four times within the threshold
+    (halfway from the median's 1/2 to 1); for SEQ and SUS, answers split evenly
+    between the threshold and the best answer (7 or 100), the most spread such a mean allows.
+    None when not within ``PROJECTION_HORIZON`` participants.
+    """
+    _check_criterion(criterion)
+    at_least = criterion.comparison == AT_LEAST
+    rng = np.random.default_rng(PROJECTION_SEED)
+    shape = (PROJECTION_PATHS, PROJECTION_HORIZON)
+    if criterion.metric in MEAN_METRICS:
+        lowest, highest = SCALES[criterion.metric]
+        threshold = (criterion.threshold - lowest) / (highest - lowest)
+        best = 1.0 if at_least else 0.0
+        values = np.where(rng.random(shape) < 0.5, best, threshold)
+        bets = sequential.predictable_bets(values, confidence)
+        capital = sequential.log_capital_above if at_least else sequential.log_capital_below
+        passed = capital(values, bets, threshold) >= sequential.log_threshold(confidence)
+    else:
+        threshold, proves_above = criterion.threshold, at_least
+        if criterion.metric in TIME_METRICS:
+            # Times within the threshold are the successes; "at most" wants many of them.
+            threshold, proves_above = 0.5, not at_least
+        rate = (threshold + (1.0 if proves_above else 0.0)) / 2
+        above, below = sequential.proportion_rules(threshold, confidence, PROJECTION_HORIZON)
+        successes = np.cumsum(rng.random(shape) < rate, axis=1)
+        sizes = np.arange(1, PROJECTION_HORIZON + 1)
+        passed = successes >= above[sizes] if proves_above else successes <= below[sizes]
+    share = np.logical_or.accumulate(passed, axis=1).mean(axis=0)
+    reached = np.flatnonzero(share >= SETTLE_SHARE)
+    return int(reached[0]) + 1 if reached.size else None
 
 
 def _path_values(criterion, outcomes):

@@ -219,6 +219,16 @@ class StudyForm(RevisionReasonMixin, forms.ModelForm):
         if locked:
             self.add_reason_field(self.instance, required=False)
 
+    @property
+    def planning_warnings(self):
+        """Criteria the target number of participants is unlikely to settle (never blocks)."""
+        if not self.instance.pk:
+            return []
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        target = data.get("target_participants") or self.instance.target_participants
+        confidence = data.get("confidence") or self.instance.confidence
+        return services.planning_warnings(self.instance, target, confidence)
+
     def clean_prototype_version(self):
         version = self.cleaned_data["prototype_version"]
         if self.instance.pk and version.pk != self.instance.prototype_version_id:

@@ -238,6 +238,7 @@ def study_detail(request, study_pk):
         "questions": questions,
         "has_sus": any(question.kind == Question.Kind.SUS for question in questions),
         "criteria": list(study.criteria.select_related("task", "question")),
+        "planning_warnings": services.planning_warnings(study),
         "links": links,
         "changes": list(study.changes.select_related("changed_by")[:50]),
         "locked": services.has_participants(study),
@@ -271,6 +272,8 @@ def study_edit(request, study_pk):
             saved = True
         if saved:
             messages.success(request, "Study saved.")
+            for warning in form.planning_warnings:
+                messages.warning(request, warning)
             return _to_study(study)
     return render(
         request,
