@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET
 from prototypes.reports import charts
 from prototypes.reports.concepts import compare_concepts
+from prototypes.reports.metrics import build_report
 from prototypes.reports.present import ANYTIME_VALID, format_confidence, more_participants_text
 from prototypes.studies.models import Task
 
@@ -175,3 +176,13 @@ def comment_wall(report):
         wall.append((screen, numbered, charts.comment_picture(screen, comments, number)))
         number += len(comments)
     return wall
+
+
+def settled_criteria(problem):
+    """(study, criterion result) for every criterion of the problem's studies that reached
+    PASS or FAIL, earliest first: the verdicts' entries in the problem's decision log, beside
+    (and apart from) the team's own decisions. One report per study with criteria."""
+    entries = []
+    for study in problem.studies.filter(criteria__isnull=False).distinct().order_by("pk"):
+        entries += [(study, result) for result in build_report(study).milestones]
+    return sorted(entries, key=lambda entry: (entry[1].settled_on is None, entry[1].settled_on))

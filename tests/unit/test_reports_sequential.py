@@ -13,9 +13,18 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from prototypes import analysis, stats
-from prototypes.models import Answer, Criterion, Event, ParticipantSession, Study, TaskAttempt
+from prototypes.models import (
+    Answer,
+    Criterion,
+    Decision,
+    Event,
+    ParticipantSession,
+    Study,
+    TaskAttempt,
+)
 from prototypes.reports.metrics import build_report, study_sessions
 from prototypes.reports.present import ANYTIME_VALID, more_participants_text
+from tests.unit.test_reports_views import make_study
 
 SUCCESSES = (TaskAttempt.Outcome.DIRECT, TaskAttempt.Outcome.INDIRECT)
 
@@ -111,3 +120,28 @@ def test_the_demo_verdicts_are_the_last_step_of_their_paths(demo, client):
             (result.verdict, result.must_have) for result in report.criteria
         )
     assert kinds >= {"completion_rate", "sus", "time_on_task", "first_click_rate", "answer_share"}
+
+
+def test_the_decision_log_records_when_a_criterion_settled_apart_from_decisions(
+    client, owner, workspace, django_assert_max_num_queries
+):
+    # A run of successes settles "at least 50%"; the failures after it change nothing.
+    outcomes = [True] * 16 + [False] * 6
+    study = make_study(workspace, outcomes=["direct" if hit else "gave_up" for hit in outcomes])
+    Decision.objects.create(problem=study.problem, study=study, decision="go", rationale="Ship it.")
+    rule = analysis.Criterion("completion_rate", "at_least", 0.5, True)
+    settled_at = analysis.verdict_path(rule, outcomes)[-1].settled_at
+    assert 3 < settled_at < 16
+    [result] = build_report(study).milestones
+    assert (result.verdict.verdict, result.verdict.settled_at) == (analysis.PASS, settled_at)
+    assert result.settled_on is not None
+
+    client.force_login(owner)
+    url = reverse("problem_decisions", args=[study.problem.pk])
+    with django_assert_max_num_queries(40):
+        html = client.get(url).content.decode()
+    assert "Criteria settled by the results" in html
+    assert f"settled at participant {settled_at}" in html
+    assert html.index("Ship it.") < html.index("Criteria settled by the results")
+    partial = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert f"settled at participant {settled_at}" in partial
