@@ -415,13 +415,16 @@ def study_progress(study):
     return progress
 
 
-def planning_warnings(study, target=None, confidence=None):
+def planning_warnings(study, target=None, confidence=None, criteria=None):
     """A sentence for each criterion of ``study`` that ``target`` participants (the study's
-    target unless given) are unlikely to settle, as ``analysis.sample_to_settle`` plans it."""
+    target unless given) are unlikely to settle, as ``analysis.sample_to_settle`` plans it.
+    Pass ``criteria`` when they are already read (with their tasks and questions)."""
     target = study.target_participants if target is None else target
     confidence = study.confidence if confidence is None else confidence
+    if criteria is None:
+        criteria = study.criteria.select_related("task", "question")
     warnings = []
-    for criterion in study.criteria.select_related("task", "question"):
+    for criterion in criteria:
         rule = analysis.Criterion(
             criterion.metric, criterion.comparison, criterion.threshold, criterion.must_have
         )

@@ -232,13 +232,14 @@ def study_detail(request, study_pk):
     ]
     # Questions attached to a task are shown with it; these are asked after all the tasks.
     questions = list(study.questions.filter(task__isnull=True))
+    criteria = list(study.criteria.select_related("task", "question"))
     context = {
         **_progress_context(study),
         "tasks": tasks,
         "questions": questions,
         "has_sus": any(question.kind == Question.Kind.SUS for question in questions),
-        "criteria": list(study.criteria.select_related("task", "question")),
-        "planning_warnings": services.planning_warnings(study),
+        "criteria": criteria,
+        "planning_warnings": services.planning_warnings(study, criteria=criteria),
         "links": links,
         "changes": list(study.changes.select_related("changed_by")[:50]),
         "locked": services.has_participants(study),
