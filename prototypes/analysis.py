@@ -403,8 +403,7 @@ def _sequence(criterion, values, confidence):
         low, high, above, below = sequential.median_sequence(
             values, criterion.threshold, confidence
         )
-        medians = [float(np.median(values[:size])) for size in sizes]
-        return low, high, above, below, medians
+        return low, high, above, below, sequential.running_medians(values)
     lowest, highest = SCALES[criterion.metric]
     low, high, above, below = sequential.mean_sequence(
         values, lowest, highest, criterion.threshold, confidence
@@ -434,7 +433,7 @@ def _more_participants(criterion, values, confidence):
         hits, rate = values, criterion.threshold
         if criterion.metric in TIME_METRICS:
             hits, rate = values <= criterion.threshold, 0.5
-        above, below = sequential.proportion_rules(rate, confidence, n + horizon)
+        above, below = sequential.proportion_rules(rate, confidence, n + horizon, n + 1)
         future = rng.random((PROJECTION_PATHS, horizon)) < hits.mean()
         successes = hits.sum() + np.cumsum(future, axis=1)
         sizes = np.arange(n + 1, n + horizon + 1)
