@@ -765,8 +765,9 @@ class CriterionForm(RevisionReasonMixin, forms.ModelForm):
     )
     threshold = forms.FloatField(
         label="Threshold",
-        help_text="Percent for rates (70 means 70%), seconds for time on task, 1–7 for the "
-        "Single Ease Question, 0–100 for the SUS.",
+        help_text="Percent for rates (70 means 70%), seconds for time on task (judged on the "
+        "median time of successful attempts), 1–7 for the Single Ease Question, 0–100 for the "
+        "SUS.",
     )
 
     class Meta:
