@@ -295,20 +295,20 @@ def verdict_path(criterion: Criterion, outcomes, confidence=0.90) -> list[Criter
     low, high, above, below, estimates = _sequence(criterion, values, confidence)
     passes, fails = (above, below) if criterion.comparison == AT_LEAST else (below, above)
     running_low, running_high = sequential.running_intersection(low, high)
+    # Plain Python numbers: the loop runs once per participant of every criterion.
+    lows = [_finite(bound) for bound in running_low.tolist()]
+    highs = [_finite(bound) for bound in running_high.tolist()]
+    estimates = np.asarray(estimates, dtype=float).tolist()
+    deciding = (np.asarray(passes) != np.asarray(fails)).tolist()
+    passes = np.asarray(passes).tolist()
     path = []
     verdict, settled_at = NOT_YET, None
-    for index in range(len(values)):
-        if verdict == NOT_YET and passes[index] != fails[index]:
+    for index, estimate in enumerate(estimates):
+        if verdict == NOT_YET and deciding[index]:
             verdict, settled_at = (PASS if passes[index] else FAIL), index + 1
         path.append(
             CriterionVerdict(
-                verdict,
-                float(estimates[index]),
-                _finite(running_low[index]),
-                _finite(running_high[index]),
-                index + 1,
-                None,
-                settled_at=settled_at,
+                verdict, estimate, lows[index], highs[index], index + 1, None, None, settled_at
             )
         )
     if verdict == NOT_YET:
@@ -321,7 +321,7 @@ def verdict_path(criterion: Criterion, outcomes, confidence=0.90) -> list[Criter
 # continuations has settled, looking no further than the horizon. Seeded: the same results
 # always give the same projection.
 SETTLE_SHARE = 0.8
-PROJECTION_PATHS = 400
+PROJECTION_PATHS = 200
 PROJECTION_HORIZON = 1000
 PROJECTION_SEED = 13
 
@@ -434,8 +434,9 @@ def _more_participants(criterion, values, confidence):
         if criterion.metric in TIME_METRICS:
             hits, rate = values <= criterion.threshold, 0.5
         above, below = sequential.proportion_rules(rate, confidence, n + horizon, n + 1)
-        future = rng.random((PROJECTION_PATHS, horizon)) < hits.mean()
-        successes = hits.sum() + np.cumsum(future, axis=1)
+        # Single precision and 32-bit counts: the projection runs on every page view.
+        future = rng.random((PROJECTION_PATHS, horizon), dtype=np.float32) < hits.mean()
+        successes = hits.sum() + np.cumsum(future, axis=1, dtype=np.int32)
         sizes = np.arange(n + 1, n + horizon + 1)
         settled = (successes >= above[sizes]) | (successes <= below[sizes])
     share = np.logical_or.accumulate(settled, axis=1).mean(axis=0)
@@ -444,7 +445,7 @@ def _more_participants(criterion, values, confidence):
 
 
 def _finite(bound):
-    return float(bound) if math.isfinite(bound) else None
+    return bound if math.isfinite(bound) else None
 
 
 def overall_verdict(verdicts_with_must_have: Iterable[tuple[CriterionVerdict, bool]]) -> str:

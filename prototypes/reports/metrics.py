@@ -194,10 +194,8 @@ class TaskReport:
     questions: list = field(default_factory=list)
     first_click_result: kinds.FirstClickResult | None = None
     preference: kinds.PreferenceResult | None = None
-    # The counted attempts in arrival order and when each participant started: what the
-    # criteria's confidence sequences are built from.
+    # The counted attempts in arrival order: what the criteria's confidence sequences read.
     attempts: list = field(default_factory=list)
-    arrived: list = field(default_factory=list)
 
     @property
     def kind(self):
@@ -316,9 +314,9 @@ class QuestionReport:
     sus: analysis.SusSummary | None = None
     # Session id -> answer, kept for a preference test's questions to pair choices and reasons.
     by_session: dict = field(default_factory=dict)
-    # Every answer and when it came, in arrival order, for the criteria's confidence sequences.
+    # Every answer and its session, in arrival order, for the criteria's confidence sequences.
     answers: list = field(default_factory=list)
-    answered_at: list = field(default_factory=list)
+    answered_by: list = field(default_factory=list)
 
     def as_dict(self):
         question = self.question
@@ -790,13 +788,11 @@ def _task_reports(tasks, sessions, confidence):
             # Paths are counted as text and decoded only when shown: most are never shown.
             Cast("path", output_field=TextField()),
             "session__state",
-            "session__started_at",
         )
     )
     start_screens = {task.pk: task.start_screen_id for task in tasks}
     stuck_on = defaultdict(Counter)
     attempts = defaultdict(list)
-    arrived = defaultdict(list)
     reached = Counter()
     # Paths are listed per task and counted once at the end: cheaper than a Counter per row.
     paths = defaultdict(list)
@@ -807,7 +803,7 @@ def _task_reports(tasks, sessions, confidence):
     stuck = (analysis.GAVE_UP, analysis.TIMED_OUT)
     attempt = analysis.Attempt
     for session_id, task_id, outcome, started_ms, ended_ms, *rest in rows:
-        clicks, misclicks, first_click_success, seq, path, session_state, started_at = rest
+        clicks, misclicks, first_click_success, seq, path, session_state = rest
         reached[task_id] += 1
         if not outcome:
             if session_state == active:
@@ -831,7 +827,6 @@ def _task_reports(tasks, sessions, confidence):
                 seq,
             )
         )
-        arrived[task_id].append(started_at)
         paths[task_id].append(path)
         if outcome in successful:
             successful_paths[task_id].append(path)
@@ -850,7 +845,6 @@ def _task_reports(tasks, sessions, confidence):
             reached=reached[task.pk],
             give_up_screens=stuck_on[task.pk],
             attempts=task_attempts,
-            arrived=arrived[task.pk],
         )
         total = len(task_attempts)
         common = Counter(paths[task.pk]).most_common(TOP_PATHS)
@@ -890,17 +884,17 @@ def _question_reports(questions, sessions, confidence):
     rows = (
         Answer.objects.filter(session__in=sessions)
         .order_by("answered_at", "id")
-        .values_list("session_id", "question_id", "value", "answered_at")
+        .values_list("session_id", "question_id", "value")
     )
     values = defaultdict(list)
-    answered_at = defaultdict(list)
+    answered_by = defaultdict(list)
     by_session = defaultdict(dict)
     answered = set()
     at_end = {question.pk for question in questions if question.task_id is None}
     paired = {question.pk for question in questions if question.role}
-    for session_id, question_id, value, at in rows:
+    for session_id, question_id, value in rows:
         values[question_id].append(value)
-        answered_at[question_id].append(at)
+        answered_by[question_id].append(session_id)
         if question_id in at_end:
             answered.add(session_id)
         if question_id in paired:
@@ -915,7 +909,7 @@ def _question_reports(questions, sessions, confidence):
             respondents=len(answers),
             by_session=by_session[question.pk],
             answers=answers,
-            answered_at=answered_at[question.pk],
+            answered_by=answered_by[question.pk],
         )
         if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
             report.choices = _choice_counts(question.choices, answers)
@@ -988,7 +982,7 @@ def _funnel(started, task_reports, questions, answered, completed):
 def _criterion_results(criteria, task_reports, question_reports, confidence):
     tasks_by_id = {report.task.pk: report for report in task_reports}
     questions_by_id = {report.question.pk: report for report in question_reports}
-    results = []
+    results, settled_by = [], []
     for number, criterion in enumerate(criteria, start=1):
         rule = analysis.Criterion(
             metric=criterion.metric,
@@ -996,9 +990,12 @@ def _criterion_results(criteria, task_reports, question_reports, confidence):
             threshold=criterion.threshold,
             must_have=criterion.must_have,
         )
-        outcomes, participants, dates = criterion_outcomes(criterion, tasks_by_id, questions_by_id)
+        outcomes, participants, sessions = criterion_outcomes(
+            criterion, tasks_by_id, questions_by_id
+        )
         path = analysis.verdict_path(rule, outcomes, confidence)
-        verdict, settled_on = _shown_verdict(path, participants, dates)
+        verdict = _shown_verdict(path, participants)
+        settled_by.append(sessions[path[-1].settled_at - 1] if verdict.settled_at else None)
         results.append(
             CriterionResult(
                 criterion=criterion,
@@ -1007,15 +1004,23 @@ def _criterion_results(criteria, task_reports, question_reports, confidence):
                 measure=_criterion_measure(criterion, verdict, outcomes),
                 verdict=verdict,
                 scale=_scale(criterion, verdict),
-                settled_on=settled_on,
             )
         )
+    # When the participants who settled a criterion started: one query whatever settled, so
+    # the report's query count never depends on the data.
+    started = dict(
+        ParticipantSession.objects.filter(
+            Q(pk__in=[pk for pk in settled_by if pk is not None]) | Q(pk__isnull=True)
+        ).values_list("pk", "started_at")
+    )
+    for result, session_id in zip(results, settled_by, strict=True):
+        result.settled_on = started.get(session_id)
     return results
 
 
 def criterion_outcomes(criterion, tasks_by_id, questions_by_id):
     """What ``analysis.verdict_path`` reads for a criterion, in arrival order: the outcomes,
-    how many participants had been counted at each, and when each arrived.
+    how many participants had been counted at each, and whose session each came from.
 
     A misclick rate's trials are clicks; within one attempt the clicks that hit come first
     (the attempt keeps counts, not their order).
@@ -1033,11 +1038,11 @@ def criterion_outcomes(criterion, tasks_by_id, questions_by_id):
         if question is None:
             return [], [], []
         scored = [
-            (stats.sus_score(answer), at)
-            for answer, at in zip(question.answers, question.answered_at, strict=True)
+            (stats.sus_score(answer), session_id)
+            for answer, session_id in zip(question.answers, question.answered_by, strict=True)
             if _is_sus_answer(answer)
         ]
-        return [score for score, _ in scored], _counting(scored), [at for _, at in scored]
+        return _unzipped(scored)
     question = questions_by_id.get(criterion.question_id)
     if question is None:
         return [], [], []
@@ -1045,31 +1050,28 @@ def criterion_outcomes(criterion, tasks_by_id, questions_by_id):
         (
             criterion.choice
             in {str(c) for c in (answer if isinstance(answer, list) else [answer])},
-            at,
+            session_id,
         )
-        for answer, at in zip(question.answers, question.answered_at, strict=True)
+        for answer, session_id in zip(question.answers, question.answered_by, strict=True)
     ]
-    return [hit for hit, _ in chosen], _counting(chosen), [at for _, at in chosen]
+    return _unzipped(chosen)
 
 
 def _task_outcomes(task, metric):
-    attempts = list(zip(task.attempts, task.arrived, strict=True))
     if metric == Criterion.Metric.FIRST_CLICK_RATE and task.first_click_result is not None:
-        started = {attempt.session_id: at for attempt, at in attempts}
-        hits = task.first_click_result.hits_in_order
-        return [hit for _, hit in hits], _counting(hits), [started.get(pk) for pk, _ in hits]
+        return _unzipped([(hit, pk) for pk, hit in task.first_click_result.hits_in_order])
     if metric == Criterion.Metric.MISCLICK_RATE:
-        outcomes, participants, dates = [], [], []
+        outcomes, participants, sessions = [], [], []
         counted = 0
-        for attempt, at in attempts:
+        for attempt in task.attempts:
             if not attempt.clicks:
                 continue
             counted += 1
             hits = attempt.clicks - attempt.misclicks
             outcomes += [False] * hits + [True] * attempt.misclicks
             participants += [counted] * attempt.clicks
-            dates += [at] * attempt.clicks
-        return outcomes, participants, dates
+            sessions += [attempt.session_id] * attempt.clicks
+        return outcomes, participants, sessions
     successful = analysis.SUCCESSFUL_OUTCOMES
     read = {
         Criterion.Metric.COMPLETION_RATE: lambda attempt: attempt.outcome in successful,
@@ -1080,32 +1082,40 @@ def _task_outcomes(task, metric):
             attempt.seconds if attempt.outcome in successful else None
         ),
     }[metric]
-    kept = [(read(attempt), at) for attempt, at in attempts if read(attempt) is not None]
-    return [value for value, _ in kept], _counting(kept), [at for _, at in kept]
+    return _unzipped(
+        [
+            (read(attempt), attempt.session_id)
+            for attempt in task.attempts
+            if read(attempt) is not None
+        ]
+    )
 
 
-def _counting(items):
-    return list(range(1, len(items) + 1))
+def _unzipped(pairs):
+    """(outcomes, participants counted at each, sessions) from (outcome, session) pairs."""
+    return (
+        [outcome for outcome, _ in pairs],
+        list(range(1, len(pairs) + 1)),
+        [session for _, session in pairs],
+    )
 
 
-def _shown_verdict(path, participants, dates):
-    """The last verdict of a path with n in participants (a misclick path counts clicks),
-    and when the participant who settled it started."""
+def _shown_verdict(path, participants):
+    """The last verdict of a path with n in participants (a misclick path counts clicks)."""
     if not path:
-        return analysis.CriterionVerdict(analysis.NOT_YET, None, None, None, 0, None), None
+        return analysis.CriterionVerdict(analysis.NOT_YET, None, None, None, 0, None)
     last = path[-1]
     more = last.more_participants
     if more is not None and participants[-1] != len(path):
         # Clicks to participants at the clicks per participant seen so far.
         more = math.ceil(more * participants[-1] / len(path))
     settled = last.settled_at
-    verdict = replace(
+    return replace(
         last,
         n=participants[-1],
         more_participants=more,
         settled_at=participants[settled - 1] if settled else None,
     )
-    return verdict, dates[settled - 1] if settled else None
 
 
 def _criterion_measure(criterion, verdict, outcomes):
