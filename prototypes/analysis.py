@@ -43,6 +43,8 @@ PROPORTION_METRICS = (
 )
 MEAN_METRICS = ("seq", "sus")
 TIME_METRICS = ("time_on_task",)
+# A bound a confidence sequence has not reached yet is infinite, and shown as None.
+INFINITE = frozenset({math.inf, -math.inf})
 # The ends of each bounded scale: betting confidence sequences need them.
 SCALES = {"seq": (1.0, 7.0), "sus": (0.0, 100.0)}
 METRICS = PROPORTION_METRICS + MEAN_METRICS + TIME_METRICS
@@ -198,7 +200,11 @@ def task_metrics(attempts: Sequence[Attempt], confidence=0.95) -> TaskMetrics:
 
 def sus_summary(answer_lists: Iterable[Sequence[int]], confidence=0.95) -> SusSummary | None:
     """Mean SUS score with its interval and grade; None when nobody answered the SUS."""
-    scores = [stats.sus_score(answers) for answers in answer_lists]
+    return sus_summary_of_scores([stats.sus_score(answers) for answers in answer_lists], confidence)
+
+
+def sus_summary_of_scores(scores: Sequence[float], confidence=0.95) -> SusSummary | None:
+    """``sus_summary`` from scores already computed with ``stats.sus_score``."""
     if not scores:
         return None
     estimate = _mean(scores, confidence)
@@ -296,8 +302,8 @@ def verdict_path(criterion: Criterion, outcomes, confidence=0.90) -> list[Criter
     passes, fails = (above, below) if criterion.comparison == AT_LEAST else (below, above)
     running_low, running_high = sequential.running_intersection(low, high)
     # Plain Python numbers: the loop runs once per participant of every criterion.
-    lows = [_finite(bound) for bound in running_low.tolist()]
-    highs = [_finite(bound) for bound in running_high.tolist()]
+    lows = [None if bound in INFINITE else bound for bound in running_low.tolist()]
+    highs = [None if bound in INFINITE else bound for bound in running_high.tolist()]
     estimates = np.asarray(estimates, dtype=float).tolist()
     deciding = (np.asarray(passes) != np.asarray(fails)).tolist()
     passes = np.asarray(passes).tolist()
@@ -442,10 +448,6 @@ def _more_participants(criterion, values, confidence):
     share = np.logical_or.accumulate(settled, axis=1).mean(axis=0)
     reached = np.flatnonzero(share >= SETTLE_SHARE)
     return int(reached[0]) + 1 if reached.size else None
-
-
-def _finite(bound):
-    return bound if math.isfinite(bound) else None
 
 
 def overall_verdict(verdicts_with_must_have: Iterable[tuple[CriterionVerdict, bool]]) -> str:

@@ -317,6 +317,7 @@ class QuestionReport:
     # Every answer and its session, in arrival order, for the criteria's confidence sequences.
     answers: list = field(default_factory=list)
     answered_by: list = field(default_factory=list)
+    sus_scores: list = field(default_factory=list)  # (score, session id) in arrival order
 
     def as_dict(self):
         question = self.question
@@ -924,9 +925,16 @@ def _question_reports(questions, sessions, confidence):
             report.texts = [text for text in report.texts if text]
             report.respondents = len(report.texts)
         elif question.kind == Question.Kind.SUS:
-            complete = [value for value in answers if _is_sus_answer(value)]
-            report.respondents = len(complete)
-            report.sus = analysis.sus_summary(complete, confidence)
+            # Scored once: the SUS criterion reads the same scores in arrival order.
+            report.sus_scores = [
+                (stats.sus_score(value), session_id)
+                for value, session_id in zip(answers, report.answered_by, strict=True)
+                if _is_sus_answer(value)
+            ]
+            report.respondents = len(report.sus_scores)
+            report.sus = analysis.sus_summary_of_scores(
+                [score for score, _ in report.sus_scores], confidence
+            )
         reports.append(report)
     return reports, len(answered)
 
@@ -1037,12 +1045,7 @@ def criterion_outcomes(criterion, tasks_by_id, questions_by_id):
         )
         if question is None:
             return [], [], []
-        scored = [
-            (stats.sus_score(answer), session_id)
-            for answer, session_id in zip(question.answers, question.answered_by, strict=True)
-            if _is_sus_answer(answer)
-        ]
-        return _unzipped(scored)
+        return _unzipped(question.sus_scores)
     question = questions_by_id.get(criterion.question_id)
     if question is None:
         return [], [], []
