@@ -296,3 +296,27 @@ def test_bad_input_is_refused(rule, outcomes):
 def test_a_confidence_outside_zero_and_one_is_refused(confidence):
     with pytest.raises(ValueError):
         analysis.verdict_path(criterion(), [True], confidence)
+
+
+def test_two_concepts_far_apart_are_told_apart_and_close_ones_are_not():
+    low, high = sequential.difference_bounds([False] * 30, [True] * 30, CONFIDENCE)
+    assert 0 < low < high <= 1
+    low, high = sequential.difference_bounds(
+        [True, False] * 10, [True, True, False] * 7, CONFIDENCE
+    )
+    assert low < 0 < high
+
+
+def test_the_difference_interval_holds_both_groups_sequences_at_once():
+    rng = np.random.default_rng(17)
+    a, b = list(rng.random(40) < 0.3), list(rng.random(40) < 0.6)
+    low, high = sequential.difference_bounds(a, b, CONFIDENCE)
+    each = 1 - (1 - CONFIDENCE) / 2
+    for outcomes in (a, b):
+        hits = np.cumsum(outcomes)
+        lows, highs = sequential.proportion_bounds(hits, np.arange(1, 41), each)
+        running = sequential.running_intersection(lows, highs)
+        assert running[0][-1] <= running[1][-1]
+    assert low <= np.mean(b) - np.mean(a) <= high
+    with pytest.raises(ValueError):
+        sequential.difference_bounds([], [True], CONFIDENCE)
