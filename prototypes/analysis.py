@@ -1,8 +1,11 @@
 """Task metrics, criterion verdicts and the overall go/no-go verdict of a Study.
 
 Pure code: the Django side turns query rows into the dataclasses below and renders what
-comes back. All statistics come from ``prototypes.stats``; this module decides what is
-counted, over which denominator, and how an interval becomes a verdict.
+comes back. All statistics come from ``prototypes.stats`` (fixed-sample intervals) and
+``prototypes.sequential`` (confidence sequences); this module decides what is counted, over
+which denominator, and how an interval becomes a verdict. The report's verdicts come from
+``verdict_path``, which stays honest however often it is read; ``judge`` is the fixed-sample
+verdict at one planned sample size.
 
 A metric that cannot be computed because there is no data is ``None``, never 0: a task
 nobody attempted has no completion rate, which is not the same as a rate of 0%.
@@ -11,8 +14,12 @@ nobody attempted has no completion rate, which is not the same as a rate of 0%.
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from numbers import Real
 
-from prototypes import stats
+import numpy as np
+
+from prototypes import sequential, stats
 
 DIRECT = "direct"
 INDIRECT = "indirect"
@@ -36,6 +43,10 @@ PROPORTION_METRICS = (
 )
 MEAN_METRICS = ("seq", "sus")
 TIME_METRICS = ("time_on_task",)
+# A bound a confidence sequence has not reached yet is infinite, and shown as None.
+INFINITE = frozenset({math.inf, -math.inf})
+# The ends of each bounded scale: betting confidence sequences need them.
+SCALES = {"seq": (1.0, 7.0), "sus": (0.0, 100.0)}
 METRICS = PROPORTION_METRICS + MEAN_METRICS + TIME_METRICS
 
 PASS = "PASS"
@@ -129,7 +140,10 @@ class CriterionVerdict:
     low: float | None
     high: float | None
     n: int
-    participants_needed: int | None  # only for NOT YET
+    participants_needed: int | None  # fixed-sample ``judge`` only: the total to plan for
+    # ``verdict_path`` only: how many more participants would likely settle a NOT YET.
+    more_participants: int | None = None
+    settled_at: int | None = None  # ``verdict_path`` only: n at which PASS or FAIL came
 
 
 def task_metrics(attempts: Sequence[Attempt], confidence=0.95) -> TaskMetrics:
@@ -186,7 +200,11 @@ def task_metrics(attempts: Sequence[Attempt], confidence=0.95) -> TaskMetrics:
 
 def sus_summary(answer_lists: Iterable[Sequence[int]], confidence=0.95) -> SusSummary | None:
     """Mean SUS score with its interval and grade; None when nobody answered the SUS."""
-    scores = [stats.sus_score(answers) for answers in answer_lists]
+    return sus_summary_of_scores([stats.sus_score(answers) for answers in answer_lists], confidence)
+
+
+def sus_summary_of_scores(scores: Sequence[float], confidence=0.95) -> SusSummary | None:
+    """``sus_summary`` from scores already computed with ``stats.sus_score``."""
     if not scores:
         return None
     estimate = _mean(scores, confidence)
@@ -253,6 +271,183 @@ def judge_estimate(criterion: Criterion, estimate: Estimate | None, confidence=0
         trials=estimate.trials,
         confidence=confidence,
     )
+
+
+def verdict_path(criterion: Criterion, outcomes, confidence=0.90) -> list[CriterionVerdict]:
+    """The verdict after each participant: element i is what the report shows after
+    ``outcomes[:i + 1]``, valid however often it is read.
+
+    ``outcomes`` come in arrival order: booleans for proportion metrics (one per trial: per
+    participant, or per click for the misclick rate), SEQ answers from 1 to 7, SUS scores from
+    0 to 100, or task times in seconds. Each element's ``low`` and ``high`` are the running
+    intersection of a confidence sequence (``prototypes.sequential``): beta-binomial mixtures
+    for proportions, betting sequences for SEQ and SUS, and for time the median, through the
+    signs of the times against it, so the guarantee holds for log-normal and heavy-tailed
+    times alike. A bound the sequence has not reached yet is None.
+
+    The verdict is PASS once the sequence's test at the threshold proves the criterion met,
+    FAIL once it proves it missed, and then never changes: at confidence c a false PASS and
+    a false FAIL each happen with probability at most (1 − c)/2 over the whole path, however
+    long. ``settled_at`` is the n at which it settled. The last element of a NOT YET path
+    carries ``more_participants``: how many more trials would settle it in
+    ``SETTLE_SHARE`` of simulated continuations drawn from the results so far (None when
+    more than ``PROJECTION_HORIZON`` would be needed). Bad input raises ValueError.
+    """
+    _check_criterion(criterion)
+    sequential.log_threshold(confidence)
+    values = _path_values(criterion, outcomes)
+    if not len(values):
+        return []
+    low, high, above, below, estimates = _sequence(criterion, values, confidence)
+    passes, fails = (above, below) if criterion.comparison == AT_LEAST else (below, above)
+    running_low, running_high = sequential.running_intersection(low, high)
+    # Plain Python numbers: the loop runs once per participant of every criterion.
+    lows = [None if bound in INFINITE else bound for bound in running_low.tolist()]
+    highs = [None if bound in INFINITE else bound for bound in running_high.tolist()]
+    estimates = np.asarray(estimates, dtype=float).tolist()
+    deciding = (np.asarray(passes) != np.asarray(fails)).tolist()
+    passes = np.asarray(passes).tolist()
+    path = []
+    verdict, settled_at = NOT_YET, None
+    for index, estimate in enumerate(estimates):
+        if verdict == NOT_YET and deciding[index]:
+            verdict, settled_at = (PASS if passes[index] else FAIL), index + 1
+        path.append(
+            CriterionVerdict(
+                verdict, estimate, lows[index], highs[index], index + 1, None, None, settled_at
+            )
+        )
+    if verdict == NOT_YET:
+        more = _more_participants(criterion, values, confidence)
+        path[-1] = CriterionVerdict(**{**path[-1].__dict__, "more_participants": more})
+    return path
+
+
+# A NOT YET's projection: the number of more trials after which this share of simulated
+# continuations has settled, looking no further than the horizon. Seeded: the same results
+# always give the same projection.
+SETTLE_SHARE = 0.8
+PROJECTION_PATHS = 200
+PROJECTION_HORIZON = 1000
+PROJECTION_SEED = 13
+
+
+@lru_cache(maxsize=256)
+def sample_to_settle(criterion: Criterion, confidence=0.90) -> int | None:
+    """The participants a study needs to plausibly settle ``criterion``, for planning.
+
+    "Plausibly" means: when the truth lies halfway between the threshold and the best end
+    of the scale, ``SETTLE_SHARE`` of seeded simulated studies reach PASS by then. Halfway is
+    a rate of 0.9 for "at least 80%"; for time, three in four times within the threshold
+    (halfway from the median's 1/2 to 1); for SEQ and SUS, answers split evenly
+    between the threshold and the best answer (7 or 100), the most spread such a mean allows.
+    None when not within ``PROJECTION_HORIZON`` participants.
+    """
+    _check_criterion(criterion)
+    at_least = criterion.comparison == AT_LEAST
+    rng = np.random.default_rng(PROJECTION_SEED)
+    shape = (PROJECTION_PATHS, PROJECTION_HORIZON)
+    if criterion.metric in MEAN_METRICS:
+        lowest, highest = SCALES[criterion.metric]
+        threshold = (criterion.threshold - lowest) / (highest - lowest)
+        best = 1.0 if at_least else 0.0
+        values = np.where(rng.random(shape) < 0.5, best, threshold)
+        bets = sequential.predictable_bets(values, confidence)
+        capital = sequential.log_capital_above if at_least else sequential.log_capital_below
+        passed = capital(values, bets, threshold) >= sequential.log_threshold(confidence)
+    else:
+        threshold, proves_above = criterion.threshold, at_least
+        if criterion.metric in TIME_METRICS:
+            # Times within the threshold are the successes; "at most" wants many of them.
+            threshold, proves_above = 0.5, not at_least
+        rate = (threshold + (1.0 if proves_above else 0.0)) / 2
+        above, below = sequential.proportion_rules(threshold, confidence, PROJECTION_HORIZON)
+        successes = np.cumsum(rng.random(shape) < rate, axis=1)
+        sizes = np.arange(1, PROJECTION_HORIZON + 1)
+        passed = successes >= above[sizes] if proves_above else successes <= below[sizes]
+    share = np.logical_or.accumulate(passed, axis=1).mean(axis=0)
+    reached = np.flatnonzero(share >= SETTLE_SHARE)
+    return int(reached[0]) + 1 if reached.size else None
+
+
+def _path_values(criterion, outcomes):
+    outcomes = list(outcomes)
+    metric = criterion.metric
+    if metric in PROPORTION_METRICS:
+        for outcome in outcomes:
+            if not isinstance(outcome, bool | np.bool_):
+                raise ValueError(f"{metric} outcomes are booleans, got {outcome!r}")
+        return np.array(outcomes, dtype=bool)
+    for value in outcomes:
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+            raise ValueError(f"{metric} outcomes are finite numbers, got {value!r}")
+    if metric in TIME_METRICS:
+        if any(value <= 0 for value in outcomes):
+            raise ValueError("task times must be positive")
+        return np.array(outcomes, dtype=float)
+    lowest, highest = SCALES[metric]
+    if metric == "seq" and any(value not in SEQ_ANSWERS for value in outcomes):
+        raise ValueError(f"SEQ answers run from 1 to 7, got {outcomes!r}")
+    if any(not lowest <= value <= highest for value in outcomes):
+        raise ValueError(f"{metric} values run from {lowest:g} to {highest:g}")
+    if not lowest <= criterion.threshold <= highest:
+        raise ValueError(
+            f"a {metric} threshold lies from {lowest:g} to {highest:g}, got {criterion.threshold!r}"
+        )
+    return np.array(outcomes, dtype=float)
+
+
+def _sequence(criterion, values, confidence):
+    """(low, high, above, below, estimate) per sample size, from ``prototypes.sequential``."""
+    sizes = np.arange(1, len(values) + 1)
+    if criterion.metric in PROPORTION_METRICS:
+        low, high, above, below = sequential.proportion_sequence(
+            values, criterion.threshold, confidence
+        )
+        return low, high, above, below, np.cumsum(values) / sizes
+    if criterion.metric in TIME_METRICS:
+        low, high, above, below = sequential.median_sequence(
+            values, criterion.threshold, confidence
+        )
+        return low, high, above, below, sequential.running_medians(values)
+    lowest, highest = SCALES[criterion.metric]
+    low, high, above, below = sequential.mean_sequence(
+        values, lowest, highest, criterion.threshold, confidence
+    )
+    return low, high, above, below, np.cumsum(values) / sizes
+
+
+def _more_participants(criterion, values, confidence):
+    """More trials after which ``SETTLE_SHARE`` of continuations simulated from the results so
+    far settle the criterion: Bernoulli draws at the observed rate for proportions and time
+    (the share of times within the threshold), a bootstrap of the answers for SEQ and SUS."""
+    rng = np.random.default_rng(PROJECTION_SEED)
+    n, horizon = len(values), PROJECTION_HORIZON
+    if criterion.metric in MEAN_METRICS:
+        lowest, highest = SCALES[criterion.metric]
+        scaled = (values - lowest) / (highest - lowest)
+        threshold = (criterion.threshold - lowest) / (highest - lowest)
+        future = rng.choice(scaled, size=(PROJECTION_PATHS, horizon))
+        whole = np.concatenate([np.tile(scaled, (PROJECTION_PATHS, 1)), future], axis=1)
+        bets = sequential.predictable_bets(whole, confidence)
+        level = sequential.log_threshold(confidence)
+        settled = (sequential.log_capital_above(whole, bets, threshold) >= level) | (
+            sequential.log_capital_below(whole, bets, threshold) >= level
+        )
+        settled = settled[:, n:]
+    else:
+        hits, rate = values, criterion.threshold
+        if criterion.metric in TIME_METRICS:
+            hits, rate = values <= criterion.threshold, 0.5
+        above, below = sequential.proportion_rules(rate, confidence, n + horizon, n + 1)
+        # Single precision and 32-bit counts: the projection runs on every page view.
+        future = rng.random((PROJECTION_PATHS, horizon), dtype=np.float32) < hits.mean()
+        successes = hits.sum() + np.cumsum(future, axis=1, dtype=np.int32)
+        sizes = np.arange(n + 1, n + horizon + 1)
+        settled = (successes >= above[sizes]) | (successes <= below[sizes])
+    share = np.logical_or.accumulate(settled, axis=1).mean(axis=0)
+    reached = np.flatnonzero(share >= SETTLE_SHARE)
+    return int(reached[0]) + 1 if reached.size else None
 
 
 def overall_verdict(verdicts_with_must_have: Iterable[tuple[CriterionVerdict, bool]]) -> str:

@@ -1,21 +1,18 @@
 """Concepts side by side: completion rates of studies on the same problem, task by task.
 
 Tasks are matched by position (task 1 with task 1, ...), since each study has its own tasks.
-Each later study is compared with the first one (the baseline) using the N-1 two-proportion
-test; a reading in plain words says what the p-value does and does not mean.
+Each later study is compared with the first one (the baseline) through an anytime-valid
+interval for the difference in completion rates (``sequential.difference_bounds``), so the
+comparison may be read after every participant; a reading in plain words says whether the
+concepts can be told apart yet. The N-1 two-proportion test's p-value is kept for the exports
+as the one-look test at the current sample.
 """
 
 from dataclasses import dataclass
 
-from prototypes import stats
+from prototypes import analysis, sequential, stats
 from prototypes.reports.metrics import build_report
-from prototypes.reports.present import (
-    PERCENT,
-    chance_in_words,
-    format_confidence,
-    format_p_value,
-    format_value,
-)
+from prototypes.reports.present import PERCENT, format_confidence, format_value
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -40,9 +37,10 @@ class Test:
 
     baseline: Concept
     other: Concept
-    p_value: float
-    significant: bool
+    p_value: float  # the one-look N-1 test at the current sample
+    significant: bool  # told apart by the anytime-valid interval
     reading: str
+    difference: tuple  # (low, high) of other − baseline, valid however often it is read
 
 
 @dataclass(frozen=True)
@@ -89,44 +87,64 @@ def compare(studies):
 
 def _test(baseline, baseline_task, other, other_task, confidence):
     a, b = baseline_task.completion, other_task.completion
-    p_value = stats.compare_completion(a.successes, a.trials, b.successes, b.trials)
-    significant = p_value < 1 - confidence
+    difference = sequential.difference_bounds(
+        _completions(baseline_task), _completions(other_task), confidence
+    )
     return Test(
         baseline,
         other,
-        p_value,
-        significant,
-        reading(other.name, b, baseline.name, a, p_value, confidence),
+        stats.compare_completion(a.successes, a.trials, b.successes, b.trials),
+        told_apart(difference),
+        reading(other.name, b, baseline.name, a, difference, confidence),
+        difference,
     )
 
 
-def reading(name_b, rate_b, name_a, rate_a, p_value, confidence):
+def _completions(task_report):
+    """Each counted attempt's success, in arrival order."""
+    return [attempt.outcome in analysis.SUCCESSFUL_OUTCOMES for attempt in task_report.attempts]
+
+
+def told_apart(difference):
+    low, high = difference
+    return low > 0 or high < 0
+
+
+def reading(name_b, rate_b, name_a, rate_a, difference, confidence):
     """What a difference in completion rates means, in words a stakeholder can check.
 
-    The p-value is the chance of a difference at least this large if both concepts truly
-    performed alike; it is not the chance that one concept is better.
+    ``difference`` is the anytime-valid interval of rate_b − rate_a: the concepts are told
+    apart only when it excludes no difference, and otherwise the reading says so plainly
+    rather than projecting how many participants a tiny difference would need.
     """
     text_a = format_value(rate_a.value, PERCENT)
     text_b = format_value(rate_b.value, PERCENT)
     counts = f"{rate_b.successes} of {rate_b.trials} vs {rate_a.successes} of {rate_a.trials}"
-    if rate_b.value == rate_a.value:
+    low, high = (_points(bound) for bound in difference)
+    span = f"the difference lies between {low} and {high} percentage points"
+    sure = format_confidence(confidence)
+    if told_apart(difference):
+        higher = "higher" if difference[0] > 0 else "lower"
         return (
-            f"{name_b} and {name_a} have the same completion rate ({text_b}; {counts}): "
-            "these samples show no difference."
-        )
-    higher = "higher" if rate_b.value > rate_a.value else "lower"
-    sentence = (
-        f"{name_b}'s completion rate is {higher} than {name_a}'s ({text_b} vs {text_a}; "
-        f"{counts}). If both concepts really performed the same, a difference at least this "
-        f"large would arise by chance {chance_in_words(p_value)} ({format_p_value(p_value)}). "
-    )
-    risk = format_confidence(1 - confidence)
-    if p_value < 1 - confidence:
-        return sentence + (
-            f"That is below the {risk} risk of a false alarm these studies accept, so the "
+            f"{name_b}'s completion rate is {higher} than {name_a}'s ({text_b} vs {text_a}; "
+            f"{counts}): {span} ({sure} confidence, valid however often you look), so the "
             "difference is unlikely to be chance alone."
         )
-    return sentence + (
-        f"That is above the {risk} risk these studies accept: chance could explain it, so "
-        "these samples cannot tell the two concepts apart on this task."
+    if rate_b.value == rate_a.value:
+        observed = (
+            f"{name_b} and {name_a} have the same completion rate so far ({text_b}; {counts})"
+        )
+    else:
+        higher = "higher" if rate_b.value > rate_a.value else "lower"
+        observed = (
+            f"{name_b}'s completion rate is {higher} than {name_a}'s so far ({text_b} vs "
+            f"{text_a}; {counts})"
+        )
+    return (
+        f"{observed}, but the two concepts cannot be told apart yet: {span} ({sure} "
+        "confidence, valid however often you look), and that includes no difference at all."
     )
+
+
+def _points(difference):
+    return f"{difference * 100:+.0f}".replace("-", "−")

@@ -26,6 +26,8 @@ class FirstClickResult:
     share: object  # metrics.Measure of the share inside the target
     time: object  # metrics.Measure of the seconds to the first click (geometric mean)
     median_seconds: float | None
+    # (session id, inside the target) per first click, in arrival order.
+    hits_in_order: tuple = ()
 
     def as_dict(self):
         return {
@@ -117,9 +119,14 @@ def first_click_rows(tasks, sessions):
 def first_click_result(task, rows, confidence, measure):
     """The first-click result of ``task`` from ``first_click_rows``; ``measure`` builds a
     metrics.Measure (passed in: metrics imports this module)."""
-    clicks = [row for (task_id, _), row in rows.items() if task_id == task.pk]
+    ordered = sorted((key, row) for key, row in rows.items() if key[0] == task.pk)
+    clicks = [row for _, row in ordered]
     # Judged as each attempt's outcome is, so the sessions table and exports agree with it.
-    hits = sum(1 for row in clicks if attempt_outcome(task, DIRECT, row).value == ON_TARGET)
+    hits_in_order = tuple(
+        (session_id, attempt_outcome(task, DIRECT, row).value == ON_TARGET)
+        for (_, session_id), row in ordered
+    )
+    hits = sum(hit for _, hit in hits_in_order)
     if clicks:
         low, high = stats.completion_interval(hits, len(clicks), confidence)
         share = measure(PERCENT, hits / len(clicks), low, high, len(clicks), hits, len(clicks))
@@ -139,6 +146,7 @@ def first_click_result(task, rows, confidence, measure):
         share=share,
         time=time,
         median_seconds=stats.median(times) if times else None,
+        hits_in_order=hits_in_order,
     )
 
 

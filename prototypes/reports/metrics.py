@@ -14,8 +14,9 @@ without an outcome in a session that ended is counted as abandoned.
 """
 
 import json
+import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 from django.db.models import (
@@ -42,6 +43,7 @@ from prototypes.reports.present import (
     format_seconds,
     format_threshold,
     format_value,
+    more_participants_text,
 )
 from prototypes.sessions.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.studies.models import (
@@ -77,7 +79,7 @@ METRIC_WORDS = {
     Criterion.Metric.COMPLETION_RATE: "completion rate",
     Criterion.Metric.DIRECT_SUCCESS_RATE: "direct success rate",
     Criterion.Metric.MISCLICK_RATE: "misclick rate",
-    Criterion.Metric.TIME_ON_TASK: "time on task",
+    Criterion.Metric.TIME_ON_TASK: "median time on task",
     Criterion.Metric.SEQ: "ease rating (SEQ, 1–7)",
     Criterion.Metric.SUS: "SUS score (0–100)",
 }
@@ -192,6 +194,8 @@ class TaskReport:
     questions: list = field(default_factory=list)
     first_click_result: kinds.FirstClickResult | None = None
     preference: kinds.PreferenceResult | None = None
+    # The counted attempts in arrival order: what the criteria's confidence sequences read.
+    attempts: list = field(default_factory=list)
 
     @property
     def kind(self):
@@ -310,6 +314,10 @@ class QuestionReport:
     sus: analysis.SusSummary | None = None
     # Session id -> answer, kept for a preference test's questions to pair choices and reasons.
     by_session: dict = field(default_factory=dict)
+    # Every answer and its session, in arrival order, for the criteria's confidence sequences.
+    answers: list = field(default_factory=list)
+    answered_by: list = field(default_factory=list)
+    sus_scores: list = field(default_factory=list)  # (score, session id) in arrival order
 
     def as_dict(self):
         question = self.question
@@ -339,12 +347,17 @@ class CriterionResult:
     number: int
     description: str
     measure: Measure
-    verdict: analysis.CriterionVerdict
+    verdict: analysis.CriterionVerdict  # from ``analysis.verdict_path``
     scale: tuple  # (low end, high end) of the chart
+    settled_on: object = None  # when the participant who settled a PASS or FAIL started
 
     @property
     def must_have(self):
         return self.criterion.must_have
+
+    @property
+    def more_text(self):
+        return more_participants_text(self.verdict.more_participants)
 
     @property
     def unit(self):
@@ -376,7 +389,10 @@ class CriterionResult:
             "low": self.verdict.low,
             "high": self.verdict.high,
             "n": self.verdict.n,
-            "participants_needed": self.verdict.participants_needed,
+            "anytime_valid": True,
+            "more_participants": self.verdict.more_participants,
+            "settled_at_n": self.verdict.settled_at,
+            "settled_on": self.settled_on.isoformat() if self.settled_on else None,
         }
 
 
@@ -483,6 +499,12 @@ class Report:
     @property
     def must_haves(self):
         return [result for result in self.criteria if result.must_have]
+
+    @property
+    def milestones(self):
+        """Criteria that reached PASS or FAIL, in the order they did: the verdicts' log."""
+        settled = [result for result in self.criteria if result.verdict.settled_at]
+        return sorted(settled, key=lambda result: (result.settled_on is None, result.settled_on))
 
     @property
     def nice_to_haves(self):
@@ -732,9 +754,11 @@ def _session_counts(study, revision):
 
 
 def _task_reports(tasks, sessions, confidence):
+    # In arrival order (sessions are numbered as they start): the criteria's confidence
+    # sequences are read along it.
     rows = (
         TaskAttempt.objects.filter(session__in=sessions)
-        .order_by()
+        .order_by("session_id", "id")
         .values_list(
             "session_id",
             "task_id",
@@ -804,6 +828,7 @@ def _task_reports(tasks, sessions, confidence):
             confidence=confidence,
             reached=reached[task.pk],
             give_up_screens=stuck_on[task.pk],
+            attempts=task_attempts,
         )
         total = len(task_attempts)
         common = Counter(paths[task.pk]).most_common(TOP_PATHS)
@@ -846,12 +871,14 @@ def _question_reports(questions, sessions, confidence):
         .values_list("session_id", "question_id", "value")
     )
     values = defaultdict(list)
+    answered_by = defaultdict(list)
     by_session = defaultdict(dict)
     answered = set()
     at_end = {question.pk for question in questions if question.task_id is None}
     paired = {question.pk for question in questions if question.role}
     for session_id, question_id, value in rows:
         values[question_id].append(value)
+        answered_by[question_id].append(session_id)
         if question_id in at_end:
             answered.add(session_id)
         if question_id in paired:
@@ -865,6 +892,8 @@ def _question_reports(questions, sessions, confidence):
             number=number,
             respondents=len(answers),
             by_session=by_session[question.pk],
+            answers=answers,
+            answered_by=answered_by[question.pk],
         )
         if question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
             report.choices = _choice_counts(question.choices, answers)
@@ -879,9 +908,16 @@ def _question_reports(questions, sessions, confidence):
             report.texts = [text for text in report.texts if text]
             report.respondents = len(report.texts)
         elif question.kind == Question.Kind.SUS:
-            complete = [value for value in answers if _is_sus_answer(value)]
-            report.respondents = len(complete)
-            report.sus = analysis.sus_summary(complete, confidence)
+            # Scored once: the SUS criterion reads the same scores in arrival order.
+            report.sus_scores = [
+                (stats.sus_score(value), session_id)
+                for value, session_id in zip(answers, report.answered_by, strict=True)
+                if _is_sus_answer(value)
+            ]
+            report.respondents = len(report.sus_scores)
+            report.sus = analysis.sus_summary_of_scores(
+                [score for score, _ in report.sus_scores], confidence
+            )
         reports.append(report)
     return reports, len(answered)
 
@@ -937,7 +973,7 @@ def _funnel(started, task_reports, questions, answered, completed):
 def _criterion_results(criteria, task_reports, question_reports, confidence):
     tasks_by_id = {report.task.pk: report for report in task_reports}
     questions_by_id = {report.question.pk: report for report in question_reports}
-    results = []
+    results, settled_by = [], []
     for number, criterion in enumerate(criteria, start=1):
         rule = analysis.Criterion(
             metric=criterion.metric,
@@ -945,68 +981,152 @@ def _criterion_results(criteria, task_reports, question_reports, confidence):
             threshold=criterion.threshold,
             must_have=criterion.must_have,
         )
-        measure = _criterion_measure(criterion, tasks_by_id, questions_by_id, confidence)
-        verdict = analysis.judge(
-            rule,
-            measure.value,
-            measure.low,
-            measure.high,
-            measure.n,
-            measure.successes,
-            trials=measure.trials,
-            confidence=confidence,
+        outcomes, participants, sessions = criterion_outcomes(
+            criterion, tasks_by_id, questions_by_id
         )
+        path = analysis.verdict_path(rule, outcomes, confidence)
+        verdict = _shown_verdict(path, participants)
+        settled_by.append(sessions[path[-1].settled_at - 1] if verdict.settled_at else None)
         results.append(
             CriterionResult(
                 criterion=criterion,
                 number=number,
                 description=describe_criterion(criterion, tasks_by_id, questions_by_id),
-                measure=measure,
+                measure=_criterion_measure(criterion, verdict, outcomes),
                 verdict=verdict,
-                scale=_scale(criterion, measure),
+                scale=_scale(criterion, verdict),
             )
         )
+    # When the participants who settled a criterion started: one query whatever settled, so
+    # the report's query count never depends on the data.
+    started = dict(
+        ParticipantSession.objects.filter(
+            Q(pk__in=[pk for pk in settled_by if pk is not None]) | Q(pk__isnull=True)
+        ).values_list("pk", "started_at")
+    )
+    for result, session_id in zip(results, settled_by, strict=True):
+        result.settled_on = started.get(session_id)
     return results
 
 
-def _criterion_measure(criterion, tasks_by_id, questions_by_id, confidence):
-    """The measure a criterion is judged on; a Measure without value when there is no data."""
-    unit = METRIC_UNITS[criterion.metric]
-    if criterion.metric in TASK_METRICS:
-        task = tasks_by_id.get(criterion.task_id)
-        return getattr(task, TASK_METRICS[criterion.metric]) if task else Measure(unit, None)
+def criterion_outcomes(criterion, tasks_by_id, questions_by_id):
+    """What ``analysis.verdict_path`` reads for a criterion, in arrival order: the outcomes,
+    how many participants had been counted at each, and whose session each came from.
 
-    if criterion.metric == Criterion.Metric.SUS:
+    A misclick rate's trials are clicks; within one attempt the clicks that hit come first
+    (the attempt keeps counts, not their order).
+    """
+    metric = criterion.metric
+    if metric in TASK_METRICS:
+        task = tasks_by_id.get(criterion.task_id)
+        if task is None:
+            return [], [], []
+        return _task_outcomes(task, metric)
+    if metric == Criterion.Metric.SUS:
         question = questions_by_id.get(criterion.question_id) or next(
             (q for q in questions_by_id.values() if q.question.kind == Question.Kind.SUS), None
         )
-        sus = question.sus if question else None
-        if sus is None:
-            return Measure(unit, None)
-        return Measure(unit, sus.mean, sus.low, sus.high, sus.n)
-
+        if question is None:
+            return [], [], []
+        return _unzipped(question.sus_scores)
     question = questions_by_id.get(criterion.question_id)
-    if question is None or not question.respondents:
-        return Measure(unit, None)
-    chosen = next((c.count for c in question.choices if c.choice == criterion.choice), 0)
-    low, high = stats.completion_interval(chosen, question.respondents, confidence)
-    return Measure(
-        unit,
-        chosen / question.respondents,
-        low,
-        high,
-        question.respondents,
-        chosen,
-        question.respondents,
+    if question is None:
+        return [], [], []
+    chosen = [
+        (
+            criterion.choice
+            in {str(c) for c in (answer if isinstance(answer, list) else [answer])},
+            session_id,
+        )
+        for answer, session_id in zip(question.answers, question.answered_by, strict=True)
+    ]
+    return _unzipped(chosen)
+
+
+def _task_outcomes(task, metric):
+    if metric == Criterion.Metric.FIRST_CLICK_RATE and task.first_click_result is not None:
+        return _unzipped([(hit, pk) for pk, hit in task.first_click_result.hits_in_order])
+    if metric == Criterion.Metric.MISCLICK_RATE:
+        outcomes, participants, sessions = [], [], []
+        counted = 0
+        for attempt in task.attempts:
+            if not attempt.clicks:
+                continue
+            counted += 1
+            hits = attempt.clicks - attempt.misclicks
+            outcomes += [False] * hits + [True] * attempt.misclicks
+            participants += [counted] * attempt.clicks
+            sessions += [attempt.session_id] * attempt.clicks
+        return outcomes, participants, sessions
+    successful = analysis.SUCCESSFUL_OUTCOMES
+    read = {
+        Criterion.Metric.COMPLETION_RATE: lambda attempt: attempt.outcome in successful,
+        Criterion.Metric.DIRECT_SUCCESS_RATE: lambda attempt: attempt.outcome == analysis.DIRECT,
+        Criterion.Metric.FIRST_CLICK_RATE: lambda attempt: attempt.first_click_success,
+        Criterion.Metric.SEQ: lambda attempt: attempt.seq,
+        Criterion.Metric.TIME_ON_TASK: lambda attempt: (
+            attempt.seconds if attempt.outcome in successful else None
+        ),
+    }[metric]
+    return _unzipped(
+        [
+            (read(attempt), attempt.session_id)
+            for attempt in task.attempts
+            if read(attempt) is not None
+        ]
     )
 
 
-def _scale(criterion, measure):
+def _unzipped(pairs):
+    """(outcomes, participants counted at each, sessions) from (outcome, session) pairs."""
+    return (
+        [outcome for outcome, _ in pairs],
+        list(range(1, len(pairs) + 1)),
+        [session for _, session in pairs],
+    )
+
+
+def _shown_verdict(path, participants):
+    """The last verdict of a path with n in participants (a misclick path counts clicks)."""
+    if not path:
+        return analysis.CriterionVerdict(analysis.NOT_YET, None, None, None, 0, None)
+    last = path[-1]
+    more = last.more_participants
+    if more is not None and participants[-1] != len(path):
+        # Clicks to participants at the clicks per participant seen so far.
+        more = math.ceil(more * participants[-1] / len(path))
+    settled = last.settled_at
+    return replace(
+        last,
+        n=participants[-1],
+        more_participants=more,
+        settled_at=participants[settled - 1] if settled else None,
+    )
+
+
+def _criterion_measure(criterion, verdict, outcomes):
+    """The measure a criterion is judged on, with its confidence-sequence interval; a Measure
+    without value when there is no data."""
+    unit = METRIC_UNITS[criterion.metric]
+    if verdict.estimate is None:
+        return Measure(unit, None)
+    low, high = verdict.low, verdict.high
+    if low is None or high is None:
+        low = high = None
+    if criterion.metric in analysis.PROPORTION_METRICS:
+        successes = sum(outcomes)
+        return Measure(unit, verdict.estimate, low, high, verdict.n, successes, len(outcomes))
+    return Measure(unit, verdict.estimate, low, high, verdict.n)
+
+
+def _scale(criterion, verdict):
     if criterion.metric in METRIC_SCALES:
         return METRIC_SCALES[criterion.metric]
     # Time: from zero to a little beyond the largest number drawn.
     largest = max(
-        value for value in (criterion.threshold, measure.value, measure.high) if value is not None
+        value
+        for value in (criterion.threshold, verdict.estimate, verdict.high)
+        if value is not None
     )
     return (0.0, largest * 1.25)
 

@@ -7,7 +7,8 @@ from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET
 from prototypes.reports import charts, quotes
 from prototypes.reports.concepts import compare_concepts
 from prototypes.reports.decisions import latest_decision
-from prototypes.reports.present import format_confidence
+from prototypes.reports.metrics import build_report
+from prototypes.reports.present import ANYTIME_VALID, format_confidence, more_participants_text
 from prototypes.studies.models import Task
 
 
@@ -72,9 +73,9 @@ def verdict_summary(report):
             )
         return VerdictSummary(NOT_YET, css, explanation)
     projected = [
-        result.verdict.participants_needed - result.verdict.n
+        result.verdict.more_participants
         for result in open_results
-        if result.verdict.n and result.verdict.participants_needed is not None
+        if result.verdict.n and result.verdict.more_participants is not None
     ]
     unsettled = len(open_results) - len(without_data) - len(projected)
     parts = [
@@ -83,18 +84,17 @@ def verdict_summary(report):
     ]
     more = None
     if projected and not without_data and not unsettled:
-        more = max(0, max(projected))
-        parts.append(
-            f"About {more} more participants would settle "
-            + ("it" if len(open_results) == 1 else "all of them")
-            + " if the results so far hold (a projection, not a promise)."
-        )
+        more = max(projected)
+        sentence = more_participants_text(more)
+        if len(open_results) > 1:
+            sentence = sentence.replace("settle it", "settle all of them")
+        parts.append(sentence[0].upper() + sentence[1:] + " (a projection, not a promise).")
     if without_data:
         parts.append(f"{_count(without_data, 'has', 'have')} no data yet.")
     if unsettled:
         parts.append(
             f"{_count(range(unsettled), 'sits', 'sit')} so close to the target that no "
-            "realistic number of participants would settle it."
+            "realistic number of more participants would settle it."
         )
     return VerdictSummary(NOT_YET, css, " ".join(parts), more)
 
@@ -136,6 +136,7 @@ def summary_context(report, for_pdf=False, approved_only=False):
         "study": report.study,
         "verdict": verdict_summary(report),
         "confidence": format_confidence(report.confidence),
+        "anytime_valid": ANYTIME_VALID,
         "criterion_rows": criterion_rows(report),
         "friction": friction,
         "comments": comments,
@@ -188,3 +189,13 @@ def comment_wall(report):
         wall.append((screen, numbered, charts.comment_picture(screen, comments, number)))
         number += len(comments)
     return wall
+
+
+def settled_criteria(problem):
+    """(study, criterion result) for every criterion of the problem's studies that reached
+    PASS or FAIL, earliest first: the verdicts' entries in the problem's decision log, beside
+    (and apart from) the team's own decisions. One report per study with criteria."""
+    entries = []
+    for study in problem.studies.filter(criteria__isnull=False).distinct().order_by("pk"):
+        entries += [(study, result) for result in build_report(study).milestones]
+    return sorted(entries, key=lambda entry: (entry[1].settled_on is None, entry[1].settled_on))

@@ -7,6 +7,12 @@ SCORE = "score"
 # En dash between the two bounds of an interval, as in "65–92%".
 DASH = "\u2013"
 
+# What a confidence sequence buys, in the one plain sentence every page and the PDF show.
+ANYTIME_VALID = (
+    "These intervals and verdicts are valid however often you look: they are wider than "
+    "one-look intervals so that checking after every participant cannot fake a result."
+)
+
 
 def format_value(value, unit):
     if value is None:
@@ -62,3 +68,12 @@ def chance_in_words(p_value):
     if p_value < 0.01:
         return f"in about {p_value * 1000:.0f} of 1,000 studies"
     return f"in about {p_value * 100:.0f}% of studies"
+
+
+def more_participants_text(more):
+    """A NOT YET's projection in the one wording used on every page, the PDF and the API:
+    a number of *more* participants (``more_participants`` in report.json), never a total."""
+    if more is None:
+        return "no realistic number of more participants would settle it"
+    people = "participant" if more == 1 else "participants"
+    return f"about {more} more {people} would likely settle it if the results so far hold"

@@ -17,7 +17,12 @@ from prototypes.reports.forms import DecisionForm, ExclusionForm, ExportForm, Re
 from prototypes.reports.heatmaps import heatmap_state, heatmap_states
 from prototypes.reports.metrics import build_report, first_clicks
 from prototypes.reports.models import QuoteCuration, ReportExport, ReportShare
-from prototypes.reports.pages import comment_wall, summary_context, task_pictures
+from prototypes.reports.pages import (
+    comment_wall,
+    settled_criteria,
+    summary_context,
+    task_pictures,
+)
 from prototypes.reports.replay import (
     replay_data,
     replay_version,
@@ -463,6 +468,7 @@ def problem_decisions(request, problem_pk):
     context = {
         "problem": problem,
         "decisions": problem.decisions.select_related("study", "decided_by"),
+        "settled": settled_criteria(problem),
         "can_decide": has_role(request, problem.workspace_id, Role.OWNER),
     }
     template = "reports/decisions.html"

@@ -214,6 +214,16 @@ class StudyForm(RevisionReasonMixin, forms.ModelForm):
         if locked:
             self.add_reason_field(self.instance, required=False)
 
+    @property
+    def planning_warnings(self):
+        """Criteria the target number of participants is unlikely to settle (never blocks)."""
+        if not self.instance.pk:
+            return []
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        target = data.get("target_participants") or self.instance.target_participants
+        confidence = data.get("confidence") or self.instance.confidence
+        return services.planning_warnings(self.instance, target, confidence)
+
     def clean_prototype_version(self):
         version = self.cleaned_data["prototype_version"]
         if self.instance.pk and version.pk != self.instance.prototype_version_id:
@@ -751,8 +761,9 @@ class CriterionForm(RevisionReasonMixin, forms.ModelForm):
     )
     threshold = forms.FloatField(
         label="Threshold",
-        help_text="Percent for rates (70 means 70%), seconds for time on task, 1–7 for the "
-        "Single Ease Question, 0–100 for the SUS.",
+        help_text="Percent for rates (70 means 70%), seconds for time on task (judged on the "
+        "median time of successful attempts), 1–7 for the Single Ease Question, 0–100 for the "
+        "SUS.",
     )
 
     class Meta:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from prototypes import analysis
 from prototypes.authoring.models import Hotspot, Prototype, Screen
 from prototypes.sessions.models import ParticipantSession, TaskAttempt
 from prototypes.studies import outcomes
@@ -432,3 +433,28 @@ def study_progress(study):
             .order_by("revision")
         )
     return progress
+
+
+def planning_warnings(study, target=None, confidence=None, criteria=None):
+    """A sentence for each criterion of ``study`` that ``target`` participants (the study's
+    target unless given) are unlikely to settle, as ``analysis.sample_to_settle`` plans it.
+    Pass ``criteria`` when they are already read (with their tasks and questions)."""
+    target = study.target_participants if target is None else target
+    confidence = study.confidence if confidence is None else confidence
+    if criteria is None:
+        criteria = study.criteria.select_related("task", "question")
+    warnings = []
+    for criterion in criteria:
+        rule = analysis.Criterion(
+            criterion.metric, criterion.comparison, criterion.threshold, criterion.must_have
+        )
+        needed = analysis.sample_to_settle(rule, confidence)
+        if needed is not None and needed <= target:
+            continue
+        about = f"about {needed}" if needed else f"more than {analysis.PROJECTION_HORIZON:,}"
+        warnings.append(
+            f"“{criterion.describe()}”: {target} participants are unlikely to settle it. Even "
+            f"with the truth clearly on the right side of the threshold, {about} are needed "
+            "for a verdict that stays valid however often you look."
+        )
+    return warnings

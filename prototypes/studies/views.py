@@ -236,6 +236,7 @@ def study_detail(request, study_pk):
     questions = list(study.questions.filter(task__isnull=True))
     progress_context = _progress_context(study)
     finished = progress_context["progress"].finished
+    criteria = list(study.criteria.select_related("task", "question"))
     context = {
         **progress_context,
         "target_reached": target_reached(study, finished),
@@ -245,7 +246,8 @@ def study_detail(request, study_pk):
         "tasks": tasks,
         "questions": questions,
         "has_sus": any(question.kind == Question.Kind.SUS for question in questions),
-        "criteria": list(study.criteria.select_related("task", "question")),
+        "criteria": criteria,
+        "planning_warnings": services.planning_warnings(study, criteria=criteria),
         "links": links,
         "changes": list(study.changes.select_related("changed_by")[:50]),
         "locked": services.has_participants(study),
@@ -282,6 +284,8 @@ def study_edit(request, study_pk):
             saved = True
         if saved:
             messages.success(request, "Study saved.")
+            for warning in form.planning_warnings:
+                messages.warning(request, warning)
             return _to_study(study)
     return render(
         request,

@@ -15,7 +15,7 @@ APP = Path(__file__).resolve().parents[2] / "prototypes"
 # package or top-level module is one more name on the line of its layer (or a new line).
 LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
-    "tokens stats analysis imaging flowscript sketches ratelimit jobs health apps forms",
+    "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms",
     "workspaces",
     # What participants' sessions recorded: every area above reads these.
     "sessions",

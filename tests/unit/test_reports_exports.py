@@ -194,7 +194,9 @@ def check_schema(data):
         "low",
         "high",
         "n",
-        "participants_needed",
+        "more_participants",
+        "settled_at_n",
+        "anytime_valid",
     }
     task = data["tasks"][0]
     for measure in ["completion", "direct_success", "misclick", "first_click"]:

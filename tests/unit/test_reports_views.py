@@ -262,7 +262,8 @@ def test_compare_two_concepts_on_the_same_problem(client, viewer, workspace, stu
     assert "Concept A" in html and "Concept B" in html
     assert "completion rate is higher" in html
     assert "(90% vs 67%" in html
-    assert "p = " in html
+    assert "cannot be told apart yet" in html
+    assert "valid however often you look" in html
 
 
 def test_compare_needs_two_studies(client, viewer, study):
@@ -273,17 +274,20 @@ def test_compare_needs_two_studies(client, viewer, study):
 def test_reading_a_difference_in_plain_words():
     baseline = Measure(PERCENT, 11 / 20, n=20, successes=11, trials=20)
     better = Measure(PERCENT, 18 / 22, n=22, successes=18, trials=22)
-    text = reading("Concept B", better, "Concept A", baseline, 0.03, 0.90)
+    text = reading("Concept B", better, "Concept A", baseline, (0.04, 0.5), 0.90)
     assert text.startswith("Concept B's completion rate is higher than Concept A's (82% vs 55%")
-    assert "would arise by chance in about 3% of studies (p = 0.03)" in text
-    assert "below the 10% risk" in text
+    assert "the difference lies between +4 and +50 percentage points" in text
+    assert "unlikely to be chance alone" in text
 
-    text = reading("Concept B", baseline, "Concept A", better, 0.4, 0.90)
-    assert "lower" in text
-    assert "cannot tell the two concepts apart" in text
+    text = reading("Concept B", baseline, "Concept A", better, (-0.6, 0.1), 0.90)
+    assert "lower than Concept A's so far" in text
+    assert "cannot be told apart yet" in text
+    assert "between −60 and +10 percentage points" in text
+    assert "participants" not in text.split(";")[-1]
 
-    same = reading("Concept B", baseline, "Concept A", baseline, 1.0, 0.90)
+    same = reading("Concept B", baseline, "Concept A", baseline, (-0.3, 0.3), 0.90)
     assert "same completion rate" in same
+    assert "cannot be told apart yet" in same
 
 
 def page_queries(client, url):
