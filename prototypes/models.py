@@ -1,6 +1,7 @@
 """All models of the app, defined by area in their own modules."""
 
 from prototypes.authoring.models import Hotspot, Prototype, PrototypeVersion, Screen
+from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.jobs import Job
 from prototypes.player.models import (
     Answer,
@@ -53,9 +54,11 @@ __all__ = [
     "Criterion",
     "Decision",
     "Event",
+    "EvidenceImport",
     "HeatmapImage",
     "Hotspot",
     "Invitation",
+    "Item",
     "Job",
     "LinkSettings",
     "Membership",
@@ -81,5 +84,6 @@ __all__ = [
     "StudyRecruitment",
     "Task",
     "TaskAttempt",
+    "Theme",
     "Workspace",
 ]

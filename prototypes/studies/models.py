@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from prototypes.authoring.models import PrototypeVersion, Screen
+from prototypes.friction.models import Theme
 from prototypes.tokens import new_token
 from prototypes.workspaces.models import Workspace
 
@@ -15,6 +16,10 @@ class Problem(models.Model):
     what = models.TextField("What the friction is")
     evidence = models.TextField(
         "Evidence", blank=True, help_text="Quotes, support tickets, numbers."
+    )
+    # The friction theme it was promoted from: its evidence, and whether it shrank.
+    theme = models.ForeignKey(
+        Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="problems"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
