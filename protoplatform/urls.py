@@ -10,6 +10,7 @@ urlpatterns = [
     # participant), and Django tries the patterns in order. No other pattern matches its paths.
     path("", include("prototypes.player.urls")),
     path("", include("prototypes.workspaces.urls")),
+    path("", include("prototypes.friction.urls")),
     path("", include("prototypes.authoring.urls")),
     path("", include("prototypes.authoring.script_urls")),
     path("", include("prototypes.studies.urls")),

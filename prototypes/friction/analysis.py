@@ -421,7 +421,8 @@ def surface_forms(texts):
 def embed(texts):
     """TF-IDF of stems and stem pairs, reduced by truncated SVD and scaled to unit length."""
     vectorizer = TfidfVectorizer(
-        analyzer=lambda text: _with_bigrams(stems(text)),
+        # A text of stop words only still needs a feature, or a one-item theme has none.
+        analyzer=lambda text: _with_bigrams(stems(text)) or ["…"],
         min_df=2 if len(texts) >= 20 else 1,
         max_df=0.5 if len(texts) >= 20 else 1.0,
         sublinear_tf=True,
