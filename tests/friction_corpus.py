@@ -38,8 +38,18 @@ THEMES = {
             "Ma commande est toujours en préparation, quand sera-t-elle livrée ?",
         ],
         "details": {
-            "en": ["It's order 48213.", "I need it for a birthday.", "", "Nothing in my emails either."],
-            "fr": ["C'est pour un anniversaire.", "", "Rien dans mes mails non plus.", "Commande 55102."],
+            "en": [
+                "It's order 48213.",
+                "I need it for a birthday.",
+                "",
+                "Nothing in my emails either.",
+            ],
+            "fr": [
+                "C'est pour un anniversaire.",
+                "",
+                "Rien dans mes mails non plus.",
+                "Commande 55102.",
+            ],
         },
     },
     "refund": {
@@ -58,8 +68,18 @@ THEMES = {
             "J'attends le remboursement de ma commande retournée depuis un mois.",
         ],
         "details": {
-            "en": ["It was 89 euros.", "", "I sent it with the prepaid label.", "Very disappointed."],
-            "fr": ["C'était 89 euros.", "", "Je l'ai envoyé avec l'étiquette prépayée.", "Très déçu."],
+            "en": [
+                "It was 89 euros.",
+                "",
+                "I sent it with the prepaid label.",
+                "Very disappointed.",
+            ],
+            "fr": [
+                "C'était 89 euros.",
+                "",
+                "Je l'ai envoyé avec l'étiquette prépayée.",
+                "Très déçu.",
+            ],
         },
     },
     "login": {
@@ -173,7 +193,9 @@ def labelled_inbox(seed=7, noise=40, near_duplicates=30):
     for _ in range(noise):
         items.append((rng.choice(NOISE_MESSAGES), NOISE))
     for text, label in rng.sample([item for item in items if item[1] != NOISE], near_duplicates):
-        items.append((text.replace(".", "..", 1) + " " + rng.choice(["Please!", "Again.", "?"]), label))
+        items.append(
+            (text.replace(".", "..", 1) + " " + rng.choice(["Please!", "Again.", "?"]), label)
+        )
     rng.shuffle(items)
     return items
 

@@ -80,9 +80,7 @@ INTRODUCTION = re.compile(
     r"i am (?:mr|mrs|ms)\.?)\s+(" + NAME + r")",
     re.IGNORECASE,
 )
-TITLED_NAME = re.compile(
-    r"\b(Mr|Mrs|Ms|Dr|M\.|Mme|Mlle|Madame|Monsieur)\.?\s+(" + NAME + r")"
-)
+TITLED_NAME = re.compile(r"\b(Mr|Mrs|Ms|Dr|M\.|Mme|Mlle|Madame|Monsieur)\.?\s+(" + NAME + r")")
 
 EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
@@ -257,9 +255,7 @@ STEMMERS = {
 
 
 def strip_accents(word):
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)
-    )
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 def language_of(words):

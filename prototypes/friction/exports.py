@@ -42,8 +42,20 @@ FIELDS = {
 }
 GENERIC = {
     "title": ["subject", "title", "summary", "objet", "titre"],
-    "text": ["description", "text", "body", "message", "comment", "review", "feedback",
-             "content", "notes", "texte", "commentaire", "avis"],
+    "text": [
+        "description",
+        "text",
+        "body",
+        "message",
+        "comment",
+        "review",
+        "feedback",
+        "content",
+        "notes",
+        "texte",
+        "commentaire",
+        "avis",
+    ],
     "date": ["created at", "created", "date", "created time", "submitted at", "timestamp"],
     "rating": ["rating", "stars", "star rating", "score", "note"],
     "segment": ["segment", "plan", "organization", "company", "country", "territory", "tier"],
@@ -153,8 +165,16 @@ LAYOUTS = [
 LAYOUTS_BY_KEY = {layout.key: layout for layout in LAYOUTS}
 CSV_SOURCE = "CSV import"
 SATISFACTION_WORDS = {
-    "good": 1.0, "satisfied": 1.0, "happy": 1.0, "positive": 1.0, "satisfait": 1.0,
-    "bad": 0.0, "unsatisfied": 0.0, "dissatisfied": 0.0, "negative": 0.0, "insatisfait": 0.0,
+    "good": 1.0,
+    "satisfied": 1.0,
+    "happy": 1.0,
+    "positive": 1.0,
+    "satisfait": 1.0,
+    "bad": 0.0,
+    "unsatisfied": 0.0,
+    "dissatisfied": 0.0,
+    "negative": 0.0,
+    "insatisfait": 0.0,
 }
 SATISFACTION_UNANSWERED = {"", "offered", "unoffered", "not offered", "none", "-"}
 
@@ -196,13 +216,17 @@ def decode(data):
                 "This file is not text (it holds binary data): export the tickets or reviews "
                 "as CSV and upload that file."
             )
-        best = from_bytes(data[:SNIFF_BYTES]).best()
+        matches = from_bytes(data[:SNIFF_BYTES])
+        best = matches.best()
         if best is None:
             raise ExportRefused(
                 "The encoding of this file cannot be recognised: save it as “CSV UTF-8” and "
                 "upload it again."
             )
-        encoding = best.encoding
+        # Short Western European samples fit several Latin code pages equally well; Excel on
+        # Windows writes cp1252, so it wins when it is among the candidates.
+        candidates = {match.encoding for match in matches}
+        encoding = "cp1252" if "cp1252" in candidates else best.encoding
     try:
         return data.decode(encoding), encoding
     except UnicodeDecodeError as error:
@@ -265,7 +289,10 @@ def read(data, max_rows=MAX_ROWS):
             rows.append(row)
             lines.append(start)
     except csv.Error as error:
-        raise ExportRefused(f"Line {reader.line_num}: {error}.") from None
+        # The reader stops at the end of the row it could not finish: name where it began.
+        raise ExportRefused(
+            f"Line {previous_end + 1}: {error} (a quote is probably left open)."
+        ) from None
     if not rows:
         raise ExportRefused("The file has a header but no rows.")
     layout = detect_layout(columns)
@@ -390,7 +417,9 @@ def _date(value, line, column):
     try:
         return parse_date(value)
     except ValueError:
-        raise ExportRefused(f"Line {line}: “{value[:40]}” in column “{column}” is not a date.") from None
+        raise ExportRefused(
+            f"Line {line}: “{value[:40]}” in column “{column}” is not a date."
+        ) from None
 
 
 def _float(value):
@@ -449,4 +478,6 @@ def _count(value, line, column):
     try:
         return int(_float(value))
     except ValueError:
-        raise ExportRefused(f"Line {line}: “{value[:40]}” in column “{column}” is not a number.") from None
+        raise ExportRefused(
+            f"Line {line}: “{value[:40]}” in column “{column}” is not a number."
+        ) from None

@@ -77,7 +77,9 @@ class MoveForm(PlainLabels, forms.Form):
     """Where the items ticked on a theme page go: another theme, or a new one (a split)."""
 
     theme = forms.ModelChoiceField(
-        queryset=Theme.objects.none(), label="Move the ticked items to", required=False,
+        queryset=Theme.objects.none(),
+        label="Move the ticked items to",
+        required=False,
         empty_label="a new theme (split)",
     )
     name = forms.CharField(label="Name of the new theme", max_length=200, required=False)

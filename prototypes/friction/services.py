@@ -36,7 +36,9 @@ def customer_digest(workspace_id, email):
     if not email:
         return ""
     key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"{workspace_id}:{email.strip().lower()}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        key, f"{workspace_id}:{email.strip().lower()}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 # Imports.
@@ -197,8 +199,17 @@ def refresh_themes(workspace, theme_ids=None):
         return
     rows = list(
         Item.objects.filter(workspace=workspace, theme_id__in=themes).values_list(
-            "pk", "theme_id", "text", "happened_at", "created_at", "rating", "segment",
-            "duplicate_of_id", "resolution_hours", "satisfaction", "contacts",
+            "pk",
+            "theme_id",
+            "text",
+            "happened_at",
+            "created_at",
+            "rating",
+            "segment",
+            "duplicate_of_id",
+            "resolution_hours",
+            "satisfaction",
+            "contacts",
         )
     )
     newest = (
@@ -223,8 +234,18 @@ def refresh_themes(workspace, theme_ids=None):
         _refresh_one(theme, by_theme.get(pk, []), newest, space, position)
     Theme.objects.bulk_update(
         themes.values(),
-        ["name", "key_terms", "size", "copies", "score", "average_rating", "trend",
-         "segments", "quotes", "outcomes"],
+        [
+            "name",
+            "key_terms",
+            "size",
+            "copies",
+            "score",
+            "average_rating",
+            "trend",
+            "segments",
+            "quotes",
+            "outcomes",
+        ],
     )
     Theme.objects.filter(workspace=workspace, items__isnull=True).delete()
 
@@ -239,7 +260,9 @@ def _refresh_one(theme, rows, newest, space, position):
     theme.average_rating = round(sum(ratings) / len(ratings), 2) if ratings else None
     dates = [row[3] or row[4] for row in distinct]
     signals = analysis.signals_of(
-        [row[2] for row in distinct], [(newest - date).days for date in dates], [row[5] for row in distinct]
+        [row[2] for row in distinct],
+        [(newest - date).days for date in dates],
+        [row[5] for row in distinct],
     )
     theme.score = analysis.theme_score(signals)
     months = Counter(date.strftime("%Y-%m") for date in dates)
@@ -254,7 +277,8 @@ def _refresh_one(theme, rows, newest, space, position):
         theme.key_terms = terms
         if not theme.named_by_designer:
             theme.name = analysis.theme_name(terms)
-    theme.outcomes = outcomes(theme, distinct)
+    # Every contact counts here, repeats included: they are what the fix should reduce.
+    theme.outcomes = outcomes(theme, rows)
 
 
 def outcomes(theme, rows):
@@ -333,9 +357,7 @@ def split(theme, items, name):
 
 def top_three(workspace):
     """The three themes worth a prototype: the designer's picks, then by score."""
-    themes = list(
-        Theme.objects.filter(workspace=workspace).exclude(override=Theme.Override.HIDDEN)
-    )
+    themes = list(Theme.objects.filter(workspace=workspace).exclude(override=Theme.Override.HIDDEN))
     themes.sort(key=lambda theme: (theme.override != Theme.Override.TOP, -theme.score, theme.pk))
     return themes[:3]
 

@@ -107,7 +107,9 @@ def item_add(request):
         row = exports.Row(
             line=1,
             text=data["text"],
-            date=exports.parse_date(data["happened_at"].isoformat()) if data["happened_at"] else None,
+            date=exports.parse_date(data["happened_at"].isoformat())
+            if data["happened_at"]
+            else None,
             rating=data["rating"],
             segment=data["segment"],
             link=data["link"],
