@@ -123,26 +123,232 @@ WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 PLACEHOLDER = re.compile(r"\[(?:email|phone|address|order number|number|name|card|iban)\]")
 
 FRENCH_STOP_WORDS = frozenset(
-    """
-    a à afin ai aie aient aies ait alors as au aucun aura aurai auraient aurais aurait aux
-    avaient avais avait avant avec avez aviez avions avoir avons ayant c ça ce ceci cela celle
-    celles celui ces cet cette ceux chaque chez ci comme comment d dans de des deux doit donc
-    dont du elle elles en encore es est et été étaient étais était êtes être eu eux fait faire
-    fais font hui il ils j je jusqu l la le les leur leurs lui m ma mais me même mes moi mon n
-    ne ni nos notre nous on ont ou où par parce pas peu peut plus pour pourquoi qu quand que
-    quel quelle quelles quels qui s sa sans se sera ses si sien son sont sous suis sur t ta te
-    tes toi ton tous tout toute toutes très tu un une vos votre vous y déjà bonjour merci
-    svp bonsoir madame monsieur car cela aussi alors après toujours jamais rien bien vraiment
-    """.split()
+    [
+        "a",
+        "à",
+        "afin",
+        "ai",
+        "aie",
+        "aient",
+        "aies",
+        "ait",
+        "alors",
+        "as",
+        "au",
+        "aucun",
+        "aura",
+        "aurai",
+        "auraient",
+        "aurais",
+        "aurait",
+        "aux",
+        "avaient",
+        "avais",
+        "avait",
+        "avant",
+        "avec",
+        "avez",
+        "aviez",
+        "avions",
+        "avoir",
+        "avons",
+        "ayant",
+        "c",
+        "ça",
+        "ce",
+        "ceci",
+        "cela",
+        "celle",
+        "celles",
+        "celui",
+        "ces",
+        "cet",
+        "cette",
+        "ceux",
+        "chaque",
+        "chez",
+        "ci",
+        "comme",
+        "comment",
+        "d",
+        "dans",
+        "de",
+        "des",
+        "deux",
+        "doit",
+        "donc",
+        "dont",
+        "du",
+        "elle",
+        "elles",
+        "en",
+        "encore",
+        "es",
+        "est",
+        "et",
+        "été",
+        "étaient",
+        "étais",
+        "était",
+        "êtes",
+        "être",
+        "eu",
+        "eux",
+        "fait",
+        "faire",
+        "fais",
+        "font",
+        "hui",
+        "il",
+        "ils",
+        "j",
+        "je",
+        "jusqu",
+        "l",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "leurs",
+        "lui",
+        "m",
+        "ma",
+        "mais",
+        "me",
+        "même",
+        "mes",
+        "moi",
+        "mon",
+        "n",
+        "ne",
+        "ni",
+        "nos",
+        "notre",
+        "nous",
+        "on",
+        "ont",
+        "ou",
+        "où",
+        "par",
+        "parce",
+        "pas",
+        "peu",
+        "peut",
+        "plus",
+        "pour",
+        "pourquoi",
+        "qu",
+        "quand",
+        "que",
+        "quel",
+        "quelle",
+        "quelles",
+        "quels",
+        "qui",
+        "s",
+        "sa",
+        "sans",
+        "se",
+        "sera",
+        "ses",
+        "si",
+        "sien",
+        "son",
+        "sont",
+        "sous",
+        "suis",
+        "sur",
+        "t",
+        "ta",
+        "te",
+        "tes",
+        "toi",
+        "ton",
+        "tous",
+        "tout",
+        "toute",
+        "toutes",
+        "très",
+        "tu",
+        "un",
+        "une",
+        "vos",
+        "votre",
+        "vous",
+        "y",
+        "déjà",
+        "bonjour",
+        "merci",
+        "svp",
+        "bonsoir",
+        "madame",
+        "monsieur",
+        "car",
+        "cela",
+        "aussi",
+        "alors",
+        "après",
+        "toujours",
+        "jamais",
+        "rien",
+        "bien",
+        "vraiment",
+    ]
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | FRENCH_STOP_WORDS | {"hi", "hello", "thanks", "pls"}
 # Words that say which language a text is in (frequent, short, unambiguous).
 FRENCH_MARKERS = frozenset(
-    "je j ma mon mes est pas les des une le la et de du que qui vous nous sur avec pour"
-    " où ai suis très".split()
+    [
+        "je",
+        "j",
+        "ma",
+        "mon",
+        "mes",
+        "est",
+        "pas",
+        "les",
+        "des",
+        "une",
+        "le",
+        "la",
+        "et",
+        "de",
+        "du",
+        "que",
+        "qui",
+        "vous",
+        "nous",
+        "sur",
+        "avec",
+        "pour",
+        "où",
+        "ai",
+        "suis",
+        "très",
+    ]
 )
 ENGLISH_MARKERS = frozenset(
-    "i my the is not and to of you we on with for where have am was it this".split()
+    [
+        "i",
+        "my",
+        "the",
+        "is",
+        "not",
+        "and",
+        "to",
+        "of",
+        "you",
+        "we",
+        "on",
+        "with",
+        "for",
+        "where",
+        "have",
+        "am",
+        "was",
+        "it",
+        "this",
+    ]
 )
 
 # Support vocabulary that differs between French and English, mapped to the English word so
@@ -353,9 +559,8 @@ def fold_duplicates(texts, threshold=DUPLICATE_SIMILARITY):
         if len(candidates) == 0:
             continue
         agreement = (signatures[candidates] == signatures[leaders[candidates]]).mean(axis=1)
-        for item, leader in zip(
-            candidates[agreement >= threshold], leaders[candidates[agreement >= threshold]]
-        ):
+        similar = candidates[agreement >= threshold]
+        for item, leader in zip(similar, leaders[similar], strict=True):
             a, b = root(item), root(leader)
             if a != b:
                 parent[max(a, b)] = min(a, b)
@@ -409,7 +614,7 @@ def surface_forms(texts):
                 shown = GLOSSARY.get(word, word) if language == "fr" else word
                 seen[(key, shown)] += 1
     best = {}
-    for (key, shown), count in seen.most_common():
+    for key, shown in (pair for pair, _ in seen.most_common()):
         best.setdefault(key, shown)
     return best
 
@@ -440,7 +645,7 @@ def embed(texts):
 
 
 def _with_bigrams(words):
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
 def cluster(vectors, seed=0):

@@ -15,7 +15,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from charset_normalizer import from_bytes
 
@@ -398,7 +398,7 @@ def parse_date(value):
     if not value:
         return None
     if value.isdigit() and len(value) == 13:  # milliseconds since the epoch (Google Play)
-        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -410,7 +410,7 @@ def parse_date(value):
                 continue
         else:
             raise ValueError(value) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _date(value, line, column):

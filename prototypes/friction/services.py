@@ -124,7 +124,7 @@ def add_items(workspace, rows, source, evidence_import=None):
         distinct = [i for i in range(len(texts)) if canonical[i] == i]
         labels = [old[i][2] if i < len(old) and old[i][2] else -1 for i in distinct]
         themes_of = _place(workspace, [texts[i] for i in distinct], labels)
-        theme_of_index = dict(zip(distinct, themes_of))
+        theme_of_index = dict(zip(distinct, themes_of, strict=True))
 
         items = []
         for offset, (row, text) in enumerate(fresh):

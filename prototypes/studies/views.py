@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from prototypes.player.models import ParticipantSession
 from prototypes.friction.models import Theme
+from prototypes.player.models import ParticipantSession
 from prototypes.studies import ab, friction, services
 from prototypes.studies.forms import (
     ConceptForm,

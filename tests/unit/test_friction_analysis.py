@@ -56,7 +56,8 @@ def test_near_duplicates_fold_into_the_first_copy_and_distinct_texts_do_not():
         "Where is my order? It has been ten days and the tracking page shows nothing at all.",
         "The app crashes when I open the basket to pay for my shoes.",
         "where is my order?? it has been ten days and the tracking page shows nothing at all",
-        "Where is my order? It has been ten days and the tracking page shows nothing at all. Thanks",
+        "Where is my order? It has been ten days and the tracking page shows nothing at all. "
+        "Thanks",
         "Where is my refund? It has been ten days and the bank shows nothing at all.",
     ]
     assert analysis.fold_duplicates(texts) == [0, 1, 0, 0, 4]
@@ -89,12 +90,14 @@ def _top_three_share(labels, predicted):
     """Share of the items of the 3 largest true themes that sit in one of the 3 largest
     predicted groups whose majority is their own theme."""
     groups = {}
-    for label, group in zip(labels, predicted):
+    for label, group in zip(labels, predicted, strict=True):
         groups.setdefault(group, []).append(label)
     top_groups = sorted(groups, key=lambda g: -len(groups[g]))[:3]
     majority = {g: max(set(groups[g]), key=groups[g].count) for g in top_groups}
     wanted = set(top_themes())
-    relevant = [(label, group) for label, group in zip(labels, predicted) if label in wanted]
+    relevant = [
+        (label, group) for label, group in zip(labels, predicted, strict=True) if label in wanted
+    ]
     right = sum(1 for label, group in relevant if majority.get(group) == label)
     return right / len(relevant)
 
@@ -107,7 +110,7 @@ def test_themes_match_a_labelled_inbox_far_better_than_keywords():
     canonical = analysis.fold_duplicates(texts)
     distinct = sorted(set(canonical))
     grouped, _ = analysis.group([texts[i] for i in distinct])
-    group_of = dict(zip(distinct, grouped.tolist()))
+    group_of = dict(zip(distinct, grouped.tolist(), strict=True))
     predicted = [group_of[canonical[i]] for i in range(len(texts))]
     baseline = analysis.keyword_baseline(texts, 6)
 
