@@ -40,7 +40,18 @@ def statement(theme):
 def promote(theme):
     """Create the Problem of a theme in one step, linked to its evidence."""
     problem = Problem.objects.create(workspace=theme.workspace, theme=theme, **statement(theme))
+    _mark_promoted(theme)
+    return problem
+
+
+def attach(problem, theme):
+    """Link an existing Problem to the theme that is its evidence."""
+    problem.theme = theme
+    problem.save(update_fields=["theme"])
+    _mark_promoted(theme)
+
+
+def _mark_promoted(theme):
     if theme.promoted_at is None:
         theme.promoted_at = timezone.now()
         theme.save(update_fields=["promoted_at", "updated_at"])
-    return problem
