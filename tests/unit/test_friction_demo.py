@@ -3,8 +3,8 @@
 from django.urls import reverse
 
 from prototypes.friction.demo import create_demo_inbox
-from prototypes.friction.services import top_three as friction_top_three
 from prototypes.friction.models import Item, Theme
+from prototypes.friction.services import top_three as friction_top_three
 from prototypes.studies import friction
 from prototypes.studies.models import Problem
 from tests import factories
