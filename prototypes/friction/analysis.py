@@ -32,6 +32,7 @@ from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
+from threadpoolctl import ThreadpoolController
 
 # Masking.
 
@@ -630,6 +631,12 @@ def surface_forms(texts):
     return best
 
 
+# One BLAS/OpenMP thread: on a server where web and Celery workers share the cores, several
+# threads per worker wait on each other (a 20,000-ticket import took three times longer).
+single_threaded = ThreadpoolController().wrap(limits=1)
+
+
+@single_threaded
 def embed(texts):
     """TF-IDF of stems and stem pairs, reduced by truncated SVD and scaled to unit length."""
     vectorizer = TfidfVectorizer(
@@ -659,6 +666,7 @@ def _with_bigrams(words):
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
+@single_threaded
 def cluster(vectors, seed=0):
     """Theme labels of unit vectors: k-means into many small groups, then merged.
 
