@@ -34,7 +34,7 @@ def test_import_review_merge_promote_and_see_it_on_the_problem_page(
 
     page.goto(live_server.url + reverse("friction_inbox"))
     axe.assert_accessible(page, "empty evidence inbox")
-    page.get_by_role("link", name="Import a CSV export").click()
+    page.get_by_role("button", name="Import a CSV export").click()
     page.get_by_label("CSV export").set_input_files(zendesk_export(tmp_path))
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_text("recognised as")).to_contain_text("Zendesk tickets")
@@ -42,7 +42,8 @@ def test_import_review_merge_promote_and_see_it_on_the_problem_page(
     axe.assert_accessible(page, "column mapping")
     page.get_by_role("button", name="Import").click()
     expect(page.locator(".messages")).to_contain_text("item(s) imported")
-    expect(page.get_by_role("heading", name="The three frictions worth a prototype")).to_be_visible()
+    top_three = page.get_by_role("heading", name="The three frictions worth a prototype")
+    expect(top_three).to_be_visible()
     axe.assert_accessible(page, "evidence inbox with themes")
 
     themes = list(Theme.objects.filter(workspace=membership.workspace).order_by("-size"))
