@@ -515,7 +515,10 @@ DUPLICATE_SIMILARITY = 0.8
 
 
 def shingles(text, size=3):
-    words = words_of(text)
+    return shingles_of_words(words_of(text), size)
+
+
+def shingles_of_words(words, size=3):
     if len(words) < size:
         return {" ".join(words)}
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
@@ -552,7 +555,21 @@ def fold_duplicates(texts, threshold=DUPLICATE_SIMILARITY):
     n = len(texts)
     if n == 0:
         return []
-    signatures = minhash_signatures(texts)
+    # Texts with the same words (case, punctuation and masked data aside) are folded at once;
+    # only one text of each wording gets a signature.
+    first_of_wording = {}
+    same = []
+    for index, text in enumerate(texts):
+        same.append(first_of_wording.setdefault(" ".join(words_of(text)), index))
+    unique = sorted(set(same))
+    folded = _fold_signatures(minhash_signatures([texts[i] for i in unique]), threshold)
+    position = {index: row for row, index in enumerate(unique)}
+    return [unique[folded[position[first]]] for first in same]
+
+
+def _fold_signatures(signatures, threshold):
+    """For each signature, the row of the first one it nearly repeats (itself if none)."""
+    n = len(signatures)
     parent = np.arange(n)
 
     def root(i):
@@ -563,8 +580,12 @@ def fold_duplicates(texts, threshold=DUPLICATE_SIMILARITY):
 
     rows = PERMUTATIONS // BANDS
     for band in range(BANDS):
-        block = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])
-        keys = block.view([("", np.uint64)] * rows).ravel()
+        block = signatures[:, band * rows : (band + 1) * rows]
+        # One 64-bit key per band (a polynomial hash, wrapping): unique() on it is far faster
+        # than on rows of the block.
+        keys = np.zeros(n, dtype=np.uint64)
+        for column in range(rows):
+            keys = keys * np.uint64(1_000_003) + block[:, column]
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         leaders = first[inverse]
         candidates = np.nonzero(leaders != np.arange(n))[0]

@@ -15,7 +15,7 @@ from datetime import timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from prototypes.friction import analysis, exports
@@ -132,8 +132,9 @@ def add_items(workspace, rows, source, evidence_import=None):
         distinct_new = [i for i in new if canonical[i] == i]
         folded = [i for i in new if canonical[i] != i]
         pk_of_index = {i: old[i][0] for i in range(len(old))}
+        stamp = connection.ops.adapt_datetimefield_value(now)
         values = {
-            i: _values(workspace, fresh[i - len(old)], source, evidence_import, now) for i in new
+            i: _values(workspace, fresh[i - len(old)], source, evidence_import, stamp) for i in new
         }
         _insert([values[i] + (theme_of_index.get(i), None) for i in distinct_new])
         created = (
@@ -179,7 +180,7 @@ COLUMNS = (
 )
 
 
-def _values(workspace, fresh, source, evidence_import, now):
+def _values(workspace, fresh, source, evidence_import, stamp):
     row, text = fresh
     adapt = connection.ops.adapt_datetimefield_value
     return (
@@ -197,7 +198,7 @@ def _values(workspace, fresh, source, evidence_import, now):
         row.contacts,
         customer_digest(workspace.pk, row.customer),
         False,
-        adapt(now),
+        stamp,
     )
 
 
@@ -250,20 +251,24 @@ def refresh_themes(workspace, theme_ids=None, space=None, position=None):
     themes = {theme.pk: theme for theme in themes}
     if not themes:
         return
+    # Distinct items in full; repeats only counted, and dated for the themes whose outcomes
+    # are followed (a large import is mostly repeats).
     rows = list(
-        Item.objects.filter(workspace=workspace, theme_id__in=themes).values_list(
-            "pk",
-            "theme_id",
-            "text",
-            "happened_at",
-            "created_at",
-            "rating",
-            "segment",
-            "duplicate_of_id",
-            "resolution_hours",
-            "satisfaction",
-            "contacts",
-        )
+        Item.objects.filter(
+            workspace=workspace, theme_id__in=themes, duplicate_of__isnull=True
+        ).values_list(*ROW_FIELDS)
+    )
+    followed = [pk for pk, theme in themes.items() if theme.shipped_on or theme.promoted_at]
+    repeats = list(
+        Item.objects.filter(
+            workspace=workspace, theme_id__in=followed, duplicate_of__isnull=False
+        ).values_list(*ROW_FIELDS)
+    )
+    copies = dict(
+        Item.objects.filter(workspace=workspace, theme_id__in=themes)
+        .values("theme_id")
+        .annotate(n=Count("pk"))
+        .values_list("theme_id", "n")
     )
     newest = (
         Item.objects.filter(workspace=workspace)
@@ -275,18 +280,24 @@ def refresh_themes(workspace, theme_ids=None, space=None, position=None):
     by_theme = defaultdict(list)
     for row in rows:
         by_theme[row[1]].append(row)
+    repeats_of = defaultdict(list)
+    for row in repeats:
+        repeats_of[row[1]].append(row)
     if space is None:
         context = list(
             Item.objects.filter(workspace=workspace, duplicate_of__isnull=True)
             .exclude(theme_id__in=themes)
             .values_list("text", flat=True)[:CONTEXT_SAMPLE]
         )
-        distinct_rows = [row for row in rows if row[7] is None]
-        texts = [row[2] for row in distinct_rows] + context
-        space = analysis.embed(texts) if distinct_rows else None
-        position = {row[0]: i for i, row in enumerate(distinct_rows)}
+        texts = [row[2] for row in rows] + context
+        space = analysis.embed(texts) if rows else None
+        position = {row[0]: i for i, row in enumerate(rows)}
     for pk, theme in themes.items():
-        _refresh_one(theme, by_theme.get(pk, []), newest, space, position)
+        distinct = by_theme.get(pk, [])
+        theme.copies = copies.get(pk, 0)
+        theme.size = len(distinct)
+        if distinct:
+            _refresh_one(theme, distinct, repeats_of.get(pk, []), newest, space, position)
     Theme.objects.bulk_update(
         themes.values(),
         [
@@ -305,12 +316,22 @@ def refresh_themes(workspace, theme_ids=None, space=None, position=None):
     Theme.objects.filter(workspace=workspace, items__isnull=True).delete()
 
 
-def _refresh_one(theme, rows, newest, space, position):
-    distinct = [row for row in rows if row[7] is None]
-    theme.copies = len(rows)
-    theme.size = len(distinct)
-    if not distinct:
-        return
+ROW_FIELDS = (
+    "pk",
+    "theme_id",
+    "text",
+    "happened_at",
+    "created_at",
+    "rating",
+    "segment",
+    "duplicate_of_id",
+    "resolution_hours",
+    "satisfaction",
+    "contacts",
+)
+
+
+def _refresh_one(theme, distinct, repeats, newest, space, position):
     ratings = [row[5] for row in distinct if row[5] is not None]
     theme.average_rating = round(sum(ratings) / len(ratings), 2) if ratings else None
     dates = [row[3] or row[4] for row in distinct]
@@ -333,7 +354,7 @@ def _refresh_one(theme, rows, newest, space, position):
         if not theme.named_by_designer:
             theme.name = analysis.theme_name(terms)
     # Every contact counts here, repeats included: they are what the fix should reduce.
-    theme.outcomes = outcomes(theme, rows)
+    theme.outcomes = outcomes(theme, distinct + repeats)
 
 
 def outcomes(theme, rows):
