@@ -19,6 +19,7 @@ stemmers; nothing is downloaded at run time.
 """
 
 import math
+import random
 import re
 import unicodedata
 import zlib
@@ -494,9 +495,12 @@ def stem(word, language):
     return strip_accents(STEMMERS["en"].stemWord(word))
 
 
+@lru_cache(maxsize=131_072)
 def words_of(text):
+    """The words of a text, lower case, without placeholders (cached: folding, stemming and
+    naming all read the same texts of an import)."""
     text = PLACEHOLDER.sub(" ", text.lower()).replace("’", "'")
-    return [word.split("'")[-1] for word in WORD.findall(text)]
+    return tuple(word.split("'")[-1] for word in WORD.findall(text))
 
 
 def stems(text):
@@ -603,6 +607,7 @@ def _fold_signatures(signatures, threshold):
 # Themes.
 
 MAX_FEATURES = 20_000
+FIT_SAMPLE = 20_000
 COMPONENTS = 100
 OVERCLUSTER = 30
 MERGE_DISTANCE = 0.9
@@ -657,30 +662,54 @@ def surface_forms(texts):
 single_threaded = ThreadpoolController().wrap(limits=1)
 
 
-@single_threaded
+def fit_sample(n, seed=0):
+    """Rows the models are fitted on: all of them, or FIT_SAMPLE drawn at random.
+
+    The vocabulary, the SVD and the k-means centroids of a large inbox are as good from a
+    random sample of 20,000 items; every item is then projected and placed, which keeps a
+    100,000-item import within a minute.
+    """
+    if n <= FIT_SAMPLE:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, FIT_SAMPLE, replace=False))
+
+
+def _given(tokens):
+    return tokens
+
+
 def embed(texts):
     """TF-IDF of stems and stem pairs, reduced by truncated SVD and scaled to unit length."""
+    # A text of stop words only still needs a feature, or a one-item theme has none.
+    tokens = [_with_bigrams(stems(text)) or ["…"] for text in texts]
+    sample = fit_sample(len(texts))
     vectorizer = TfidfVectorizer(
-        # A text of stop words only still needs a feature, or a one-item theme has none.
-        analyzer=lambda text: _with_bigrams(stems(text)) or ["…"],
-        min_df=2 if len(texts) >= 20 else 1,
-        max_df=0.5 if len(texts) >= 20 else 1.0,
+        analyzer=_given,
+        min_df=2 if len(sample) >= 20 else 1,
+        max_df=0.5 if len(sample) >= 20 else 1.0,
         sublinear_tf=True,
         max_features=MAX_FEATURES,
         dtype=np.float32,
     )
-    matrix = vectorizer.fit_transform(texts)
+    vectorizer.fit([tokens[i] for i in sample])
+    matrix = vectorizer.transform(tokens)
+    return _reduce(matrix, sample, vectorizer, [texts[i] for i in sample])
+
+
+@single_threaded
+def _reduce(matrix, sample, vectorizer, sample_texts):
     # Too many dimensions for the number of items leaves them all nearly orthogonal, and
     # k-means then piles most of them into one group: one dimension per ten items.
-    components = min(COMPONENTS, max(10, len(texts) // 10), matrix.shape[1] - 1, len(texts) - 1)
+    n = matrix.shape[0]
+    components = min(COMPONENTS, max(10, len(sample) // 10), matrix.shape[1] - 1, n - 1)
     svd = None
     if components >= 2:
-        svd = TruncatedSVD(n_components=components, random_state=0)
-        vectors = svd.fit_transform(matrix)
+        svd = TruncatedSVD(n_components=components, random_state=0).fit(matrix[sample])
+        vectors = svd.transform(matrix)
     else:
         vectors = matrix.toarray()
     vectors = normalize(vectors).astype(np.float32)
-    return Space(vectors=vectors, vectorizer=vectorizer, svd=svd, surface=surface_forms(texts))
+    return Space(vectors, vectorizer, svd, surface=surface_forms(sample_texts))
 
 
 def _with_bigrams(words):
@@ -700,12 +729,12 @@ def cluster(vectors, seed=0):
     k = min(OVERCLUSTER, n // 10)
     if k < 2:
         return np.zeros(n, dtype=int)
-    kmeans = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(vectors)
+    kmeans = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(vectors[fit_sample(n)])
     centroids = normalize(kmeans.cluster_centers_)
     merged = AgglomerativeClustering(
         n_clusters=None, distance_threshold=MERGE_DISTANCE, metric="cosine", linkage=LINKAGE
     ).fit(centroids)
-    return merged.labels_[kmeans.labels_]
+    return merged.labels_[kmeans.predict(vectors)]
 
 
 def group(texts):
@@ -778,14 +807,23 @@ class ThemeSignals:
     angry: int
 
 
-def signals_of(texts, ages_in_days, ratings):
+WORDING_SAMPLE = 2_000
+
+
+def signals_of(texts, ages_in_days, ratings, seed=0):
+    """The signals of a theme; refund and angry words are counted on a random sample of
+    WORDING_SAMPLE texts of a larger theme and scaled (they only enter the score as shares)."""
+    sample = texts
+    if len(texts) > WORDING_SAMPLE:
+        sample = random.Random(seed).sample(texts, WORDING_SAMPLE)
+    scale = len(texts) / len(sample) if sample else 0
     return ThemeSignals(
         size=len(texts),
         recent=sum(1 for age in ages_in_days if age is not None and age <= RECENT_DAYS),
         rated=sum(1 for rating in ratings if rating is not None),
         low_rated=sum(1 for rating in ratings if rating is not None and rating <= LOW_RATING),
-        refunds=sum(1 for text in texts if REFUND_WORDS.search(text)),
-        angry=sum(1 for text in texts if ANGRY_WORDS.search(text)),
+        refunds=round(scale * sum(1 for text in sample if REFUND_WORDS.search(text))),
+        angry=round(scale * sum(1 for text in sample if ANGRY_WORDS.search(text))),
     )
 
 

@@ -140,10 +140,60 @@ CONTEXTS = {
     ],
 }
 SEGMENTS = ["App", "App", "Web", "Loyalty member"]
+# What a customer ordered, when and how: makes most messages distinct, as real ones are.
+PRODUCTS = {
+    "en": [
+        "running shoes",
+        "rain jacket",
+        "wool socks",
+        "hiking boots",
+        "yoga mat",
+        "backpack",
+        "sun hat",
+        "swimsuit",
+        "trail shorts",
+        "fleece",
+        "gloves",
+        "water bottle",
+    ],
+    "fr": [
+        "chaussures de course",
+        "veste de pluie",
+        "chaussettes en laine",
+        "chaussures de randonnée",
+        "tapis de yoga",
+        "sac à dos",
+        "chapeau",
+        "maillot de bain",
+        "short",
+        "polaire",
+        "gants",
+        "gourde",
+    ],
+}
+COLOURS = {
+    "en": ["red", "blue", "black", "green", "grey", "white", "yellow", "navy"],
+    "fr": ["rouge", "bleu", "noir", "vert", "gris", "blanc", "jaune", "marine"],
+}
+DAYS = {
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
+}
+ORDERED = {
+    "en": "It was the {colour} {product}, ordered on {day} for my {who}.",
+    "fr": "C'était {product} {colour}, commandé {day} pour mon {who}.",
+}
+WHO = {
+    "en": ["son", "daughter", "husband", "wife", "friend", "brother", "sister", "self"],
+    "fr": ["fils", "mari", "frère", "ami", "neveu", "cousin", "père", "collègue"],
+}
 
 
-def synthetic_rows(count, seed=2026, now=None):
-    """`count` exports.Row of tickets and reviews over the six months before `now`."""
+def synthetic_rows(count, seed=2026, now=None, varied=False):
+    """`count` exports.Row of tickets and reviews over the six months before `now`.
+
+    `varied` adds what each customer ordered, so that few messages repeat one another.
+    """
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     themes = list(THEMES)
@@ -163,6 +213,14 @@ def synthetic_rows(count, seed=2026, now=None):
                 rng.choice(complaints[language]),
                 rng.choice(CONTEXTS[language]),
                 rng.choice(details[language]),
+                ORDERED[language].format(
+                    colour=rng.choice(COLOURS[language]),
+                    product=rng.choice(PRODUCTS[language]),
+                    day=rng.choice(DAYS[language]),
+                    who=rng.choice(WHO[language]),
+                )
+                if varied
+                else "",
                 rng.choice(SIGNATURES[language]),
             ]
             text = " ".join(part for part in parts if part).format(
