@@ -151,6 +151,8 @@ def add_items(workspace, rows, source, evidence_import=None):
         )
         position = {pk_of_index[i]: row for row, i in enumerate(distinct)}
         refresh_themes(workspace, space=space, position=position)
+    # The words of a large import are not needed once it is grouped: free them.
+    analysis.words_of.cache_clear()
     return {
         "imported": len(fresh),
         "folded": len(folded),
