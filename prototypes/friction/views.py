@@ -138,8 +138,12 @@ def notes_paste(request):
     )
 
 
+def _other_themes(theme):
+    return Theme.objects.filter(workspace=theme.workspace).exclude(pk=theme.pk)
+
+
 def _theme_context(request, theme):
-    others = Theme.objects.filter(workspace=theme.workspace).exclude(pk=theme.pk)
+    others = _other_themes(theme)
     items = list(
         theme.items.filter(duplicate_of=None)
         .annotate(copies=Count("duplicates"))
@@ -202,7 +206,7 @@ def theme_override(request, theme_pk):
 @require_POST
 def theme_merge(request, theme_pk):
     theme = get_scoped_object_or_404(request, Theme, pk=theme_pk)
-    others = Theme.objects.filter(workspace=theme.workspace).exclude(pk=theme.pk)
+    others = _other_themes(theme)
     form = MergeForm(request.POST, themes=others)
     if not form.is_valid():
         return _theme_form_page(request, theme, form, "merge_form")
@@ -216,7 +220,7 @@ def theme_merge(request, theme_pk):
 def theme_move(request, theme_pk):
     """Move the ticked items to another theme, or split them off into a new one."""
     theme = get_scoped_object_or_404(request, Theme, pk=theme_pk)
-    others = Theme.objects.filter(workspace=theme.workspace).exclude(pk=theme.pk)
+    others = _other_themes(theme)
     form = MoveForm(request.POST, themes=others)
     ids = [int(pk) for pk in request.POST.getlist("items") if pk.isdigit()]
     items = list(theme.items.filter(pk__in=ids))
