@@ -291,3 +291,15 @@ def test_the_inbox_and_theme_pages_keep_their_query_count(
     with django_assert_max_num_queries(20):
         assert designer_client.get(reverse("theme_detail", args=[theme.pk])).status_code == 200
     factories.ProblemFactory(workspace=workspace)
+
+
+def test_the_stakeholder_summary_opens_with_how_many_customers_hit_the_problem(
+    designer_client, workspace
+):
+    inbox_of(workspace)
+    theme = Item.objects.get(external_id="t0").theme
+    problem = promote(theme)
+    study = factories.StudyFactory(workspace=workspace, problem=problem)
+    page = designer_client.get(reverse("study_summary", args=[study.pk])).content.decode()
+    assert f"{theme.size} customers hit this" in page
+    assert page.index("customers hit this") < page.index("verdict-word")
