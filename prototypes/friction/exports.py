@@ -209,8 +209,15 @@ def decode(data):
     else:
         try:
             return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as error:
+            # Valid UTF-8 characters elsewhere: the file mixes encodings (rows pasted from
+            # another export, say); guessing one encoding would garble some rows.
+            if any(ord(char) > 127 for char in data.decode("utf-8", errors="ignore")):
+                line = data[: error.start].count(b"\n") + 1
+                raise ExportRefused(
+                    f"Line {line}: a character is not UTF-8 while the rest of the file is "
+                    "(the file mixes encodings). Save it again as “CSV UTF-8”."
+                ) from None
         if b"\x00" in data[:SNIFF_BYTES]:
             raise ExportRefused(
                 "This file is not text (it holds binary data): export the tickets or reviews "

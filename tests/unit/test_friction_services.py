@@ -89,6 +89,10 @@ def test_a_latin1_export_with_semicolons_is_detected_and_read(workspace):
     ("content", "message"),
     [
         (b"text\n\xff\xfe\x00garbage\x00\x00\xff", "not text"),
+        (
+            "text\nCafé crème\nfine\n".encode() + b"caf\xe9 froid\n",
+            "Line 4: a character is not UTF-8",
+        ),
         ("id,date\n1,2026-01-01\n", "no column holds the text"),
         ('text,date\n"open quote,2026-01-01\nfine,2026-01-02\n', "Line 2"),
         ("text,date\nok,2026-01-01\ntoo,many,cells\n", "Line 3: 3 cells"),
