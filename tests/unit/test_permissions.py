@@ -85,8 +85,13 @@ def build_workspace_graph(workspace):
     theme = Theme.objects.create(workspace=workspace, name="Where is my order")
     Item.objects.create(workspace=workspace, source="Zendesk", text="Where is it?", theme=theme)
     evidence_import = EvidenceImport.objects.create(
-        workspace=workspace, filename="tickets.csv", encoding="utf-8", delimiter=",",
-        columns=["text"], mapping={"text": "text"}, data=b"text\nWhere is it?\n",
+        workspace=workspace,
+        filename="tickets.csv",
+        encoding="utf-8",
+        delimiter=",",
+        columns=["text"],
+        mapping={"text": "text"},
+        data=b"text\nWhere is it?\n",
     )
     return {
         "theme_pk": theme.pk,
