@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("prototypes.player.urls")),
     path("", include("prototypes.workspaces.urls")),
     path("", include("prototypes.dashboard.urls")),
+    path("", include("prototypes.friction.urls")),
     path("", include("prototypes.authoring.urls")),
     path("", include("prototypes.authoring.script_urls")),
     path("", include("prototypes.studies.urls")),

@@ -7,6 +7,7 @@ from prototypes.authoring.models import (
     Screen,
     SharedHotspotSet,
 )
+from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.jobs import Job
 from prototypes.recruitment.models import (
     Admission,
@@ -60,9 +61,11 @@ __all__ = [
     "Criterion",
     "Decision",
     "Event",
+    "EvidenceImport",
     "HeatmapImage",
     "Hotspot",
     "Invitation",
+    "Item",
     "Job",
     "LinkSettings",
     "Membership",
@@ -90,5 +93,6 @@ __all__ = [
     "StudyRecruitment",
     "Task",
     "TaskAttempt",
+    "Theme",
     "Workspace",
 ]

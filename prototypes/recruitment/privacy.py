@@ -17,7 +17,8 @@ not change when someone leaves:
   is never emailed again if it is imported anew (it cannot be read back).
 
 With a retention period set for the workspace, `purge_expired` (run daily by Celery beat) does
-the same to sessions started, and contacts last invited or added, longer ago than that.
+the same to sessions started, and contacts last invited or added, longer ago than that, and
+deletes the evidence inbox's tickets and reviews dated before then (prototypes/friction).
 """
 
 from datetime import timedelta
@@ -27,6 +28,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from prototypes.authoring.models import Screen
+from prototypes.friction import services as evidence
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
@@ -284,7 +286,7 @@ def _scrub_batch(ids):
 def purge_expired(now=None):
     """Erase personal data older than each workspace's retention period; returns the counts."""
     now = now or timezone.now()
-    purged = {"sessions": 0, "contacts": 0, "imports": 0}
+    purged = {"sessions": 0, "contacts": 0, "imports": 0, "evidence": 0}
     for settings_row in PanelSettings.objects.filter(retention_days__isnull=False):
         cutoff = now - timedelta(days=settings_row.retention_days)
         with transaction.atomic():
@@ -304,9 +306,11 @@ def purge_expired(now=None):
             for contact in expired:
                 erase_contact(contact)
                 purged["contacts"] += 1
+            purged["evidence"] += evidence.purge_expired(settings_row.workspace_id, cutoff)
             if settings_row.purged_until is None or settings_row.purged_until < cutoff:
                 PanelSettings.objects.filter(pk=settings_row.pk).update(purged_until=cutoff)
     purged["imports"], _ = ContactImport.objects.filter(
         created_at__lt=now - IMPORT_LIFETIME
     ).delete()
+    purged["imports"] += evidence.purge_staged(now)
     return purged

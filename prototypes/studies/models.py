@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_noop
 
 from prototypes.authoring.models import PrototypeVersion, Screen
+from prototypes.friction.models import Theme
 from prototypes.tokens import new_token, revoke_undoable
 from prototypes.workspaces.models import Workspace
 
@@ -16,6 +17,10 @@ class Problem(models.Model):
     what = models.TextField("What the friction is")
     evidence = models.TextField(
         "Evidence", blank=True, help_text="Quotes, support tickets, numbers."
+    )
+    # The friction theme it was promoted from: its evidence, and whether it shrank.
+    theme = models.ForeignKey(
+        Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="problems"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("problems/", views.problem_list, name="problem_list"),
     path("problems/new/", views.problem_create, name="problem_create"),
     path("problems/<int:problem_pk>/", views.problem_detail, name="problem_detail"),
+    path("problems/from-theme/<int:theme_pk>/", views.theme_promote, name="theme_promote"),
     path("problems/<int:problem_pk>/edit/", views.problem_edit, name="problem_edit"),
     path("studies/", views.study_list, name="study_list"),
     path("studies/new/", views.study_create, name="study_create"),

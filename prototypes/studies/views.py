@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from prototypes.friction.models import Theme
 from prototypes.sessions.models import ParticipantSession
-from prototypes.studies import ab, services
+from prototypes.studies import ab, friction, services
 from prototypes.studies.forms import (
     ConceptForm,
     ConfirmForm,
@@ -122,7 +123,9 @@ def problem_create(request):
 
 @workspace_view(Role.VIEWER)
 def problem_detail(request, problem_pk):
-    problem = get_scoped_object_or_404(request, Problem, pk=problem_pk)
+    problem = get_scoped_object_or_404(
+        request, Problem.objects.select_related("theme"), pk=problem_pk
+    )
     studies = problem.studies.select_related("prototype_version__prototype").annotate(
         finished_count=_count_of(ParticipantSession.objects.filter(state="completed"))
     )
@@ -135,6 +138,16 @@ def problem_detail(request, problem_pk):
             "can_edit": _can_edit(request, problem.workspace_id),
         },
     )
+
+
+@workspace_view(Role.DESIGNER)
+@require_POST
+def theme_promote(request, theme_pk):
+    """A friction theme becomes a Problem in one step, its statement written from the evidence."""
+    theme = get_scoped_object_or_404(request, Theme, pk=theme_pk)
+    problem = friction.promote(theme)
+    messages.success(request, "Problem created from the theme: check its statement.")
+    return redirect("problem_detail", problem.pk)
 
 
 @workspace_view(Role.DESIGNER)

@@ -17,13 +17,15 @@ LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
     "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms",
     "workspaces",
+    # The evidence inbox: what customers said, before any prototype.
+    "friction",
     # What participants' sessions recorded: every area above reads these.
     "sessions",
     "authoring",
     "studies",
     "recruitment",
     "player",
-    "reports friction",
+    "reports",
     "dashboard",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
     "media models tasks storage_sweep management migrations htmx_messages public_errors",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from prototypes.authoring.shared import share
+from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.recruitment.models import (
     Contact,
     ContactImport,
@@ -83,7 +84,20 @@ def build_workspace_graph(workspace):
     contact_import = ContactImport.objects.create(
         workspace=workspace, filename="panel.csv", columns=["email"], email_column="email"
     )
+    theme = Theme.objects.create(workspace=workspace, name="Where is my order")
+    Item.objects.create(workspace=workspace, source="Zendesk", text="Where is it?", theme=theme)
+    evidence_import = EvidenceImport.objects.create(
+        workspace=workspace,
+        filename="tickets.csv",
+        encoding="utf-8",
+        delimiter=",",
+        columns=["text"],
+        mapping={"text": "text"},
+        data=b"text\nWhere is it?\n",
+    )
     return {
+        "theme_pk": theme.pk,
+        "evidence_import_pk": evidence_import.pk,
         "workspace_pk": workspace.pk,
         "prototype_pk": prototype.pk,
         "version_pk": published.pk,

@@ -5,6 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from prototypes.friction import exports
+from prototypes.friction import services as evidence
+from prototypes.friction.models import Item
 from prototypes.recruitment import admission, privacy
 from prototypes.recruitment.models import (
     Admission,
@@ -230,9 +233,19 @@ def test_personal_data_older_than_the_retention_period_is_purged(study, workspac
     kept = session_with_results(elsewhere, external_participant_id="ELSEWHERE")
     ParticipantSession.objects.filter(pk=kept.pk).update(started_at=long_ago)
 
+    evidence.add_items(
+        workspace,
+        [
+            exports.Row(line=2, text="Where is my parcel?", date=long_ago),
+            exports.Row(line=3, text="Still no tracking", date=timezone.now()),
+        ],
+        "Zendesk",
+    )
+
     result = purge_expired_personal_data.apply().get()
 
-    assert result == {"sessions": 1, "contacts": 1, "imports": 1}
+    assert result == {"sessions": 1, "contacts": 1, "imports": 1, "evidence": 1}
+    assert list(Item.objects.values_list("text", flat=True)) == ["Still no tracking"]
     assert_personal_data_gone(old_session)
     recent_session.refresh_from_db()
     assert recent_session.external_participant_id == "RECENT"
@@ -243,7 +256,7 @@ def test_personal_data_older_than_the_retention_period_is_purged(study, workspac
     kept.refresh_from_db()
     assert kept.external_participant_id == "ELSEWHERE"
     # The next run does not go over what is already purged.
-    assert privacy.purge_expired() == {"sessions": 0, "contacts": 0, "imports": 0}
+    assert privacy.purge_expired() == {"sessions": 0, "contacts": 0, "imports": 0, "evidence": 0}
 
 
 def test_the_retention_period_is_at_least_thirty_days(client, owner):

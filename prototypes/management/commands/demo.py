@@ -9,10 +9,12 @@ from django.db import transaction
 
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.authoring.script_demo import create_demo_assistant
+from prototypes.friction.demo import create_demo_inbox
 from prototypes.player.demo import simulate_participants
 from prototypes.reports import quotes
 from prototypes.reports.models import QuoteCuration, ReportShare
 from prototypes.sessions.models import Comment
+from prototypes.studies import friction
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_concept_study, create_demo_study
 from prototypes.studies.models import Study
 from prototypes.workspaces.models import Workspace
@@ -44,8 +46,9 @@ class Command(BaseCommand):
     # waits for nothing; `migrate` and `runserver` check the project anyway.
     requires_system_checks = []
     help = (
-        "Create (once) a demo user, workspace, prototypes, live studies (a click-through test, "
-        "first impressions, a concept A/B test) and their simulated participants."
+        "Create (once) a demo user, workspace, evidence inbox, prototypes, live studies (a "
+        "click-through test, first impressions, a concept A/B test) and their simulated "
+        "participants."
     )
 
     def add_arguments(self, parser):
@@ -71,6 +74,7 @@ class Command(BaseCommand):
                 versions = create_demo_prototypes(workspace, user)
                 create_demo_assistant(workspace, user)
                 study = create_demo_study(workspace, user, versions["shop"])
+                friction.attach(study.problem, create_demo_inbox(workspace))
                 self.simulate(study, participants)
                 first_impressions = Study.objects.filter(
                     workspace=workspace, title=FIRST_IMPRESSIONS["title"]
