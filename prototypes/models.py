@@ -1,6 +1,7 @@
 """All models of the app, defined by area in their own modules."""
 
 from prototypes.authoring.models import Hotspot, Prototype, PrototypeVersion, Screen
+from prototypes.cardsorts.models import Card, Category
 from prototypes.jobs import Job
 from prototypes.player.models import (
     Answer,
@@ -40,11 +41,14 @@ from prototypes.studies.models import (
     StudyConcept,
     Task,
 )
+from prototypes.treetests.models import TreeNode
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 
 __all__ = [
     "Admission",
     "Answer",
+    "Card",
+    "Category",
     "Comment",
     "ConceptAssignment",
     "ConsentText",
@@ -80,6 +84,7 @@ __all__ = [
     "StudyInvitation",
     "StudyRecruitment",
     "Task",
+    "TreeNode",
     "TaskAttempt",
     "Workspace",
 ]
