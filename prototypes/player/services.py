@@ -144,6 +144,8 @@ def study_payload(study, version=None):
             }
             for screen in screens
         ],
+        # Tree tests' tree, card sorts' cards (prototypes.treetests.services).
+        **navigation_payload(version, tasks),
         # Questions attached to a task are asked right after it (see task_payload).
         "questions": [
             question_payload(question, study.language)

@@ -276,3 +276,19 @@ def journeys_from_steps(steps: Mapping[int, Sequence[tuple]]):
                 break
         journeys.append(Journey(session_id, tuple(visited), chosen, seconds))
     return journeys
+
+
+def attempt_outcome(correct, parents, visited, chosen):
+    """(outcome, first click right) of a tree-test attempt, as the player's attempt records
+    keep them: "direct" or "indirect" for a success, "gave_up" for a wrong label or a skip
+    (as "I'm done" away from a goal is for a click-through task); ``parents`` maps each node
+    of the tree to its parent."""
+    tree = Tree([Node(node, "", parent) for node, parent in parents.items()])
+    journey = Journey(0, tuple(visited), chosen)
+    first = first_top_level(journey, tree)
+    first_right = None
+    if first is not None:
+        first_right = first in {tree.top_level(node) for node in correct}
+    if chosen is None or chosen not in correct:
+        return analysis.GAVE_UP, first_right
+    return (analysis.INDIRECT if backtracked(journey, tree) else analysis.DIRECT), first_right

@@ -1,9 +1,11 @@
 """Saving, freezing and reading a tree prototype's tree."""
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from prototypes.authoring.models import Prototype
+from prototypes.studies.models import Task
 from prototypes.treetests import analysis
 from prototypes.treetests.models import TreeNode
 
@@ -73,3 +75,28 @@ def path_labels(nodes):
     """Node id -> its path from the top level, e.g. "Shop › Women › Shoes"."""
     tree = analysis_tree(nodes)
     return {node.pk: tree.path_label(node.pk) for node in nodes}
+
+
+def player_payload(version, tasks):
+    """What the player needs of a study's tree tests and card sorts: the tree (once, as
+    {"id", "label", "parent"} in the designer's order) and each card sort's cards and
+    categories by task id; two queries with such tasks, none without."""
+    payload = {}
+    if any(task.kind == Task.Kind.TREE_TEST for task in tasks):
+        payload["tree"] = [
+            {"id": node.pk, "label": node.label, "parent": node.parent_id}
+            for node in tree_nodes(version)
+        ]
+    sorts = [task for task in tasks if task.kind == Task.Kind.CARD_SORT]
+    if sorts:
+        prefetch_related_objects(sorts, "cards", "categories")
+        payload["card_sorts"] = {
+            task.pk: {
+                "mode": task.sort_mode,
+                "allow_unsorted": task.allow_unsorted,
+                "cards": [{"id": card.pk, "text": card.text} for card in task.cards.all()],
+                "categories": [category.label for category in task.categories.all()],
+            }
+            for task in sorts
+        }
+    return payload
