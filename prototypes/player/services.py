@@ -10,6 +10,7 @@ from prototypes.authoring.models import Hotspot, Screen
 from prototypes.player.models import ParticipantSession
 from prototypes.studies import ab, kinds, sus
 from prototypes.studies.models import Question, ShareLink, Study, Task
+from prototypes.treetests.services import player_payload as navigation_payload
 
 MAX_PARTICIPANT_ID_CHARS = 128
 

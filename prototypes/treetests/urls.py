@@ -5,4 +5,10 @@ from prototypes.treetests import views
 urlpatterns = [
     path("prototypes/<int:prototype_pk>/tree/", views.tree_editor, name="tree_editor"),
     path("prototypes/<int:prototype_pk>/tree/publish/", views.tree_publish, name="tree_publish"),
+    path("tasks/<int:task_pk>/tree-test.csv", views.tree_test_csv, name="tree_test_csv"),
+    path(
+        "tasks/<int:task_pk>/card-sort-<str:table>.csv",
+        views.card_sort_csv,
+        name="card_sort_csv",
+    ),
 ]

@@ -1,14 +1,22 @@
 """The designer's tree editor: write or import a tree prototype's tree, then publish it."""
 
+import csv
+
 from django.contrib import messages
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.authoring.models import Prototype
 from prototypes.authoring.views import can_edit
+from prototypes.cardsorts.report import card_sort_results
+from prototypes.reports.exports import csv_cell
+from prototypes.reports.metrics import Measure, study_sessions
+from prototypes.studies.models import Task
 from prototypes.treetests import services, tree
 from prototypes.treetests.forms import TreeForm
+from prototypes.treetests.report import tree_results
 from prototypes.workspaces.access import get_scoped_object_or_404, workspace_view
 from prototypes.workspaces.models import Role
 
@@ -71,3 +79,43 @@ def nodes_as_labels(nodes):
         tree.Label(node.label, node.depth, index.get(node.parent_id), position + 1)
         for position, node in enumerate(nodes)
     ]
+
+
+def _navigation_task(request, task_pk, kind):
+    """The task, or None when it is not of ``kind`` (its study's results are the place then)."""
+    task = get_scoped_object_or_404(
+        request, Task.objects.select_related("study__prototype_version"), pk=task_pk
+    )
+    return task if task.kind == kind else None, task
+
+
+def csv_response(rows, filename):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerows([[csv_cell(value) for value in row] for row in rows])
+    return response
+
+
+@require_GET
+@workspace_view(Role.VIEWER)
+def tree_test_csv(request, task_pk):
+    """A tree-test task's destinations table as CSV."""
+    tree_task, task = _navigation_task(request, task_pk, Task.Kind.TREE_TEST)
+    if tree_task is None:
+        return redirect("study_results", task.study_id)
+    sessions = study_sessions(task.study)
+    report = tree_results([task], sessions, task.study.confidence, Measure)[task.pk]
+    return csv_response(report.csv_rows(), f"tree-test-task-{task.number}-destinations.csv")
+
+
+@require_GET
+@workspace_view(Role.VIEWER)
+def card_sort_csv(request, task_pk, table):
+    """A card sort's similarity matrix or placement matrix as CSV."""
+    sort_task, task = _navigation_task(request, task_pk, Task.Kind.CARD_SORT)
+    if sort_task is None or table not in ("similarity", "placements"):
+        return redirect("study_results", task.study_id)
+    report = card_sort_results([task], study_sessions(task.study))[task.pk]
+    rows = report.similarity_csv() if table == "similarity" else report.placement_csv()
+    return csv_response(rows, f"card-sort-task-{task.number}-{table}.csv")
