@@ -64,6 +64,6 @@ def test_destinations_and_matrices_download_as_csv(studies, owner, client):
     assert rows[0] == ["destination", "correct", "participants", "share"]
     assert sum(int(row[2]) for row in rows[1:]) == 12
     sort_task = studies[1].tasks.get(kind=Task.Kind.CARD_SORT)
-    response = client.get(reverse("card_sort_csv", args=[sort_task.pk, "similarity"]))
+    response = client.get(reverse("card_sort_similarity_csv", args=[sort_task.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert len(rows) == 31 and len(rows[0]) == 31

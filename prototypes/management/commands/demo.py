@@ -10,6 +10,7 @@ from prototypes.authoring.script_demo import create_demo_assistant
 from prototypes.player.demo import simulate_participants
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_concept_study, create_demo_study
 from prototypes.studies.models import Study
+from prototypes.treetests.demo import create_navigation_studies
 from prototypes.workspaces.models import Workspace
 from prototypes.workspaces.services import create_workspace
 
@@ -21,7 +22,8 @@ DEMO_WORKSPACE = "Demo: Parcel & Co"
 class Command(BaseCommand):
     help = (
         "Create (once) a demo user, workspace, prototypes, live studies (a click-through test, "
-        "first impressions, a concept A/B test) and their simulated participants."
+        "first impressions, a concept A/B test, a tree test and a card sort) and their simulated "
+        "participants."
     )
 
     def add_arguments(self, parser):
@@ -57,6 +59,7 @@ class Command(BaseCommand):
                 )
                 if concepts is not None:
                     simulate_participants(concepts, count=24)
+                create_navigation_studies(workspace, user, study.problem, participants)
                 self.stdout.write(self.style.SUCCESS("Demo workspace and study created."))
             else:
                 self.stdout.write("Demo data already present; nothing changed.")
