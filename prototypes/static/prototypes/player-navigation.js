@@ -114,7 +114,11 @@
       children.get(here).forEach((node) => {
         const item = element("li");
         const open = button(node.label, "tree-label", () => go(node.id));
-        if (children.get(node.id).length) open.classList.add("tree-has-children");
+        if (children.get(node.id).length) {
+          const more = element("span", "tree-more", "›");
+          more.setAttribute("aria-hidden", "true");
+          open.append(more);
+        }
         item.append(open);
         list.append(item);
       });
