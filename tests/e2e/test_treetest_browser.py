@@ -99,7 +99,6 @@ def take_the_whole_test(page, hand, check_axe=None):
     for label in ("Shop", "Men", "Shoes"):
         open_label(page, hand, label)
     choose(page, hand, "Shoes")
-    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
 
 
 def test_a_participant_takes_the_tree_test_on_a_phone(live_server, new_page, study):
@@ -113,6 +112,8 @@ def test_a_participant_takes_the_tree_test_on_a_phone(live_server, new_page, stu
         assert width <= 375, f"{step}: the page is {width}px wide"
 
     take_the_whole_test(page, hand, check)
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    check("the end")
     assert outcomes(study) == ["direct", "indirect", "gave_up", "gave_up"]
     attempt = TaskAttempt.objects.get(session__study=study, task__position=0)
     assert attempt.first_click_success is True and len(attempt.path) == 3
@@ -123,6 +124,7 @@ def test_a_participant_takes_the_tree_test_by_keyboard_alone(live_server, new_pa
     hand = Keyboard(page)
     start(page, live_server, study, hand)
     take_the_whole_test(page, hand, lambda step: axe.assert_accessible(page, f"laptop: {step}"))
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
     assert outcomes(study) == ["direct", "indirect", "gave_up", "gave_up"]
     second = TaskAttempt.objects.get(session__study=study, task__position=1)
     assert second.first_click_success is False
@@ -157,8 +159,10 @@ def test_steps_taken_offline_are_stored_once_back_online(live_server, new_page, 
     page.context.set_offline(True)
     take_the_whole_test(page, hand)
     session = the_session(study)
+    expect(page.get_by_role("heading", name="Saving your answers")).to_be_visible()
     assert not session.events.filter(type="tree_step").exists()
     page.context.set_offline(False)
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
     wait_until_sent(page)
     session.refresh_from_db()
     assert session.state == ParticipantSession.State.COMPLETED
