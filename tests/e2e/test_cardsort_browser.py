@@ -119,10 +119,16 @@ def test_a_participant_sorts_cards_by_touch_drag_on_a_phone(live_server, new_pag
     drag_into(page, "Sandals", "Shoes")
     axe.assert_accessible(page, "card sort on a phone, sorted")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    # Chromium's gesture detector takes a tap within moments of the last drag as part of it.
-    page.wait_for_timeout(600)
-    hand.press(page.get_by_role("button", name="I'm done sorting"))
-    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    # Headless Chromium sometimes swallows the first tap after synthetic touch drags (no click
+    # follows its touchend); a participant whose tap did nothing taps again.
+    done = page.get_by_role("button", name="I'm done sorting")
+    thanks = page.get_by_role("heading", name="Thank you!")
+    hand.press(done)
+    try:
+        expect(thanks).to_be_visible(timeout=1500)
+    except AssertionError:
+        hand.press(done)
+    expect(thanks).to_be_visible()
 
     nav = sorted_groups(study)
     assert nav.participants == 1

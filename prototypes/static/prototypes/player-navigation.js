@@ -316,6 +316,9 @@
 
     function endDrag(event) {
       const current = drag;
+      if (current && current.node.hasPointerCapture(event.pointerId)) {
+        current.node.releasePointerCapture(event.pointerId);
+      }
       cancelDrag();
       if (!current || !current.moved) return;
       // A drag is not a click: the click that follows the pointerup must not pick the card.
@@ -329,7 +332,9 @@
       if (group === "\u0000new") {
         group = newGroup(format(strings.sort_group_number, { number: groups.length + 1 }));
       }
-      place(current.card.id, group);
+      // After the touchend that follows this pointerup: redrawing at once would take the card
+      // out of the page under the finger, leaving the browser's touch sequence unfinished.
+      window.setTimeout(() => place(current.card.id, group), 0);
     }
 
     function cancelDrag() {
