@@ -151,29 +151,40 @@ def tree_task_result(
     tree: Tree, correct: set, journeys: Sequence[Journey], confidence=0.95
 ) -> TreeTaskResult:
     """Every measure of one task from its journeys; ``correct`` holds the correct node ids."""
-    n = len(journeys)
+    ways = Counter((journey.visited, journey.chosen) for journey in journeys)
+    times = [
+        journey.seconds
+        for journey in journeys
+        if journey.chosen in correct and journey.seconds is not None and journey.seconds > 0
+    ]
+    return tree_task_result_of_ways(tree, correct, ways, times, confidence)
+
+
+def tree_task_result_of_ways(tree: Tree, correct: set, ways: Counter, times, confidence=0.95):
+    """``tree_task_result`` from the participants counted by (nodes visited, node chosen),
+    and the seconds of the successes: many participants take the same way, and each way is
+    looked at once."""
+    n = sum(ways.values())
     right_tops = {tree.top_level(node) for node in correct}
     successes = direct_successes = indirect = skipped = direct = 0
     firsts = Counter()
-    times = []
     chosen = Counter()
-    for journey in journeys:
+    for (visited, choice), count in ways.items():
+        journey = Journey(0, visited, choice)
         went_back = backtracked(journey, tree)
-        direct += not went_back
-        chosen[journey.chosen] += 1
-        if journey.chosen is None:
-            skipped += 1
-        elif journey.chosen in correct:
-            successes += 1
+        direct += count * (not went_back)
+        chosen[choice] += count
+        if choice is None:
+            skipped += count
+        elif choice in correct:
+            successes += count
             if went_back:
-                indirect += 1
+                indirect += count
             else:
-                direct_successes += 1
-            if journey.seconds is not None and journey.seconds > 0:
-                times.append(journey.seconds)
+                direct_successes += count
         first = first_top_level(journey, tree)
         if first is not None:
-            firsts[first] += 1
+            firsts[first] += count
     clicked = sum(firsts.values())
     first_right = sum(count for node, count in firsts.items() if node in right_tops)
     return TreeTaskResult(
@@ -194,7 +205,7 @@ def tree_task_result(
             Destination(node, count, node in correct, count / n)
             for node, count in _by_count(chosen, tree)
         ),
-        pie=pie_tree(tree, correct, journeys),
+        pie=pie_tree(tree, correct, ways),
     )
 
 
@@ -203,18 +214,19 @@ def _by_count(counter, tree):
     return sorted(counter.items(), key=lambda item: (-item[1], position.get(item[0], -1)))
 
 
-def pie_tree(tree: Tree, correct: set, journeys: Sequence[Journey]):
+def pie_tree(tree: Tree, correct: set, ways: Counter):
     """Per visited node, how many participants visited it and what they did next there.
 
-    A participant counts once per node and per next move, however often they came back:
-    the pie tree shows how many people took each way, not how many clicks were made.
+    ``ways`` counts participants by (nodes visited, node chosen). A participant counts once
+    per node and per next move, however often they came back: the pie tree shows how many
+    people took each way, not how many clicks were made.
     """
     on_path = {node for target in correct for node in tree.ancestors(target)} | {None}
     visits, deeper, back, chose = Counter(), Counter(), Counter(), Counter()
-    for journey in journeys:
+    for (visited, choice), count in ways.items():
         seen, went_deeper, went_back = {None}, set(), set()
         here = None
-        for node in journey.visited:
+        for node in visited:
             if node is not None and tree.parent(node) == here:
                 went_deeper.add(here)
             elif node != here:
@@ -222,14 +234,15 @@ def pie_tree(tree: Tree, correct: set, journeys: Sequence[Journey]):
             seen.add(node)
             here = node
         for node in seen:
-            visits[node] += 1
+            visits[node] += count
         for node in went_deeper:
-            deeper[node] += 1
+            deeper[node] += count
         for node in went_back:
-            back[node] += 1
-        if journey.chosen is not None:
-            chose[journey.chosen] += 1
-            visits[journey.chosen] += journey.chosen not in seen
+            back[node] += count
+        if choice is not None:
+            chose[choice] += count
+            if choice not in seen:
+                visits[choice] += count
     order = [None, *tree.order]
     return tuple(
         PieNode(node, visits[node], deeper[node], back[node], chose[node], node in on_path)

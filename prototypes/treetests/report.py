@@ -5,10 +5,13 @@ criteria come from the tasks' attempts like every task's; this adds what only a 
 has: where people chose, where they went, and the pie tree.
 """
 
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
-from prototypes.player.models import Event, ParticipantSession, TaskAttempt
+from django.db import connection
+
 from prototypes.reports.present import PERCENT, SECONDS, format_value
 from prototypes.studies.models import Task
 from prototypes.treetests import analysis, pictures, services
@@ -18,8 +21,14 @@ from prototypes.treetests import analysis, pictures, services
 class TreeTaskReport:
     result: analysis.TreeTaskResult
     labels: dict  # node id -> its path, "Shop › Women › Shoes"
-    picture: pictures.PieTree
+    tree: analysis.Tree
+    correct: set
     measure: type  # metrics.Measure, passed in (metrics imports this module)
+
+    @cached_property
+    def picture(self):
+        """The pie tree, drawn only when a page shows it."""
+        return pictures.pie_tree(self.result.pie, self.tree, self.correct)
 
     def _label(self, node):
         return self.labels.get(node, "Skipped") if node is not None else "Skipped"
@@ -134,6 +143,52 @@ class TreeTaskReport:
         return rows
 
 
+# The tree tests' attempts counted by task, path and chosen label (the data of the attempt's
+# first task_end), then the seconds of the successes: two plain queries whose rows are few
+# (participants who went the same way share one), so the report costs about what the database
+# takes to group the rows. The attempt's first task_end is the one at its ended_ms. JSON
+# comes back as text (SQLite) or decoded (PostgreSQL).
+WAYS_QUERY = """
+    SELECT attempt.task_id, attempt.path, event.data, COUNT(*)
+    FROM prototypes_taskattempt attempt
+    JOIN prototypes_participantsession session ON session.id = attempt.session_id
+    LEFT JOIN prototypes_event event ON event.session_id = attempt.session_id
+        AND event.task_id = attempt.task_id AND event.type = 'task_end'
+        AND event.t_ms = attempt.ended_ms
+    WHERE attempt.task_id IN ({tasks}) AND attempt.session_id IN ({sessions})
+        AND (attempt.outcome != '' OR session.state != 'active')
+    GROUP BY attempt.task_id, attempt.path, event.data
+"""
+TIMES_QUERY = """
+    SELECT attempt.task_id, attempt.ended_ms - attempt.started_ms
+    FROM prototypes_taskattempt attempt
+    WHERE attempt.task_id IN ({tasks}) AND attempt.session_id IN ({sessions})
+        AND attempt.outcome IN ('direct', 'indirect') AND attempt.ended_ms > attempt.started_ms
+"""
+
+
+def _rows(query, tasks, sessions):
+    sessions_sql, params = sessions.values("id").query.sql_with_params()
+    query = query.format(tasks=", ".join(["%s"] * len(tasks)), sessions=sessions_sql)
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*(task.pk for task in tasks), *params])
+        return cursor.fetchall()
+
+
+def _memo_json():
+    """Decode JSON text once per distinct text: most participants' paths are alike."""
+    seen = {}
+
+    def decode(value):
+        if not isinstance(value, str):
+            return value
+        if value not in seen:
+            seen[value] = json.loads(value)
+        return seen[value]
+
+    return decode
+
+
 def tree_results(tasks, sessions, confidence, measure):
     """Task id -> TreeTaskReport of every tree test among ``tasks``: four queries, none
     without tree tests."""
@@ -149,36 +204,20 @@ def tree_results(tasks, sessions, confidence, measure):
         "task_id", "treenode_id"
     ):
         correct[task_id].add(node_id)
-    chosen = {
-        (session_id, task_id): data.get("node")
-        for session_id, task_id, data in Event.objects.filter(
-            session__in=sessions, task__in=trees, type=Event.Type.TASK_END
-        )
-        # Latest first, so the first end of an attempt (the one that counts) is kept.
-        .order_by("-t_ms", "-id")
-        .values_list("session_id", "task_id", "data")
-        if isinstance(data, dict)
-    }
-    journeys = defaultdict(list)
-    for session_id, task_id, outcome, started_ms, ended_ms, path, state in (
-        TaskAttempt.objects.filter(session__in=sessions, task__in=trees)
-        .order_by()
-        .values_list(
-            "session_id", "task_id", "outcome", "started_ms", "ended_ms", "path", "session__state"
-        )
-    ):
-        if not outcome and state == ParticipantSession.State.ACTIVE:
-            continue  # still at it
-        seconds = (ended_ms - started_ms) / 1000 if ended_ms and ended_ms > started_ms else None
-        visited = tuple(node for node in path or () if node is None or node in tree.nodes)
-        choice = chosen.get((session_id, task_id)) if outcome else None
-        journeys[task_id].append(
-            analysis.Journey(session_id, visited, choice if choice in tree.nodes else None, seconds)
-        )
+    decode = _memo_json()
+    ways = defaultdict(Counter)
+    for task_id, path, end, count in _rows(WAYS_QUERY, trees, sessions):
+        visited = tuple(node for node in decode(path) or () if node is None or node in tree.nodes)
+        data = decode(end)
+        choice = data.get("node") if isinstance(data, dict) else None
+        ways[task_id][visited, choice if choice in tree.nodes else None] += count
+    times = defaultdict(list)
+    for task_id, milliseconds in _rows(TIMES_QUERY, trees, sessions):
+        times[task_id].append(milliseconds / 1000)
     reports = {}
     for task in trees:
-        result = analysis.tree_task_result(tree, correct[task.pk], journeys[task.pk], confidence)
-        reports[task.pk] = TreeTaskReport(
-            result, labels, pictures.pie_tree(result.pie, tree, correct[task.pk]), measure
+        result = analysis.tree_task_result_of_ways(
+            tree, correct[task.pk], ways[task.pk], times[task.pk], confidence
         )
+        reports[task.pk] = TreeTaskReport(result, labels, tree, correct[task.pk], measure)
     return reports
