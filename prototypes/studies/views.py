@@ -224,11 +224,9 @@ def _progress_context(study):
 def study_detail(request, study_pk):
     study = _study(request, study_pk)
     screen_names = dict(study.prototype_version.screens.values_list("pk", "name"))
-    tasks = list(
-        study.tasks.select_related("start_screen").prefetch_related(
-            "goal_screens", "correct_nodes", "cards", "categories"
-        )
-    )
+    tasks = list(study.tasks.select_related("start_screen").prefetch_related("goal_screens"))
+    if is_tree(study.prototype_version):
+        prefetch_related_objects(tasks, "correct_nodes", "cards", "categories")
     if any(not task.is_clickthrough for task in tasks):
         prefetch_related_objects(tasks, "options", "questions")
     for task in tasks:
