@@ -67,3 +67,20 @@ def test_destinations_and_matrices_download_as_csv(studies, owner, client):
     response = client.get(reverse("card_sort_similarity_csv", args=[sort_task.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert len(rows) == 31 and len(rows[0]) == 31
+
+
+def test_the_summary_and_the_raw_exports_cover_both_kinds(studies, owner, client):
+    from prototypes.reports.exports import raw_tables
+    from prototypes.reports.models import ReportExport
+
+    client.force_login(owner)
+    tree_test, card_sort = studies
+    summary = client.get(reverse("study_summary", args=[tree_test.pk])).content.decode()
+    assert "where people looked" in summary and "chose a right label" in summary
+    summary = client.get(reverse("study_summary", args=[card_sort.pk])).content.decode()
+    assert "how people group things" in summary
+    tables = {
+        name: list(rows) for name, _, rows in raw_tables(ReportExport(study=card_sort, kind="csv"))
+    }
+    assert len(tables["tree_nodes"]) == tree_test.prototype_version.tree_nodes.count()
+    assert len(tables["cards"]) == 30
