@@ -1,7 +1,7 @@
 """All models of the app, defined by area in their own modules."""
 
 from prototypes.authoring.models import Hotspot, Prototype, PrototypeVersion, Screen
-from prototypes.cardsorts.models import Card, Category
+from prototypes.cardsorts.models import Card, Category, GroupMerge
 from prototypes.jobs import Job
 from prototypes.player.models import (
     Answer,
@@ -57,6 +57,7 @@ __all__ = [
     "Criterion",
     "Decision",
     "Event",
+    "GroupMerge",
     "HeatmapImage",
     "Hotspot",
     "Invitation",

@@ -34,3 +34,26 @@ class Category(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class GroupMerge(models.Model):
+    """An open sort's group the designer reads as another: "Profile" is the "Account" group.
+
+    Names alike in case, punctuation or words such as "my" are one group already
+    (``analysis.standard_name``); a merge joins groups that differ in words.
+    """
+
+    WORKSPACE_PATH = "task__study__workspace"
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="group_merges")
+    name = models.CharField(max_length=120)
+    into = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["task", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "name"], name="one_merge_per_group_name")
+        ]
+
+    def __str__(self):
+        return f"{self.name} → {self.into}"

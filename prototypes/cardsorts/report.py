@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from prototypes.cardsorts import analysis, pictures
+from prototypes.cardsorts.models import GroupMerge
 from prototypes.player.models import Event, TaskAttempt
 from prototypes.reports.present import PERCENT, format_value
 from prototypes.studies.models import Task
@@ -26,6 +27,7 @@ class CardSortReport:
     agreement: list  # per group, None where no card went there most often
     spellings: dict  # standard group -> {name as participants wrote it: participants}
     unsorted: int  # cards left out, over every participant
+    merges: dict = None  # standard group -> the group the designer merged it into
 
     @property
     def texts(self):
@@ -123,7 +125,7 @@ class CardSortReport:
 
 
 def card_sort_results(tasks, sessions):
-    """Task id -> CardSortReport of every card sort among ``tasks``: three queries, none
+    """Task id -> CardSortReport of every card sort among ``tasks``: four queries, none
     without card sorts. A participant's sort is the last place they put each card, counted
     once they said they were done."""
     sorts = [task for task in tasks if task.kind == Task.Kind.CARD_SORT]
@@ -144,11 +146,20 @@ def card_sort_results(tasks, sessions):
             final.setdefault(task_id, {}).setdefault(session_id, {})[data.get("card")] = data.get(
                 "group"
             )
-    return {task.pk: card_sort_report(task, final.get(task.pk, {})) for task in sorts}
+    merges = {}
+    for task_id, name, into in GroupMerge.objects.filter(task__in=sorts).values_list(
+        "task_id", "name", "into"
+    ):
+        merges.setdefault(task_id, {})[name] = into
+    return {
+        task.pk: card_sort_report(task, final.get(task.pk, {}), merges.get(task.pk))
+        for task in sorts
+    }
 
 
-def card_sort_report(task, by_session):
-    """The report of one card sort from session -> {card id: group name ("" unsorted)}."""
+def card_sort_report(task, by_session, merges=None):
+    """The report of one card sort from session -> {card id: group name ("" unsorted)};
+    ``merges`` maps an open sort's standard groups to those the designer merged them into."""
     cards = list(task.cards.all())
     index = {card.pk: position for position, card in enumerate(cards)}
     sessions = sorted(by_session)
@@ -166,7 +177,7 @@ def card_sort_report(task, by_session):
     similarity = analysis.similarity(own)
     tree = analysis.dendrogram(similarity.share)
     if task.sort_mode == Task.SortMode.OPEN:
-        standard, groups = analysis.open_sort_groups(named, len(cards))
+        standard, groups = analysis.open_sort_groups(named, len(cards), merges)
     else:
         groups = list(task.categories.values_list("label", flat=True))
         extra = sorted({name for sort in named for name in sort.values()} - set(groups))
@@ -176,7 +187,7 @@ def card_sort_report(task, by_session):
         for row, sort in enumerate(named):
             for card, name in sort.items():
                 standard[row, card] = number[name]
-    mapping = analysis.standardise([name for sort in named for name in sort.values()])
+    mapping = analysis.standardise([name for sort in named for name in sort.values()], merges)
     spellings = {}
     for sort in named:
         for name in set(sort.values()):
@@ -195,4 +206,5 @@ def card_sort_report(task, by_session):
         agreement=analysis.agreement(placements),
         spellings=spellings,
         unsorted=int((own == analysis.UNSORTED).sum()),
+        merges=merges or {},
     )

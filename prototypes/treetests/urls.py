@@ -18,4 +18,5 @@ urlpatterns = [
         {"table": "placements"},
         name="card_sort_placements_csv",
     ),
+    path("tasks/<int:task_pk>/card-sort-merges/", views.card_sort_merge, name="card_sort_merge"),
 ]

@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.authoring.models import Prototype
 from prototypes.authoring.views import can_edit
+from prototypes.cardsorts.models import GroupMerge
 from prototypes.cardsorts.report import card_sort_results
 from prototypes.reports.exports import csv_cell
 from prototypes.reports.metrics import Measure, study_sessions
@@ -119,3 +121,29 @@ def card_sort_csv(request, task_pk, table):
     report = card_sort_results([task], study_sessions(task.study))[task.pk]
     rows = report.similarity_csv() if table == "similarity" else report.placement_csv()
     return csv_response(rows, f"card-sort-task-{task.number}-{table}.csv")
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def card_sort_merge(request, task_pk):
+    """Merge one of an open sort's groups into another (``name`` into ``into``), or undo a
+    merge (``undo``: the merged group's name)."""
+    sort_task, task = _navigation_task(request, task_pk, Task.Kind.CARD_SORT)
+    results = reverse("study_results", args=[task.study_id]) + "#tasks"
+    if sort_task is None:
+        return redirect(results)
+    undo = request.POST.get("undo", "")
+    if undo:
+        GroupMerge.objects.filter(task=task, name=undo).delete()
+        messages.success(request, f"“{undo}” is a group of its own again.")
+        return redirect(results)
+    report = card_sort_results([task], study_sessions(task.study))[task.pk]
+    name, into = request.POST.get("name", ""), request.POST.get("into", "")
+    if name not in report.groups or into not in report.groups or name == into:
+        messages.error(request, "Choose two different groups of this card sort to merge.")
+        return redirect(results)
+    GroupMerge.objects.update_or_create(task=task, name=name, defaults={"into": into})
+    # Groups already merged into this one follow it.
+    GroupMerge.objects.filter(task=task, into=name).update(into=into)
+    messages.success(request, f"“{name}” is now counted as “{into}”.")
+    return redirect(results)

@@ -84,3 +84,28 @@ def test_the_summary_and_the_raw_exports_cover_both_kinds(studies, owner, client
     }
     assert len(tables["tree_nodes"]) == tree_test.prototype_version.tree_nodes.count()
     assert len(tables["cards"]) == 30
+
+
+def test_a_designer_merges_two_groups_of_an_open_sort_and_can_undo_it(studies, owner, client):
+    client.force_login(owner)
+    _, card_sort = studies
+    task = card_sort.tasks.get()
+    before = build_report(card_sort).tasks[0].navigation
+    name, into = before.groups[0], before.groups[1]
+    response = client.post(reverse("card_sort_merge", args=[task.pk]), {"name": name, "into": into})
+    assert response.status_code == 302
+    after = build_report(card_sort).tasks[0].navigation
+    assert name not in after.groups and into in after.groups
+    assert after.placements.sum() == before.placements.sum()  # nothing lost, only regrouped
+    client.post(reverse("card_sort_merge", args=[task.pk]), {"undo": name})
+    assert build_report(card_sort).tasks[0].navigation.groups == before.groups
+
+
+def test_a_merge_of_a_group_with_itself_or_an_unknown_one_is_refused(studies, owner, client):
+    from prototypes.cardsorts.models import GroupMerge
+
+    client.force_login(owner)
+    task = studies[1].tasks.get()
+    for data in ({"name": "Nope", "into": "Help"}, {"name": "Help", "into": "Help"}):
+        client.post(reverse("card_sort_merge", args=[task.pk]), data)
+    assert not GroupMerge.objects.exists()
