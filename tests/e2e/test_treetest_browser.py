@@ -169,3 +169,28 @@ def test_steps_taken_offline_are_stored_once_back_online(live_server, new_page, 
     steps = Event.objects.filter(session=session, type="tree_step").count()
     assert steps == 3 + 5 + 1 + 3
     assert outcomes(study) == ["direct", "indirect", "gave_up", "gave_up"]
+
+
+@pytest.mark.parametrize("options", [DESKTOP, PHONE], ids=["laptop", "phone"])
+def test_the_designer_pages_of_tree_tests_and_card_sorts_are_accessible(
+    live_server, new_page, log_in, options
+):
+    membership = factories.MembershipFactory(role="owner")
+    problem = factories.ProblemFactory(workspace=membership.workspace)
+    tree_test, card_sort = create_navigation_studies(
+        membership.workspace, membership.user, problem, participants=12
+    )
+    page = new_page(**options)
+    log_in(page, membership.user)
+    pages = {
+        "tree editor": f"/prototypes/{tree_test.prototype_version.prototype_id}/tree/",
+        "tree test task": f"/tasks/{tree_test.tasks.first().pk}/edit/",
+        "card sort task": f"/tasks/{card_sort.tasks.get().pk}/edit/",
+        "tree test results": f"/studies/{tree_test.pk}/results/",
+        "card sort results": f"/studies/{card_sort.pk}/results/",
+        "tree test summary": f"/studies/{tree_test.pk}/summary/",
+    }
+    for name, path in pages.items():
+        page.goto(live_server.url + path)
+        expect(page.locator("main")).to_be_visible()
+        axe.assert_accessible(page, name)
