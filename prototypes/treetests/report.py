@@ -15,6 +15,7 @@ from django.db import connection
 from prototypes.reports.present import PERCENT, SECONDS, format_value
 from prototypes.studies.models import Task
 from prototypes.treetests import analysis, pictures, services
+from prototypes.treetests.models import TreeNode
 
 
 @dataclass
@@ -175,18 +176,27 @@ def _rows(query, tasks, sessions):
         return cursor.fetchall()
 
 
-def _memo_json():
-    """Decode JSON text once per distinct text: most participants' paths are alike."""
+def _memo(function):
+    """``function`` of each distinct value computed once: most participants' paths are alike.
+    Values may be JSON text (SQLite) or decoded lists and dicts (PostgreSQL)."""
     seen = {}
 
-    def decode(value):
-        if not isinstance(value, str):
-            return value
-        if value not in seen:
-            seen[value] = json.loads(value)
-        return seen[value]
+    def cached(value):
+        key = value if isinstance(value, str | None) else json.dumps(value)
+        if key not in seen:
+            seen[key] = function(value)
+        return seen[key]
 
-    return decode
+    return cached
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _chosen(data, tree):
+    node = data.get("node") if isinstance(data, dict) else None
+    return node if node in tree.nodes else None
 
 
 def tree_results(tasks, sessions, confidence, measure):
@@ -195,8 +205,10 @@ def tree_results(tasks, sessions, confidence, measure):
     trees = [task for task in tasks if task.kind == Task.Kind.TREE_TEST]
     if not trees:
         return {}
-    version = trees[0].study.prototype_version
-    nodes = services.tree_nodes(version)
+    # By the study's id: the tasks' study need not be loaded.
+    nodes = list(
+        TreeNode.objects.filter(version__studies__id=trees[0].study_id).order_by("position", "id")
+    )
     tree = services.analysis_tree(nodes)
     labels = {node.pk: tree.path_label(node.pk) for node in nodes}
     correct = defaultdict(set)
@@ -204,13 +216,13 @@ def tree_results(tasks, sessions, confidence, measure):
         "task_id", "treenode_id"
     ):
         correct[task_id].add(node_id)
-    decode = _memo_json()
     ways = defaultdict(Counter)
+    path_of = _memo(
+        lambda path: tuple(node for node in _json(path) or () if node is None or node in tree.nodes)
+    )
+    chosen_in = _memo(lambda end: _chosen(_json(end), tree))
     for task_id, path, end, count in _rows(WAYS_QUERY, trees, sessions):
-        visited = tuple(node for node in decode(path) or () if node is None or node in tree.nodes)
-        data = decode(end)
-        choice = data.get("node") if isinstance(data, dict) else None
-        ways[task_id][visited, choice if choice in tree.nodes else None] += count
+        ways[task_id][path_of(path), chosen_in(end)] += count
     times = defaultdict(list)
     for task_id, milliseconds in _rows(TIMES_QUERY, trees, sessions):
         times[task_id].append(milliseconds / 1000)
