@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("prototypes.authoring.urls")),
     path("", include("prototypes.authoring.script_urls")),
     path("", include("prototypes.studies.urls")),
+    path("", include("prototypes.treetests.urls")),
     path("", include("prototypes.reports.urls")),
     path("", include("prototypes.recruitment.urls")),
 ]

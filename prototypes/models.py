@@ -7,6 +7,7 @@ from prototypes.authoring.models import (
     Screen,
     SharedHotspotSet,
 )
+from prototypes.cardsorts.models import Card, Category, GroupMerge
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.jobs import Job
 from prototypes.recruitment.models import (
@@ -48,11 +49,14 @@ from prototypes.studies.models import (
     StudyConcept,
     Task,
 )
+from prototypes.treetests.models import TreeNode
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 
 __all__ = [
     "Admission",
     "Answer",
+    "Card",
+    "Category",
     "Comment",
     "ConceptAssignment",
     "ConsentText",
@@ -62,6 +66,7 @@ __all__ = [
     "Decision",
     "Event",
     "EvidenceImport",
+    "GroupMerge",
     "HeatmapImage",
     "Hotspot",
     "Invitation",
@@ -94,5 +99,6 @@ __all__ = [
     "Task",
     "TaskAttempt",
     "Theme",
+    "TreeNode",
     "Workspace",
 ]

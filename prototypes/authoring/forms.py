@@ -18,7 +18,8 @@ class PrototypeForm(PlainLabels, forms.ModelForm):
         }
         help_texts = {
             "kind": "Paper screens: photos or exports of sketches, linked by hotspots. "
-            "Scripted flow: a conversation or wizard written as a script.",
+            "Scripted flow: a conversation or wizard written as a script. "
+            "Navigation tree: a site's labels only, for tree tests and card sorts.",
             "device": "The player shows screens at this device's shape.",
         }
 

@@ -22,6 +22,7 @@ class Prototype(models.Model):
     class Kind(models.TextChoices):
         PAPER = "paper", "Paper screens"
         SCRIPTED = "scripted", "Scripted flow"
+        TREE = "tree", "Navigation tree (for tree tests)"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="prototypes")
     name = models.CharField(max_length=120)

@@ -110,6 +110,8 @@ def prototype_create(request):
         messages.success(request, f"Prototype “{prototype.name}” created.")
         if prototype.kind == Prototype.Kind.SCRIPTED:
             return redirect("script_editor", prototype.pk)
+        if prototype.kind == Prototype.Kind.TREE:
+            return redirect("tree_editor", prototype.pk)
         return redirect("prototype_detail", prototype.pk)
     return render(request, "authoring/prototype_form.html", {"form": form, "creating": True})
 
@@ -121,6 +123,8 @@ def prototype_detail(request, prototype_pk):
         # A scripted prototype is written, not uploaded: its page is the script editor.
         editor = "script_editor" if can_edit(request, prototype.workspace_id) else "script_play"
         return redirect(editor, prototype.pk)
+    if prototype.kind == Prototype.Kind.TREE:
+        return redirect("tree_editor", prototype.pk)
     draft = prototype.draft
     versions = (
         prototype.versions.filter(number__gt=0)

@@ -8,7 +8,9 @@ order always give the same attempt.
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from prototypes.treetests.analysis import attempt_outcome as tree_outcome
 
 DIRECT = "direct"
 INDIRECT = "indirect"
@@ -19,6 +21,9 @@ TIMED_OUT = "timed_out"
 REACHED_GOAL = "goal"
 SAID_DONE = "done"
 END_REASONS = (REACHED_GOAL, SAID_DONE, GAVE_UP, TIMED_OUT)
+TREE_TEST = "tree_test"
+CARD_SORT = "card_sort"
+NAVIGATION_KINDS = (TREE_TEST, CARD_SORT)
 
 # Events recorded in the same millisecond are ordered as the player records them.
 TYPE_ORDER = {
@@ -26,6 +31,8 @@ TYPE_ORDER = {
     "click": 1,
     "misclick": 1,
     "navigate": 2,
+    "tree_step": 2,
+    "card_place": 2,
     "comment": 3,
     "text": 3,
     "give_up": 4,
@@ -46,6 +53,14 @@ class TaskPlan:
     goal_screens: frozenset[int]
     # Screen ids from start to goal; empty when the designer gave none.
     expected_path: tuple[int, ...] = ()
+    kind: str = "clickthrough"
+    # Tree tests: every node of the tree -> its parent, and the correct nodes.
+    tree: Mapping[int, int | None] = field(default_factory=dict)
+    correct_nodes: frozenset[int] = frozenset()
+    # Card sorts: the cards, and the categories of a closed sort (empty: any group name).
+    cards: frozenset[int] = frozenset()
+    categories: frozenset[str] = frozenset()
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,9 @@ def summarize_attempt(
     # the attempt; answers (the SEQ) come afterwards by design.
     during = [step for step in ordered if end is None or _order(step) <= _order(end)]
 
+    if task.kind in NAVIGATION_KINDS:
+        return _navigation_attempt(task, ordered, starts, end, during)
+
     path = [starts[0].screen if starts and starts[0].screen else task.start_screen]
     for step in during:
         if step.type == "navigate" and step.screen is not None and step.screen != path[-1]:
@@ -131,6 +149,36 @@ def summarize_attempt(
         first_click_success=(
             _first_click_success(task, clicks[0], path[0], links, distances) if clicks else None
         ),
+        seq=_seq(ordered),
+    )
+
+
+def _navigation_attempt(task, ordered, starts, end, during):
+    """A tree test's attempt (its path is the nodes shown) or a card sort's (a success once
+    the participant has said the sort is done, like the other kinds that end on an answer)."""
+    moves = [step for step in during if step.type in ("tree_step", "card_place")]
+    path = []
+    first_click_success = None
+    outcome = ""
+    if task.kind == TREE_TEST:
+        path = [step.data.get("node") for step in moves if step.data]
+        if end is not None:
+            data = end.data or {}
+            chosen = data.get("node") if data.get("reason") == SAID_DONE else None
+            outcome, first_click_success = tree_outcome(task.correct_nodes, task.tree, path, chosen)
+            if data.get("reason") == TIMED_OUT:
+                outcome = TIMED_OUT
+    elif end is not None:
+        reason = (end.data or {}).get("reason")
+        outcome = {SAID_DONE: DIRECT, TIMED_OUT: TIMED_OUT}.get(reason, GAVE_UP)
+    return AttemptSummary(
+        outcome=outcome,
+        started_ms=starts[0].t_ms if starts else ordered[0].t_ms,
+        ended_ms=end.t_ms if end else None,
+        clicks=len(moves),
+        misclicks=0,
+        path=path,
+        first_click_success=first_click_success,
         seq=_seq(ordered),
     )
 

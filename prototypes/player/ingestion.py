@@ -30,6 +30,7 @@ from prototypes.recruitment.models import Admission
 from prototypes.sessions.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.studies.ab import match_screens
 from prototypes.studies.models import Question, Task
+from prototypes.treetests import events as navigation_events
 
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 1_000_000
@@ -65,10 +66,17 @@ SESSION_QUERY = """
     WHERE session.token = %s
 """
 # The events whose data summarize_attempt reads.
-STEP_DATA_TYPES = (Event.Type.TASK_END, Event.Type.ANSWER)
+STEP_DATA_TYPES = (
+    Event.Type.TASK_END,
+    Event.Type.ANSWER,
+    Event.Type.TREE_STEP,
+    Event.Type.CARD_PLACE,
+)
 EVENT_KEYS = frozenset({"id", "type", "t_ms", "task", "screen", "hotspot", "x", "y", "data"})
 DATA_KEYS = {
-    Event.Type.TASK_END: {"reason"},
+    Event.Type.TASK_END: {"reason", "node"},
+    Event.Type.TREE_STEP: {"node"},
+    Event.Type.CARD_PLACE: {"card", "group"},
     Event.Type.ANSWER: {"question", "value", "seq"},
     Event.Type.COMMENT: {"text"},
     Event.Type.TEXT: {"text"},
@@ -463,9 +471,11 @@ def load_plan(study_id, study_version_id, version_id=None):
     rows = (
         Task.objects.filter(study_id=study_id)
         .order_by()
-        .values_list("id", "start_screen_id", "expected_path", "goal_screens")
+        .values_list("id", "start_screen_id", "expected_path", "goal_screens", "kind")
     )
-    for task_id, start_screen_id, expected_path, goal_id in rows:
+    kinds = {}
+    for task_id, start_screen_id, expected_path, goal_id, kind in rows:
+        kinds[task_id] = kind
         task = tasks.setdefault(
             task_id,
             {
@@ -516,6 +526,7 @@ def load_plan(study_id, study_version_id, version_id=None):
         )
         for task_id, task in tasks.items()
     }
+    task_plans = navigation_events.add_to_plans(task_plans, kinds, study_version_id)
     return StudyPlan(
         tasks=task_plans,
         screens=frozenset(screens),
@@ -594,11 +605,18 @@ def clean_event(raw, plan, index=0):
 
     Type = Event.Type
     if event_type == Type.TASK_START:
-        require(task=task, screen=screen)
+        # Tree tests and card sorts start on no screen.
+        require(task=task)
+        if plan.tasks[task].start_screen is not None:
+            require(screen=screen)
     elif event_type == Type.TASK_END:
         require(task=task)
         if data.get("reason") not in attempts.END_REASONS:
             fail(f"data.reason must be one of {', '.join(attempts.END_REASONS)}.")
+        data = navigation_events.clean_data(event_type, data, plan.tasks[task], fail)
+    elif event_type in (Type.TREE_STEP, Type.CARD_PLACE):
+        require(task=task)
+        data = navigation_events.clean_data(event_type, data, plan.tasks[task], fail)
     elif event_type == Type.GIVE_UP:
         require(task=task)
     elif event_type == Type.CLICK:

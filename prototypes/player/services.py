@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from prototypes.authoring.models import Hotspot, Screen
 from prototypes.studies import ab, kinds, sus
 from prototypes.studies.models import Question, Task
+from prototypes.treetests.services import player_payload as navigation_payload
 
 
 def shown_version(session):
@@ -79,6 +80,8 @@ def study_payload(study, version=None):
             }
             for screen in screens
         ],
+        # Tree tests' tree, card sorts' cards (prototypes.treetests.services).
+        **navigation_payload(version, tasks),
         # Questions attached to a task are asked right after it (see task_payload).
         "questions": [
             question_payload(question, study.language)

@@ -135,6 +135,40 @@ def player_strings():
             "why": _("Why? (optional)"),
             "choose_one": _("Please choose one of them."),
             "continue": _("Continue"),
+            # Tree tests and card sorts (player-navigation.js).
+            "tree_hint": _(
+                "Open the labels where you would look. You can go back at any time. When you "
+                "are where you would find it, choose “I'd find it here”."
+            ),
+            "tree_where": _("Where you are"),
+            "tree_home": _("Home"),
+            "tree_back": _("Back to %(label)s"),
+            "tree_choose": _("I'd find it here (%(label)s)"),
+            "tree_under": _("Labels under %(label)s"),
+            "tree_leaf": _("There is nothing further under this label."),
+            "tree_skip": _("I can't find it: skip this task"),
+            "sort_hint_open": _(
+                "Drag each card into a group, or onto “new group” to start one. With a keyboard, "
+                "choose a card, then the group to put it in, or type a name for a new group."
+            ),
+            "sort_hint_closed": _(
+                "Drag each card into the group where you think it belongs. With a keyboard, "
+                "choose a card, then the group to put it in."
+            ),
+            "sort_cards": _("Cards to sort"),
+            "sort_drop_here": _("No cards here yet."),
+            "sort_drop_new": _("Drop a card here to start a new group"),
+            "sort_move_to": _("Put “%(card)s” in"),
+            "sort_new_group": _("A new group named"),
+            "sort_add_group": _("Create and put it there"),
+            "sort_back_to_unsorted": _("Back to the cards to sort"),
+            "sort_picked": _("%(card)s chosen: now choose its group."),
+            "sort_placed": _("%(card)s is now in %(group)s."),
+            "sort_unsorted_now": _("%(card)s is back with the cards to sort."),
+            "sort_group_number": _("Group %(number)s"),
+            "sort_rename": _("Name of the group %(group)s"),
+            "sort_left": _("%(count)s cards are still to sort: put each in a group."),
+            "sort_done": _("I'm done sorting"),
         },
         "session_gone": _(
             "This session can no longer be continued. Thank you for your time; you can close "

@@ -19,12 +19,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from prototypes.cardsorts.models import Card
 from prototypes.reports.metrics import build_report
 from prototypes.reports.models import ReportExport
 from prototypes.reports.pages import summary_context
 from prototypes.sessions.models import Answer, Comment, Event, ParticipantSession, TaskAttempt
 from prototypes.studies.models import Task
 from prototypes.studies.outcomes import ON_TARGET, attempt_outcome, first_click_points
+from prototypes.treetests.models import TreeNode
 
 CHUNK = 2000
 PDF_STYLESHEETS = ("prototypes/reports.css", "prototypes/reports-print.css")
@@ -217,6 +219,21 @@ def raw_tables(export):
             .values_list(
                 "id", "session_id", "task_id", "screen_id", "x", "y", "text", "created_at"
             ),
+        ),
+        # What tree_step and card_place events name (ids), in words.
+        (
+            "tree_nodes",
+            ("id", "parent", "label", "depth", "position"),
+            TreeNode.objects.filter(version_id=study.prototype_version_id)
+            .order_by("position", "id")
+            .values_list("id", "parent_id", "label", "depth", "position"),
+        ),
+        (
+            "cards",
+            ("id", "task", "text", "position"),
+            Card.objects.filter(task__study=study)
+            .order_by("task__position", "position", "id")
+            .values_list("id", "task_id", "text", "position"),
         ),
     ]
 

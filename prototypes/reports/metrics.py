@@ -33,6 +33,7 @@ from django.db.models.functions import Cast, Lead
 
 from prototypes import analysis, stats
 from prototypes.authoring.models import Screen
+from prototypes.cardsorts.report import card_sort_results
 from prototypes.reports import kinds, quotes
 from prototypes.reports.models import SessionExclusion
 from prototypes.reports.present import (
@@ -55,6 +56,7 @@ from prototypes.studies.models import (
     Task,
 )
 from prototypes.studies.outcomes import first_click_events
+from prototypes.treetests.report import tree_results
 
 TASK_METRICS = {
     Criterion.Metric.FIRST_CLICK_RATE: "first_click",
@@ -196,6 +198,8 @@ class TaskReport:
     preference: kinds.PreferenceResult | None = None
     # The counted attempts in arrival order: what the criteria's confidence sequences read.
     attempts: list = field(default_factory=list)
+    # A tree test's or a card sort's own results (prototypes.treetests, prototypes.cardsorts).
+    navigation: object = None
 
     @property
     def kind(self):
@@ -283,6 +287,7 @@ class TaskReport:
                 self.first_click_result.as_dict() if self.first_click_result else None
             ),
             "preference": self.preference.as_dict() if self.preference else None,
+            "navigation": self.navigation.as_dict() if self.navigation else None,
         }
 
 
@@ -660,10 +665,17 @@ def _attach_task_questions(task_reports, question_reports):
 
 
 def _add_kind_results(task_reports, question_reports, sessions, confidence):
-    """First-click and preference results of the tasks of those kinds (two queries at most)."""
-    clicks = kinds.first_click_rows([report.task for report in task_reports], sessions)
+    """First-click, preference, tree-test and card-sort results of the tasks of those kinds
+    (two queries at most for the first two, four for tree tests, three for card sorts)."""
+    tasks = [report.task for report in task_reports]
+    navigation = {
+        **tree_results(tasks, sessions, confidence, Measure),
+        **card_sort_results(tasks, sessions),
+    }
+    clicks = kinds.first_click_rows(tasks, sessions)
     for report in task_reports:
         task = report.task
+        report.navigation = navigation.get(task.pk)
         if task.kind == Task.Kind.FIRST_CLICK:
             report.first_click_result = kinds.first_click_result(task, clicks, confidence, Measure)
         elif task.kind == Task.Kind.PREFERENCE:

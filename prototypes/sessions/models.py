@@ -118,6 +118,8 @@ class Event(models.Model):
         GIVE_UP = "give_up", "Gave up"
         TEXT = "text", "Typed answer"
         SESSION_END = "session_end", "Session finished"
+        TREE_STEP = "tree_step", "Tree label shown"
+        CARD_PLACE = "card_place", "Card placed"
 
     uuid = models.UUIDField(unique=True)
     session = models.ForeignKey(ParticipantSession, on_delete=models.CASCADE, related_name="events")

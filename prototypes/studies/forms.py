@@ -293,6 +293,9 @@ class StudyForm(RevisionReasonMixin, forms.ModelForm):
         return study
 
 
+SCREEN_KINDS = ("", *Task.Kind.values[:4])
+
+
 class TaskForm(RevisionReasonMixin, forms.ModelForm):
     MIN_PATH_STEPS = 8
     summary_skips = ("path_",)
@@ -361,6 +364,10 @@ class TaskForm(RevisionReasonMixin, forms.ModelForm):
             self.fields[name].error_messages["invalid_pk_value"] = wrong_screen
         # A form without the kind (an older page, an API client) describes a click-through.
         self.fields["kind"].required = False
+        # Tree tests and card sorts run on a navigation tree (prototypes.treetests.forms).
+        self.fields["kind"].choices = [
+            choice for choice in self.fields["kind"].choices if choice[0] in SCREEN_KINDS
+        ]
         # Goals and the start screen are required of click-through tasks only.
         self.fields["goal_screens"].required = False
         self.fields["start_screen"].required = False

@@ -122,6 +122,13 @@ class Task(models.Model):
         FIRST_CLICK = "first_click", "First click: where would you click?"
         FIVE_SECOND = "five_second", "Five-second test: what do you remember?"
         PREFERENCE = "preference", "Preference test: which would you rather use?"
+        TREE_TEST = "tree_test", "Tree test: where would you find it?"
+        CARD_SORT = "card_sort", "Card sort: how would you group these?"
+
+    class SortMode(models.TextChoices):
+        OPEN = "open", "Open: participants name their own groups"
+        CLOSED = "closed", "Closed: participants use your categories"
+        HYBRID = "hybrid", "Hybrid: your categories, and new groups if they wish"
 
     DEFAULT_EXPOSURE_SECONDS = 5
 
@@ -129,7 +136,10 @@ class Task(models.Model):
     position = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CLICKTHROUGH)
     instruction = models.TextField()
-    start_screen = models.ForeignKey(Screen, on_delete=models.PROTECT, related_name="+")
+    # Tree tests and card sorts show no screen.
+    start_screen = models.ForeignKey(
+        Screen, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     goal_screens = models.ManyToManyField(Screen, related_name="+")
     # First-click tests: the area a first click should land in, as fractions of the screen
     # (like hotspots, so the target survives a replaced or resized image).
@@ -143,6 +153,11 @@ class Task(models.Model):
     options = models.ManyToManyField(Screen, related_name="+", blank=True)
     # Screen ids from start to goal; reaching a goal by exactly this path is a direct success.
     expected_path = models.JSONField(default=list, blank=True)
+    # Tree tests: the labels where the answer is right (nodes of the study's tree version).
+    correct_nodes = models.ManyToManyField("prototypes.TreeNode", related_name="+", blank=True)
+    # Card sorts.
+    sort_mode = models.CharField(max_length=8, choices=SortMode.choices, blank=True)
+    allow_unsorted = models.BooleanField("Cards may be left unsorted", default=False)
     time_limit_seconds = models.PositiveIntegerField(null=True, blank=True)
     ask_seq = models.BooleanField("Ask the Single Ease Question afterwards", default=True)
 

@@ -31,6 +31,8 @@ from prototypes.studies.forms import (
 from prototypes.studies.language import language_warnings
 from prototypes.studies.models import Criterion, Problem, Question, Study, StudyConcept, Task
 from prototypes.studies.target import TargetForm, suggested_target, target_reached
+from prototypes.treetests.forms import NavigationTaskForm
+from prototypes.treetests.services import is_tree
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
     require_workspace,
@@ -238,6 +240,8 @@ def study_detail(request, study_pk):
     study = _study(request, study_pk)
     screen_names = dict(study.prototype_version.screens.values_list("pk", "name"))
     tasks = list(study.tasks.select_related("start_screen").prefetch_related("goal_screens"))
+    if is_tree(study.prototype_version):
+        prefetch_related_objects(tasks, "correct_nodes", "cards", "categories")
     if any(not task.is_clickthrough for task in tasks):
         prefetch_related_objects(tasks, "options", "questions")
     for task in tasks:
@@ -419,7 +423,8 @@ def _confirm_page(request, study, form, *, summary, change_fn, anchor, done_mess
 @workspace_view(Role.DESIGNER)
 def task_create(request, study_pk):
     study = _study(request, study_pk)
-    form = TaskForm(
+    form_class, template = _task_form(study)
+    form = form_class(
         _posted(request),
         instance=Task(study=study),
         study=study,
@@ -430,7 +435,7 @@ def task_create(request, study_pk):
         request,
         study,
         form,
-        template="studies/task_form.html",
+        template=template,
         summary=lambda lines: f"Added task {number}: “{short(form.cleaned_data['instruction'])}”.",
         anchor="tasks",
         saved_message="Task added.",
@@ -438,18 +443,27 @@ def task_create(request, study_pk):
     )
 
 
+def _task_form(study):
+    """The task form and its template: a study on a navigation tree has tree tests and card
+    sorts, one on screens the other kinds."""
+    if is_tree(study.prototype_version):
+        return NavigationTaskForm, "treetests/task_form.html"
+    return TaskForm, "studies/task_form.html"
+
+
 @workspace_view(Role.DESIGNER)
 def task_edit(request, task_pk):
     task = _study_item(request, Task, task_pk)
     study = task.study
-    form = TaskForm(
+    form_class, template = _task_form(study)
+    form = form_class(
         _posted(request), instance=task, study=study, locked=services.has_participants(study)
     )
     return _edit_page(
         request,
         study,
         form,
-        template="studies/task_form.html",
+        template=template,
         summary=lambda lines: f"Changed task {task.number} — " + "; ".join(lines),
         anchor="tasks",
         saved_message="Task saved.",

@@ -122,6 +122,11 @@ def wait_until_sent(page):
     page.wait_for_function(f"() => ({QUEUED_EVENTS})() === 0")
 
 
+def player_status(page):
+    # The player's own live region, not the page's messages region (also a status).
+    return page.locator(".player-status")
+
+
 def hotspot(page, label):
     return page.get_by_role("button", name=label, exact=True)
 
@@ -376,7 +381,7 @@ def test_clicks_made_offline_are_stored_once_back_online(live_server, new_page, 
         assert_screen_shown(page, screen)
     follow(page, hand, FIND_ORDER)
     clicks += len(FIND_ORDER)
-    expect(page.get_by_role("status")).to_contain_text("The connection is lost")
+    expect(player_status(page)).to_contain_text("The connection is lost")
     answer_seq(page, hand, 4)
     begin_task(page, hand, 2)
     follow(page, hand, CONTACT_US)
@@ -395,7 +400,7 @@ def test_clicks_made_offline_are_stored_once_back_online(live_server, new_page, 
 
     page.context.set_offline(False)
     expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
-    expect(page.get_by_role("status")).to_be_hidden()
+    expect(player_status(page)).to_be_hidden()
     session.refresh_from_db()
     assert session.state == ParticipantSession.State.COMPLETED
     assert event_counts(session) == Counter(

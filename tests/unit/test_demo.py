@@ -27,7 +27,7 @@ def test_demo_builds_a_full_workspace_once_and_its_printed_login_works(
         ParticipantSession.objects.count(),
         Event.objects.count(),
     )
-    assert counts[0] == 2
+    assert counts[0] == 3  # the shop, the assistant and the shop's navigation tree
     assert counts[1] >= 1
     assert counts[2] >= 30
     assert counts[3] > 300
@@ -49,6 +49,12 @@ def test_demo_builds_a_full_workspace_once_and_its_printed_login_works(
     concepts = compare_concepts(Study.objects.get(title=CONCEPTS["title"]))
     assert [count for _, count in concepts.counted] == [12, 12]
     assert concepts.rows[0].tests[0].p_value is not None
+    # The tree test and the open card sort of the shop's navigation.
+    for title in (
+        "Tree test: can shoppers find their way?",
+        "Card sort: how do shoppers group the shop?",
+    ):
+        assert Study.objects.get(title=title).sessions.filter(state="completed").count() == 30
 
     email = output.split("email:")[1].split()[0]
     password = output.split("password:")[1].split()[0]
@@ -58,7 +64,7 @@ def test_demo_builds_a_full_workspace_once_and_its_printed_login_works(
     assert client.get(reverse("study_summary", args=[study.pk])).status_code == 200
     # Every demo study's participant link is printed, and the stakeholder's summary link.
     participant_paths = re.findall(r"http://127\.0\.0\.1:8000(/s/\S+/)", output)
-    assert len(participant_paths) == Study.objects.count() == 3
+    assert len(participant_paths) == Study.objects.count() == 5
     for path in participant_paths:
         assert client.get(path).status_code == 200
     client.logout()

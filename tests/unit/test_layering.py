@@ -16,16 +16,19 @@ APP = Path(__file__).resolve().parents[2] / "prototypes"
 LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
     "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms",
+    # A study kind's package spans the flow: each of its modules sits on the layer it serves.
+    "treetests treetests.analysis treetests.tree treetests.pictures",
+    "cardsorts cardsorts.analysis cardsorts.pictures",
     "workspaces",
     # The evidence inbox: what customers said, before any prototype.
     "friction",
     # What participants' sessions recorded: every area above reads these.
     "sessions",
-    "authoring",
-    "studies",
+    "authoring treetests.models",
+    "studies cardsorts.models treetests.services treetests.forms",
     "recruitment",
-    "player",
-    "reports",
+    "player treetests.events treetests.demo",
+    "reports treetests.report treetests.views treetests.urls cardsorts.report",
     "dashboard",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
     "media models tasks storage_sweep management migrations htmx_messages public_errors",
@@ -39,7 +42,12 @@ def layer_of(module):
     parts = module.split(".")
     if parts[0] != "prototypes" or len(parts) < 2:
         return None
-    return RANK.get(parts[1])
+    # The longest name that LAYERS places: a module of a study kind's package, else the package.
+    for end in range(len(parts), 1, -1):
+        rank = RANK.get(".".join(parts[1:end]))
+        if rank is not None:
+            return rank
+    return None
 
 
 def module_name(path):
@@ -60,12 +68,16 @@ def imported_modules(source, module, is_package=False):
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
-            if base == "prototypes":
-                # `from prototypes import stats`: each name is a module of its own layer.
-                for alias in node.names:
-                    yield f"{base}.{alias.name}", node.lineno
-            else:
-                yield base, node.lineno
+            # `from prototypes.treetests import events`: a name that is a module counts as that
+            # module, which may sit on another layer than its package.
+            for alias in node.names:
+                name = f"{base}.{alias.name}"
+                yield (name if is_module(name) else base), node.lineno
+
+
+def is_module(dotted):
+    path = APP.parent.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
 
 
 def upward_imports(source, module, is_package=False):
@@ -115,14 +127,14 @@ def test_an_import_from_a_higher_layer_is_found_even_inside_a_function():
         "    from prototypes import player\n"
     )
     assert upward_imports(source, "prototypes.studies.views") == [
-        (3, "prototypes.reports"),
+        (3, "prototypes.reports.metrics"),
         (4, "prototypes.player"),
     ]
 
 
 def test_a_relative_import_is_placed_like_an_absolute_one():
     assert upward_imports("from ..player import api\n", "prototypes.studies.views") == [
-        (1, "prototypes.player")
+        (1, "prototypes.player.api")
     ]
     assert upward_imports("from . import services\n", "prototypes.studies.views") == []
 
@@ -131,3 +143,11 @@ def test_the_records_sit_below_every_area_that_reads_them():
     sessions = RANK["sessions"]
     assert all(RANK[area] > sessions for area in ("authoring", "studies", "recruitment"))
     assert all(RANK[area] > sessions for area in ("player", "reports", "dashboard"))
+
+
+def test_a_study_kind_module_is_placed_apart_from_its_package():
+    assert layer_of("prototypes.treetests.events") == RANK["player"]
+    assert layer_of("prototypes.treetests.analysis") < RANK["workspaces"]
+    assert upward_imports(
+        "from prototypes.treetests import events\n", "prototypes.studies.views"
+    ) == [(1, "prototypes.treetests.events")]

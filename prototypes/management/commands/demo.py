@@ -17,6 +17,7 @@ from prototypes.sessions.models import Comment
 from prototypes.studies import friction
 from prototypes.studies.demo import FIRST_IMPRESSIONS, create_concept_study, create_demo_study
 from prototypes.studies.models import Study
+from prototypes.treetests.demo import create_navigation_studies
 from prototypes.workspaces.models import Workspace
 from prototypes.workspaces.services import create_workspace
 
@@ -47,8 +48,8 @@ class Command(BaseCommand):
     requires_system_checks = []
     help = (
         "Create (once) a demo user, workspace, evidence inbox, prototypes, live studies (a "
-        "click-through test, first impressions, a concept A/B test) and their simulated "
-        "participants."
+        "click-through test, first impressions, a concept A/B test, a tree test and a card sort) "
+        "and their simulated participants."
     )
 
     def add_arguments(self, parser):
@@ -87,6 +88,7 @@ class Command(BaseCommand):
                 if concepts is not None:
                     self.simulate(concepts, 24)
                 pin_demo_quotes(study, user)
+                create_navigation_studies(workspace, user, study.problem, participants)
                 self.stdout.write(self.style.SUCCESS("Demo workspace and study created."))
             else:
                 self.stdout.write("Demo data already present; nothing changed.")

@@ -228,5 +228,9 @@
     run(stage, task, options) {
       KINDS[task.kind](stage, task, options);
     },
+    /** Play tasks of `kind` with `play(stage, task, options)` (player-navigation.js). */
+    register(kind, play) {
+      KINDS[kind] = play;
+    },
   };
 })();

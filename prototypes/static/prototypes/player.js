@@ -505,12 +505,20 @@
       record: (type, fields) => queue.record(type, fields),
       elapsedMs: queue.now() - state.taskStartedMs,
       order: (count) => optionOrder(task, count),
-      done: () => {
+      // Tree tests and card sorts (player-navigation.js) keep where they stand across reloads.
+      study: state.payload,
+      saved: (state.kindMemory || {})[task.id],
+      remember: (value) => {
+        state.kindMemory = Object.assign(state.kindMemory || {}, { [task.id]: value });
+        saveState();
+      },
+      announce: announce,
+      done: (data) => {
         if (state.phase !== "kind") return;
         queue.record("task_end", {
           task: task.id,
           screen: task.start_screen,
-          data: { reason: "done" },
+          data: Object.assign({ reason: "done" }, data),
         });
         state.phase = "after-task";
         saveState();
