@@ -70,7 +70,11 @@ def run_import(evidence_import, mapping, max_rows=exports.MAX_ROWS, progress=Non
     `progress(step, rows_read)` is told how far the import got; the items and the import's
     figures are written in one short transaction at the end, after the grouping.
     """
-    table = exports.read(bytes(evidence_import.data), max_rows=max_rows)
+    data = bytes(evidence_import.data)
+    # Emptied when the import is saved; only the local copy is needed until then.
+    evidence_import.data = b""
+    table = exports.read(data, max_rows=max_rows)
+    del data
     layout = exports.LAYOUTS_BY_KEY.get(evidence_import.layout)
     rows = exports.rows_of(table, mapping, layout)
     del table
@@ -120,7 +124,7 @@ class _Plan:
     workspace: Workspace
     source: str
     evidence_import: EvidenceImport | None
-    fresh: list  # (Row, masked text)
+    fresh: list  # Rows, their text masked
     skipped: int
     masked: dict
     old: list = field(default_factory=list)  # (pk, text, theme id) of the distinct items
@@ -161,11 +165,12 @@ def _prepare(workspace, rows, source, evidence_import=None, progress=None):
             continue
         if row.external_id:
             existing_ids.add(row.external_id)
-        text, counts = analysis.mask(row.text)
+        # The masked text replaces the original: a large import would otherwise hold both.
+        row.text, counts = analysis.mask(row.text)
         masked_counts.update(counts)
         if row.customer:
             masked_counts["customer email"] += 1
-        fresh.append((row, text))
+        fresh.append(row)
     plan = _Plan(workspace, source, evidence_import, fresh, skipped, dict(masked_counts))
     if not fresh:
         return plan
@@ -176,7 +181,7 @@ def _prepare(workspace, rows, source, evidence_import=None, progress=None):
         .order_by("pk")
         .values_list("pk", "text", "theme_id")
     )
-    texts = [text for _, text, _ in plan.old] + [text for _, text in fresh]
+    texts = [text for _, text, _ in plan.old] + [row.text for row in fresh]
     plan.canonical = analysis.fold_duplicates(texts)
     # Group the distinct items: old ones keep their theme, new ones are placed.
     plan.distinct = [i for i in range(len(texts)) if plan.canonical[i] == i]
@@ -266,15 +271,14 @@ COLUMNS = (
 )
 
 
-def _values(workspace, fresh, source, evidence_import, stamp):
-    row, text = fresh
+def _values(workspace, row, source, evidence_import, stamp):
     adapt = connection.ops.adapt_datetimefield_value
     return (
         workspace.pk,
         evidence_import.pk if evidence_import else None,
         source,
         row.external_id,
-        text,
+        row.text,
         adapt(row.date),
         row.segment,
         row.rating,
