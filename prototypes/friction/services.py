@@ -3,9 +3,8 @@
 Every item is masked before it is stored (analysis.mask), folded into an earlier item it
 nearly repeats, and placed in a theme; all of that is worked out first, then one short
 transaction stores it: an import either lands whole, grouped, or not at all. Themes the
-designer already shaped keep their items; new items join
-the closest of them (which is how moves, merges and splits are remembered), and the rest are
-grouped into new themes.
+designer already shaped keep their items; new items join the closest of them (which is how
+moves, merges and splits are remembered), and the rest are grouped into new themes.
 """
 
 import hashlib
