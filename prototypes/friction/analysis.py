@@ -21,8 +21,10 @@ stemmers; nothing is downloaded at run time.
 import math
 import random
 import re
+import sys
 import unicodedata
 import zlib
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -500,7 +502,8 @@ def words_of(text):
     """The words of a text, lower case, without placeholders (cached: folding, stemming and
     naming all read the same texts of an import)."""
     text = PLACEHOLDER.sub(" ", text.lower()).replace("’", "'")
-    return tuple(word.split("'")[-1] for word in WORD.findall(text))
+    # Interned: the cache of a large import holds millions of words from a small vocabulary.
+    return tuple(sys.intern(word.split("'")[-1]) for word in WORD.findall(text))
 
 
 def stems(text):
@@ -531,12 +534,15 @@ def shingles_of_words(words, size=3):
 def minhash_signatures(texts, seed=17):
     """One row of PERMUTATIONS MinHash values per text, over its word 3-shingles."""
     lengths = []
-    hashes = []
+    # A typed array, not a list: the shingles of 100,000 tickets are millions of hashes, and
+    # as Python ints they made the largest part of an import's peak memory.
+    hashes = array("I")
     for text in texts:
         shingle_hashes = [zlib.crc32(s.encode()) for s in shingles(text)]
         lengths.append(len(shingle_hashes))
         hashes.extend(shingle_hashes)
-    values = np.asarray(hashes, dtype=np.uint64)
+    values = np.frombuffer(hashes, dtype=np.uint32).astype(np.uint64)
+    del hashes
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 1 << 31, size=PERMUTATIONS, dtype=np.uint64)
@@ -680,8 +686,6 @@ def _given(tokens):
 
 def embed(texts):
     """TF-IDF of stems and stem pairs, reduced by truncated SVD and scaled to unit length."""
-    # A text of stop words only still needs a feature, or a one-item theme has none.
-    tokens = [_with_bigrams(stems(text)) or ["…"] for text in texts]
     sample = fit_sample(len(texts))
     vectorizer = TfidfVectorizer(
         analyzer=_given,
@@ -691,8 +695,10 @@ def embed(texts):
         max_features=MAX_FEATURES,
         dtype=np.float32,
     )
-    vectorizer.fit([tokens[i] for i in sample])
-    matrix = vectorizer.transform(tokens)
+    vectorizer.fit([_tokens(texts[i]) for i in sample])
+    # One text's tokens at a time: held for every text of a large import, they were the
+    # largest part of its peak memory.
+    matrix = vectorizer.transform(_tokens(text) for text in texts)
     return _reduce(matrix, sample, vectorizer, [texts[i] for i in sample])
 
 
@@ -710,6 +716,11 @@ def _reduce(matrix, sample, vectorizer, sample_texts):
         vectors = matrix.toarray()
     vectors = normalize(vectors).astype(np.float32)
     return Space(vectors, vectorizer, svd, surface=surface_forms(sample_texts))
+
+
+def _tokens(text):
+    # A text of stop words only still needs a feature, or a one-item theme has none.
+    return _with_bigrams(stems(text)) or ["…"]
 
 
 def _with_bigrams(words):

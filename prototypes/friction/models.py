@@ -9,6 +9,17 @@ from prototypes.workspaces.models import Workspace
 class EvidenceImport(models.Model):
     """A CSV export read and waiting for its column mapping to be confirmed, or imported."""
 
+    class Status(models.TextChoices):
+        STAGED = "staged", "Waiting for its columns to be checked"
+        PENDING = "pending", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Refused"
+
+    class Step(models.TextChoices):
+        READING = "reading", "Reading and masking rows"
+        GROUPING = "grouping", "Grouping into themes"
+
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="evidence_imports"
     )
@@ -26,6 +37,11 @@ class EvidenceImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.STAGED)
+    step = models.CharField(max_length=16, choices=Step.choices, blank=True)
+    # Written in short updates of their own while the import runs, for its status page.
+    rows_read = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
     imported_count = models.PositiveIntegerField(default=0)
     folded_count = models.PositiveIntegerField(default=0)
@@ -37,6 +53,14 @@ class EvidenceImport(models.Model):
 
     def __str__(self):
         return self.filename
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self):
+        return round(100 * self.rows_read / self.row_count) if self.row_count else 0
 
 
 class Theme(models.Model):

@@ -1,20 +1,21 @@
 """Filling the evidence inbox, grouping it into themes, and the designer's corrections.
 
 Every item is masked before it is stored (analysis.mask), folded into an earlier item it
-nearly repeats, and placed in a theme in the same transaction: an import either lands whole,
-grouped, or not at all. Themes the designer already shaped keep their items; new items join
-the closest of them (which is how moves, merges and splits are remembered), and the rest are
-grouped into new themes.
+nearly repeats, and placed in a theme; all of that is worked out first, then one short
+transaction stores it: an import either lands whole, grouped, or not at all. Themes the
+designer already shaped keep their items; new items join the closest of them (which is how
+moves, merges and splits are remembered), and the rest are grouped into new themes.
 """
 
 import hashlib
 import hmac
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -63,15 +64,28 @@ def stage(workspace, user, uploaded, max_rows=exports.MAX_ROWS):
     )
 
 
-def run_import(evidence_import, mapping, max_rows=exports.MAX_ROWS):
-    """Import every row of a staged export with this mapping, or raise ExportRefused."""
-    table = exports.read(bytes(evidence_import.data), max_rows=max_rows)
+def run_import(evidence_import, mapping, max_rows=exports.MAX_ROWS, progress=None):
+    """Import every row of a staged export with this mapping, or raise ExportRefused.
+
+    `progress(step, rows_read)` is told how far the import got; the items and the import's
+    figures are written in one short transaction at the end, after the grouping.
+    """
+    data = bytes(evidence_import.data)
+    # Emptied when the import is saved; only the local copy is needed until then.
+    evidence_import.data = b""
+    table = exports.read(data, max_rows=max_rows)
+    del data
     layout = exports.LAYOUTS_BY_KEY.get(evidence_import.layout)
     rows = exports.rows_of(table, mapping, layout)
+    del table
     source = layout.source if layout else exports.CSV_SOURCE
+    plan = _prepare(evidence_import.workspace, rows, source, evidence_import, progress)
+    del rows
     with transaction.atomic():
-        result = add_items(evidence_import.workspace, rows, source, evidence_import)
+        result = _store(plan)
         evidence_import.mapping = mapping
+        evidence_import.status = EvidenceImport.Status.DONE
+        evidence_import.error = ""
         evidence_import.imported_at = timezone.now()
         evidence_import.imported_count = result["imported"]
         evidence_import.folded_count = result["folded"]
@@ -82,6 +96,10 @@ def run_import(evidence_import, mapping, max_rows=exports.MAX_ROWS):
     return result
 
 
+# Rows read between two progress updates of an import.
+PROGRESS_EVERY = 2_000
+
+
 def split_notes(text):
     """Interview notes as items: one per paragraph (blank lines separate them)."""
     paragraphs = [part.strip() for part in text.replace("\r\n", "\n").split("\n\n")]
@@ -90,6 +108,47 @@ def split_notes(text):
 
 def add_items(workspace, rows, source, evidence_import=None):
     """Mask, fold and group `rows` (exports.Row) into the workspace's inbox; returns counts."""
+    return _store(_prepare(workspace, rows, source, evidence_import))
+
+
+INBOX_CHANGED = (
+    "The inbox changed while this file was being grouped (themes were merged or items "
+    "erased at the same time). Nothing was imported: import the file again."
+)
+
+
+@dataclass
+class _Plan:
+    """Everything an import writes, worked out before its transaction opens."""
+
+    workspace: Workspace
+    source: str
+    evidence_import: EvidenceImport | None
+    fresh: list  # Rows, their text masked
+    skipped: int
+    masked: dict
+    old: list = field(default_factory=list)  # (pk, text, theme id) of the distinct items
+    canonical: list = field(default_factory=list)
+    distinct: list = field(default_factory=list)
+    themes_of: list = field(default_factory=list)  # theme id, or a key of new_themes
+    new_themes: dict = field(default_factory=dict)  # key -> key terms
+    space: object = None
+
+    def counts(self, folded=0):
+        return {
+            "imported": len(self.fresh),
+            "folded": folded,
+            "skipped": self.skipped,
+            "masked": self.masked,
+        }
+
+
+def _prepare(workspace, rows, source, evidence_import=None, progress=None):
+    """Mask, fold and place the rows against the inbox as it is now, writing nothing.
+
+    The grouping of a large import takes most of its time: done here, outside any transaction,
+    it keeps the inbox writable (SQLite has one writer) and the import's progress visible.
+    """
     masked_counts = Counter()
     existing_ids = set(
         Item.objects.filter(workspace=workspace, source=source)
@@ -98,67 +157,97 @@ def add_items(workspace, rows, source, evidence_import=None):
     )
     fresh = []
     skipped = 0
-    for row in rows:
+    for read, row in enumerate(rows, start=1):
+        if progress and read % PROGRESS_EVERY == 0:
+            progress(EvidenceImport.Step.READING, read)
         if row.external_id and row.external_id in existing_ids:
             skipped += 1
             continue
         if row.external_id:
             existing_ids.add(row.external_id)
-        text, counts = analysis.mask(row.text)
+        # The masked text replaces the original: a large import would otherwise hold both.
+        row.text, counts = analysis.mask(row.text)
         masked_counts.update(counts)
         if row.customer:
             masked_counts["customer email"] += 1
-        fresh.append((row, text))
+        fresh.append(row)
+    plan = _Plan(workspace, source, evidence_import, fresh, skipped, dict(masked_counts))
     if not fresh:
-        return {"imported": 0, "folded": 0, "skipped": skipped, "masked": dict(masked_counts)}
-
-    with transaction.atomic():
-        old = list(
-            Item.objects.filter(workspace=workspace, duplicate_of__isnull=True)
-            .order_by("pk")
-            .values_list("pk", "text", "theme_id")
-        )
-        texts = [text for _, text, _ in old] + [text for _, text in fresh]
-        canonical = analysis.fold_duplicates(texts)
-        # Group the distinct items: old ones keep their theme, new ones are placed.
-        distinct = [i for i in range(len(texts)) if canonical[i] == i]
-        labels = [old[i][2] if i < len(old) and old[i][2] else -1 for i in distinct]
-        themes_of, space = _place(workspace, [texts[i] for i in distinct], labels)
-        theme_of_index = dict(zip(distinct, themes_of, strict=True))
-
-        now = timezone.now()
-        # Distinct items first, so that the copies folded into them can point at their ids.
-        new = range(len(old), len(texts))
-        distinct_new = [i for i in new if canonical[i] == i]
-        folded = [i for i in new if canonical[i] != i]
-        pk_of_index = {i: old[i][0] for i in range(len(old))}
-        stamp = connection.ops.adapt_datetimefield_value(now)
-        values = {
-            i: _values(workspace, fresh[i - len(old)], source, evidence_import, stamp) for i in new
-        }
-        _insert([values[i] + (theme_of_index.get(i), None) for i in distinct_new])
-        created = (
-            Item.objects.filter(workspace=workspace, created_at=now, duplicate_of=None)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        pk_of_index.update(zip(distinct_new, created, strict=True))
-        _insert(
-            [
-                values[i] + (theme_of_index.get(canonical[i]), pk_of_index[canonical[i]])
-                for i in folded
-            ]
-        )
-        position = {pk_of_index[i]: row for row, i in enumerate(distinct)}
-        refresh_themes(workspace, space=space, position=position)
+        return plan
+    if progress:
+        progress(EvidenceImport.Step.GROUPING, len(rows))
+    plan.old = list(
+        Item.objects.filter(workspace=workspace, duplicate_of__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "text", "theme_id")
+    )
+    texts = [text for _, text, _ in plan.old] + [row.text for row in fresh]
+    plan.canonical = analysis.fold_duplicates(texts)
+    # Group the distinct items: old ones keep their theme, new ones are placed.
+    plan.distinct = [i for i in range(len(texts)) if plan.canonical[i] == i]
+    old = plan.old
+    labels = [old[i][2] if i < len(old) and old[i][2] else -1 for i in plan.distinct]
+    plan.themes_of, plan.new_themes, plan.space = _place([texts[i] for i in plan.distinct], labels)
     # The words of a large import are not needed once it is grouped: free them.
     analysis.words_of.cache_clear()
-    return {
-        "imported": len(fresh),
-        "folded": len(folded),
-        "skipped": skipped,
-        "masked": dict(masked_counts),
-    }
+    return plan
+
+
+def _store(plan):
+    """Write a prepared import in one transaction: all its items, grouped, or none."""
+    if not plan.fresh:
+        return plan.counts()
+    workspace, old, canonical = plan.workspace, plan.old, plan.canonical
+    kept = {theme for theme in plan.themes_of if theme is not None and theme > 0}
+    new = range(len(old), len(old) + len(plan.fresh))
+    folded = [i for i in new if canonical[i] != i]
+    folded_into = {old[canonical[i]][0] for i in folded if canonical[i] < len(old)}
+    try:
+        with transaction.atomic():
+            if Theme.objects.filter(pk__in=kept).count() != len(kept) or Item.objects.filter(
+                pk__in=folded_into
+            ).count() != len(folded_into):
+                raise exports.ExportRefused(INBOX_CHANGED)
+            created_themes = {
+                key: Theme.objects.create(
+                    workspace=workspace, name=analysis.theme_name(terms), key_terms=terms
+                ).pk
+                for key, terms in plan.new_themes.items()
+            }
+            theme_of_index = {
+                i: created_themes.get(theme, theme)
+                for i, theme in zip(plan.distinct, plan.themes_of, strict=True)
+            }
+            now = timezone.now()
+            # Distinct items first, so that the copies folded into them can point at their ids.
+            distinct_new = [i for i in new if canonical[i] == i]
+            pk_of_index = {i: old[i][0] for i in range(len(old))}
+            stamp = connection.ops.adapt_datetimefield_value(now)
+            values = {
+                i: _values(
+                    workspace, plan.fresh[i - len(old)], plan.source, plan.evidence_import, stamp
+                )
+                for i in new
+            }
+            _insert([values[i] + (theme_of_index.get(i), None) for i in distinct_new])
+            created = (
+                Item.objects.filter(workspace=workspace, created_at=now, duplicate_of=None)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            pk_of_index.update(zip(distinct_new, created, strict=True))
+            _insert(
+                [
+                    values[i] + (theme_of_index.get(canonical[i]), pk_of_index[canonical[i]])
+                    for i in folded
+                ]
+            )
+            position = {pk_of_index[i]: row for row, i in enumerate(plan.distinct)}
+            refresh_themes(workspace, space=plan.space, position=position)
+    except IntegrityError:
+        # Another import of the same export landed first: its ids are now taken.
+        raise exports.ExportRefused(INBOX_CHANGED) from None
+    return plan.counts(len(folded))
 
 
 COLUMNS = (
@@ -182,15 +271,14 @@ COLUMNS = (
 )
 
 
-def _values(workspace, fresh, source, evidence_import, stamp):
-    row, text = fresh
+def _values(workspace, row, source, evidence_import, stamp):
     adapt = connection.ops.adapt_datetimefield_value
     return (
         workspace.pk,
         evidence_import.pk if evidence_import else None,
         source,
         row.external_id,
-        text,
+        row.text,
         adapt(row.date),
         row.segment,
         row.rating,
@@ -220,22 +308,22 @@ def _insert(rows):
             cursor.executemany(sql, rows[start : start + BATCH])
 
 
-def _place(workspace, texts, labels):
-    """The theme id of each distinct item: kept, joined to the closest theme, or a new theme."""
+def _place(texts, labels):
+    """The theme of each distinct item: kept, joined to the closest theme, or new (a negative
+    key of the returned key terms of each new theme); with the space of the texts."""
     labels = np.asarray(labels)
     space = analysis.embed(texts)
     placed = analysis.assign(space, labels)
     new = np.nonzero(placed == -1)[0]
+    new_themes = {}
     if len(new) >= MIN_NEW_GROUP or (len(new) and not (labels != -1).any()):
         groups = analysis.cluster(space.vectors[new])
-        for group in sorted(set(groups.tolist())):
+        for number, group in enumerate(sorted(set(groups.tolist()))):
             rows = new[groups == group]
-            terms = space.terms_of(rows)
-            theme = Theme.objects.create(
-                workspace=workspace, name=analysis.theme_name(terms), key_terms=terms
-            )
-            placed[rows] = theme.pk
-    return [int(label) if label != -1 else None for label in placed], space
+            key = -2 - number
+            new_themes[key] = space.terms_of(rows)
+            placed[rows] = key
+    return [int(label) if label != -1 else None for label in placed], new_themes, space
 
 
 # Figures of each theme.

@@ -10,6 +10,11 @@ urlpatterns = [
         views.evidence_mapping,
         name="evidence_mapping",
     ),
+    path(
+        "friction/import/<int:evidence_import_pk>/status/",
+        views.evidence_import_status,
+        name="evidence_import_status",
+    ),
     path("friction/items/new/", views.item_add, name="evidence_item_add"),
     path("friction/notes/", views.notes_paste, name="evidence_notes"),
     path("friction/erase/", views.customer_erase, name="evidence_erase"),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.friction import exports, services
 from prototypes.friction.forms import (
@@ -19,6 +19,8 @@ from prototypes.friction.forms import (
     UploadForm,
 )
 from prototypes.friction.models import EvidenceImport, Item, Theme
+from prototypes.friction.tasks import import_evidence
+from prototypes.jobs import enqueue
 from prototypes.workspaces.access import (
     get_scoped_object_or_404,
     require_workspace,
@@ -48,7 +50,7 @@ def inbox(request):
             "top": services.top_three(workspace),
             "counts": counts,
             "unthemed": services.unthemed(workspace).count(),
-            "imports": EvidenceImport.objects.filter(workspace=workspace)[:5],
+            "imports": EvidenceImport.objects.filter(workspace=workspace).defer("data")[:5],
             "upload_form": UploadForm(),
             "item_form": ItemForm(),
             "notes_form": NotesForm(),
@@ -73,29 +75,43 @@ def evidence_upload(request):
 @workspace_view(Role.DESIGNER)
 def evidence_mapping(request, evidence_import_pk):
     staged = get_scoped_object_or_404(request, EvidenceImport, pk=evidence_import_pk)
-    if staged.imported_at is not None:
-        messages.info(request, f"This file was imported: {staged.imported_count} item(s).")
-        return redirect("friction_inbox")
+    # Started or imported: its status page says how far it got. A refused one can be mapped again.
+    if staged.status not in (EvidenceImport.Status.STAGED, EvidenceImport.Status.FAILED):
+        return redirect("evidence_import_status", staged.pk)
     form = MappingForm(_posted(request), columns=staged.columns, initial=staged.mapping)
     if request.method == "POST" and form.is_valid():
         mapping = {name: column for name, column in form.cleaned_data.items() if column}
-        try:
-            result = services.run_import(staged, mapping)
-        except exports.ExportRefused as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                f"{result['imported']:,} item(s) imported, {result['folded']:,} folded into "
-                f"earlier ones, {result['skipped']:,} already in the inbox.",
+        with transaction.atomic():
+            EvidenceImport.objects.filter(pk=staged.pk).update(
+                mapping=mapping,
+                status=EvidenceImport.Status.PENDING,
+                step="",
+                rows_read=0,
+                error="",
             )
-            return redirect("friction_inbox")
+            enqueue(import_evidence, staged.pk)
+        return redirect("evidence_import_status", staged.pk)
     layout = exports.LAYOUTS_BY_KEY.get(staged.layout)
     return render(
         request,
         "friction/mapping.html",
         {"staged": staged, "form": form, "layout": layout},
     )
+
+
+@require_GET
+@workspace_view(Role.VIEWER)
+def evidence_import_status(request, evidence_import_pk):
+    """How far an import got; the page polls its own partial until the import is finished."""
+    evidence_import = get_scoped_object_or_404(
+        request, EvidenceImport.objects.defer("data"), pk=evidence_import_pk
+    )
+    if evidence_import.status == EvidenceImport.Status.STAGED:
+        return redirect("evidence_mapping", evidence_import.pk)
+    template = "friction/import_status.html"
+    if request.htmx:
+        template += "#status"
+    return render(request, template, {"evidence_import": evidence_import})
 
 
 @workspace_view(Role.DESIGNER)

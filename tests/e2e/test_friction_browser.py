@@ -1,11 +1,15 @@
 """A designer imports a ticket export, reviews its themes, merges two, promotes one and finds
 it on the Problem page; every friction page is axe-clean on a laptop and a phone."""
 
+from unittest.mock import patch
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from prototypes.friction.models import Theme
+from prototypes.friction.models import EvidenceImport, Theme
+from prototypes.friction.tasks import import_evidence
+from prototypes.jobs import Job
 from tests import factories
 from tests.e2e import axe
 from tests.friction_corpus import labelled_inbox
@@ -41,7 +45,11 @@ def test_import_review_merge_promote_and_see_it_on_the_problem_page(
     expect(page.locator("table.preview")).not_to_contain_text("@example.com")
     axe.assert_accessible(page, "column mapping")
     page.get_by_role("button", name="Import").click()
-    expect(page.locator(".messages")).to_contain_text("item(s) imported")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Importing zendesk.csv")
+    expect(page.locator(".import-status")).to_contain_text("Imported.")
+    expect(page.locator(".import-status")).to_contain_text("items added")
+    axe.assert_accessible(page, "finished import")
+    page.get_by_role("link", name="See the themes").click()
     top_three = page.get_by_role("heading", name="The three frictions worth a prototype")
     expect(top_three).to_be_visible()
     axe.assert_accessible(page, "evidence inbox with themes")
@@ -80,7 +88,39 @@ def test_friction_pages_fit_a_phone(live_server, phone_page, log_in, tmp_path):
     phone_page.get_by_role("button", name="Check the file").click()
     axe.assert_accessible(phone_page, "column mapping on a phone")
     phone_page.get_by_role("button", name="Import").click()
+    expect(phone_page.locator(".import-status")).to_contain_text("Imported.")
+    phone_page.get_by_role("link", name="See the themes").click()
     axe.assert_accessible(phone_page, "evidence inbox on a phone")
     theme = Theme.objects.filter(workspace=membership.workspace).first()
     phone_page.goto(live_server.url + reverse("theme_detail", args=[theme.pk]))
     axe.assert_accessible(phone_page, "theme page on a phone")
+
+
+def test_the_import_status_page_shows_progress_and_reaches_done_by_polling(
+    live_server, page, log_in, tmp_path, settings
+):
+    """With a worker elsewhere, the mapping page answers at once; the status page polls the
+    import (run here by hand, as a worker would) until it is done."""
+    membership = factories.MembershipFactory(role="designer")
+    log_in(page, membership.user)
+    page.goto(live_server.url + reverse("evidence_upload"))
+    page.get_by_label("CSV export").set_input_files(zendesk_export(tmp_path))
+    page.get_by_role("button", name="Check the file").click()
+    with patch.object(Job, "send", lambda job: True):
+        page.get_by_role("button", name="Import").click()
+        status = page.locator(".import-status")
+        expect(status).to_contain_text("Waiting to start")
+    axe.assert_accessible(page, "import waiting to start")
+    evidence_import = EvidenceImport.objects.get(workspace=membership.workspace)
+    EvidenceImport.objects.filter(pk=evidence_import.pk).update(
+        status=EvidenceImport.Status.RUNNING, step=EvidenceImport.Step.READING, rows_read=100
+    )
+    expect(status).to_contain_text(f"100 of {evidence_import.row_count}")
+    expect(status.locator("progress")).to_have_attribute("value", "100")
+    axe.assert_accessible(page, "import reading rows")
+    EvidenceImport.objects.filter(pk=evidence_import.pk).update(
+        status=EvidenceImport.Status.PENDING
+    )
+    assert import_evidence.apply(args=[evidence_import.pk]).get() == "imported"
+    expect(status).to_contain_text("Imported.")
+    expect(page.get_by_role("link", name="See the themes")).to_be_visible()
