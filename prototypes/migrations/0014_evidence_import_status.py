@@ -8,7 +8,7 @@ def imported_are_done(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("prototypes", "0011_friction"),
+        ("prototypes", "0013_card_sort_group_merges"),
     ]
 
     operations = [
