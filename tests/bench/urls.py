@@ -35,6 +35,9 @@ def bare(request):
 @csrf_exempt
 def durable(request, token):
     events = json.loads(request.body)["events"]
+    # As the events API does (prototypes.player.api.ingest_without_health_check): no SELECT 1
+    # before the first query on a reused connection.
+    connection.health_check_done = True
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM prototypes_participantsession WHERE token = %s FOR UPDATE", [token]
