@@ -147,7 +147,8 @@
       checkServerState();
       return;
     }
-    show("welcome");
+    // Already in view as the page came: moving the focus or the scroll would lose the reader's place.
+    show("welcome", false);
   }
 
   /** The server may know better: the session may be gone, or finished while we reloaded. */
