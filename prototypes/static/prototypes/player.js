@@ -30,6 +30,7 @@
   let pin = null; // {x, y} while a comment is being written
   let renderCount = 0;
   let downloading = false; // set once every screen is being fetched into the cache
+  const downloaded = new Set(); // image URLs fetched into the cache: no thumbnail needed first
 
   function slot(name) {
     return root.querySelector(`[data-slot="${name}"]`);
@@ -516,7 +517,7 @@
    * and its hotspots at once, and the full image replaces it when it arrives.
    */
   async function firstPicture(screen, image) {
-    if (!screen.thumbnail_url) {
+    if (!screen.thumbnail_url || downloaded.has(screen.image_url)) {
       await image.ready;
       return image.element;
     }
@@ -548,7 +549,9 @@
     screen.hotspots.forEach((hotspot) => {
       const target = hotspot.target && screens.get(hotspot.target);
       if (!target) return;
-      if (target.thumbnail_url) window.Protoplatform.Warmup.image(target.thumbnail_url);
+      if (target.thumbnail_url && !downloaded.has(target.image_url)) {
+        window.Protoplatform.Warmup.image(target.thumbnail_url);
+      }
       imageFor(target);
     });
   }
@@ -569,6 +572,7 @@
         element.onerror = resolve;
         element.src = screen.image_url;
       });
+      downloaded.add(screen.image_url);
     }
   }
 
