@@ -18,18 +18,15 @@ screen. Asserted with room for a busy machine; all figures printed.
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from tests.bench.bench_ingestion import free_port
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.bench.gunicorn_server import free_port, start_gunicorn, stop_gunicorn
+from tests.e2e.conftest import browser  # noqa: F401 - the fixture, used by name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.bench]
 
@@ -130,52 +127,11 @@ def server(tmp_path_factory):
         text=True,
     )
     path = json.loads(fixture.stdout.strip().splitlines()[-1])["path"]
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed with the server
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "protoplatform.wsgi",
-            "-c",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--access-logfile",
-            "/dev/null",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_gunicorn(port, env, tmp_path / "gunicorn.log", 2)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError((tmp_path / "gunicorn.log").read_text()[-3000:]) from None
-                time.sleep(0.2)
         yield SimpleNamespace(url=f"http://127.0.0.1:{port}{path}")
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
+        stop_gunicorn(process)
 
 
 def picture_after(page, count):
@@ -186,7 +142,7 @@ def picture_after(page, count):
     return picture
 
 
-def participant(browser, url, preset):
+def participant(browser, url, preset):  # noqa: F811 - the fixture's browser
     """One participant through the first screens on this network; their timings."""
     context = browser.new_context(**PHONE)
     try:
@@ -242,7 +198,7 @@ def participant(browser, url, preset):
         context.close()
 
 
-def test_the_first_screens_show_at_once_on_slow_networks(server, browser, capsys):
+def test_the_first_screens_show_at_once_on_slow_networks(server, browser, capsys):  # noqa: F811
     participant(browser, server.url, None)  # warm the server's workers up
     results = {name: participant(browser, server.url, preset) for name, preset in PRESETS.items()}
 
