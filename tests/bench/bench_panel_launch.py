@@ -231,7 +231,8 @@ def test_a_panel_of_200_starts_at_once(server, capsys):
             f"({start_cost / bare_cost:.1f}×; goal at most {GOAL_START_COST}×)"
             f"\n  goals: start p95 under {GOAL_START_P95:.0f} s "
             f"{'met' if start_p95 < GOAL_START_P95 else 'NOT met'}, event p95 under "
-            f"{GOAL_EVENTS_P95 * 1000:.0f} ms {'met' if events_p95 < GOAL_EVENTS_P95 else 'NOT met'}"
+            f"{GOAL_EVENTS_P95 * 1000:.0f} ms "
+            f"{'met' if events_p95 < GOAL_EVENTS_P95 else 'NOT met'}"
             f", start cost {'met' if start_cost <= GOAL_START_COST * bare_cost else 'NOT met'}"
         )
     # Nothing lost and no error, whatever the load.
