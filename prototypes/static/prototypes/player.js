@@ -148,7 +148,8 @@
       checkServerState();
       return;
     }
-    // Already in view as the page came: moving the focus or the scroll would lose the reader's place.
+    // Already in view as the page came: moving the focus or the scroll would lose the
+    // reader's place.
     show("welcome", false);
   }
 
@@ -522,10 +523,8 @@
       return image.element;
     }
     const small = window.Protoplatform.Warmup.image(screen.thumbnail_url);
-    const first = await Promise.race([
-      image.ready.then(() => image.element),
-      small.ready.then((decoded) => (decoded ? small.element : image.ready.then(() => image.element))),
-    ]);
+    const full = image.ready.then(() => image.element);
+    const first = await Promise.race([full, small.ready.then((ok) => (ok ? small.element : full))]);
     if (first === small.element) {
       small.element.className = "player-image player-image-placeholder";
       small.element.alt = "";
