@@ -76,6 +76,12 @@ class Job(models.Model):
         return True
 
 
+def runs_in_process():
+    """True when Celery runs jobs eagerly (no broker: the embedded default), in the process and
+    the request that enqueues them once its transaction commits."""
+    return bool(current_app.conf.task_always_eager)
+
+
 def enqueue(task, *args):
     """Record `task(*args)` as a job and send it to Celery after the current transaction commits."""
     job = Job.objects.create(task_name=task.name, args=list(args))

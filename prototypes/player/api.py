@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.player import ingestion, services
+from prototypes.player.payload import cached_study_payload
 from prototypes.ratelimit import Limit, client_ip, refund, retry_after, too_many_requests
 from prototypes.recruitment import admission
 from prototypes.recruitment.completion import completion_for
@@ -285,7 +286,8 @@ def session_start(request, token):
                 },
                 status=201,
             )
-        data = services.study_payload(study, services.shown_version(session))
+        # The same for every participant shown this version: built once, then cached.
+        data = cached_study_payload(study, services.shown_version(session))
     return JsonResponse({"session_token": session.token, "admitted": True, **data}, status=201)
 
 

@@ -62,6 +62,7 @@ def study_payload(study, version=None):
                 "id": screen.pk,
                 "name": screen.name,
                 "image_url": screen.image.url if screen.image else None,
+                "thumbnail_url": screen.thumbnail.url if screen.thumbnail else None,
                 "width": screen.width,
                 "height": screen.height,
                 "hotspots": [

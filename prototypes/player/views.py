@@ -9,6 +9,7 @@ from prototypes.authoring.models import Prototype
 from prototypes.authoring.script_publish import playback_context
 from prototypes.player import services
 from prototypes.player.ingestion import MAX_TEXT_CHARS
+from prototypes.player.warmup import warmup_images
 from prototypes.recruitment import admission
 from prototypes.studies import participants
 from prototypes.studies.models import Task
@@ -46,6 +47,7 @@ def player(request, token):
                 "screener": admission.screener_questions(study),
                 # A personal invitation from the panel arrives with its token.
                 "invitation": request.GET.get("inv", "")[:64],
+                "warmup": warmup_images(study),
             }
             if context["scripted"]:
                 # Typed answers are routed by the authoring side for the session's token, which

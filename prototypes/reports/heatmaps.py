@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 from PIL import Image, ImageOps
 from scipy import ndimage
 
-from prototypes.jobs import enqueue
+from prototypes.jobs import enqueue, runs_in_process
 from prototypes.reports.models import HeatmapImage
 from prototypes.sessions.models import Event
 from prototypes.studies.outcomes import CLICK_TYPES
@@ -79,8 +79,13 @@ class HeatmapState:
 def heatmap_states(study, screens, fingerprints=None):
     """The heatmap of every screen with clicks: ready, or queued to be drawn now.
 
-    Two queries, plus one write per stale screen whose build was not requested yet.
+    Two queries, plus one write per stale screen whose build was not requested yet. When jobs
+    run in the process (no broker), nothing is queued here: each drawing would run in this
+    request, and a page of many screens would wait seconds for them. The page's placeholders
+    ask for their heatmap one by one instead (heatmap_state, polled by htmx), each drawn in its
+    own small request while the page is already shown.
     """
+    queue_now = not runs_in_process()
     if fingerprints is None:
         fingerprints = click_fingerprints(study)
     cached = {heatmap.screen_id: heatmap for heatmap in HeatmapImage.objects.filter(study=study)}
@@ -91,7 +96,7 @@ def heatmap_states(study, screens, fingerprints=None):
             continue
         heatmap = cached.get(screen.pk)
         ready = bool(heatmap and heatmap.file and heatmap.fingerprint == wanted)
-        if not ready:
+        if not ready and queue_now:
             heatmap = request_heatmap(study, screen, wanted, heatmap)
         states.append(HeatmapState(screen, int(wanted.split("-")[0]), ready, heatmap))
     return states
@@ -105,6 +110,10 @@ def heatmap_state(study, screen):
     ready = bool(heatmap and heatmap.file and heatmap.fingerprint == wanted)
     if not ready:
         heatmap = request_heatmap(study, screen, wanted, heatmap)
+        if runs_in_process():
+            # Drawn as the request's transaction committed (unless one is still open).
+            heatmap.refresh_from_db()
+            ready = bool(heatmap.file and heatmap.fingerprint == wanted)
     return HeatmapState(screen, int(wanted.split("-")[0]), ready, heatmap)
 
 

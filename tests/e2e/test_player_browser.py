@@ -322,7 +322,8 @@ def test_a_participant_who_left_while_the_goal_loaded_ends_the_task_on_return(
     page = new_page(**DESKTOP)
     hand = Keyboard(page)
     goal = Screen.objects.get(pk=study.screens["Order detail"])
-    # The goal's image never arrives on this page load; after the reload it does.
+    # The goal's pictures (its image and the thumbnail shown until the image arrives) never
+    # arrive on this page load; after the reload they do.
     held = []
     network = {"slow": True}
 
@@ -333,6 +334,7 @@ def test_a_participant_who_left_while_the_goal_loaded_ends_the_task_on_return(
             route.continue_()
 
     page.route(f"**{goal.image.url}", hold_the_goal)
+    page.route(f"**{goal.thumbnail.url}", hold_the_goal)
     page.goto(share_url(live_server, study))
     consent_and_start(page, hand)
     begin_task(page, hand, 1)

@@ -113,6 +113,10 @@ def open_link_until_first_screen(new_page, url):
     page.get_by_role("button", name="Start the task").tap()
     page.wait_for_function("() => window.timing.firstScreen !== null")
     timing = SimpleNamespace(**page.evaluate("window.timing"))
+    # The welcome page is in the page as served: it shows with the first contentful paint.
+    timing.phases["welcome"] = page.evaluate(
+        "performance.getEntriesByName('first-contentful-paint')[0].startTime"
+    )
     assert timing.firstScreen > 0, "the first screen was not shown"
     _, start, begin = timing.clicks
     # What the participant waits for, the robot's own clicking left out.

@@ -107,3 +107,21 @@ def test_heat_is_where_the_clicks_are():
     cold = picture.getpixel((150, 350))
     assert hot[0] > 150 and hot[1] < 120  # red where everyone clicked
     assert cold[0] == cold[1] == cold[2]  # untouched grey elsewhere
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_results_page_draws_nothing_and_each_placeholder_draws_its_own(
+    client, viewer, study, home
+):
+    """Jobs run in the process when there is no broker: drawing every heatmap in the results
+    page's request would make it wait seconds. The page shows placeholders; the first poll of a
+    placeholder draws its heatmap and answers with it."""
+    client.force_login(viewer)
+    html = client.get(reverse("study_results", args=[study.pk])).content.decode()
+    assert "Drawing the heatmap of 3 clicks" in html
+    assert not Job.objects.filter(task_name="prototypes.reports.render_heatmap").exists()
+
+    fragment = client.get(reverse("study_heatmap", args=[study.pk, home.pk])).content.decode()
+    assert "hx-trigger" not in fragment
+    assert reverse("study_heatmap_image", args=[study.pk, home.pk]) in fragment
+    assert HeatmapImage.objects.get(study=study, screen=home).file

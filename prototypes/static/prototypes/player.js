@@ -9,6 +9,7 @@
 
   const root = document.getElementById("player");
   if (!root || !window.Protoplatform || !window.Protoplatform.EventQueue) return;
+  if (!window.Protoplatform.Warmup) return;
 
   const strings = JSON.parse(document.getElementById("player-strings").textContent);
   const kinds = window.Protoplatform.TaskKinds;
@@ -30,6 +31,7 @@
   let pin = null; // {x, y} while a comment is being written
   let renderCount = 0;
   let downloading = false; // set once every screen is being fetched into the cache
+  const downloaded = new Set(); // image URLs fetched into the cache: no thumbnail needed first
 
   function slot(name) {
     return root.querySelector(`[data-slot="${name}"]`);
@@ -191,7 +193,9 @@
       checkServerState();
       return;
     }
-    show("welcome");
+    // Already in view as the page came: moving the focus or the scroll would lose the
+    // reader's place.
+    show("welcome", false);
   }
 
   /** The server may know better: the session may be gone, or finished while we reloaded. */
@@ -584,30 +588,59 @@
   function imageFor(screen) {
     let entry = images.get(screen.id);
     if (!entry) {
-      const element = new Image();
+      entry = window.Protoplatform.Warmup.image(screen.image_url);
+      const element = entry.element;
       element.className = "player-image";
       element.alt = "";
       if (screen.width && screen.height) {
         element.width = screen.width;
         element.height = screen.height;
       }
-      element.src = screen.image_url;
-      const loaded = element.decode
-        ? element.decode()
-        : new Promise((resolve) => {
-            element.onload = resolve;
-            element.onerror = resolve;
-          });
-      entry = { element: element, ready: loaded.catch(() => undefined) };
       images.set(screen.id, entry);
     }
     return entry;
   }
 
+  /**
+   * The screen's full image once decoded or, if its thumbnail is decoded first (a slow
+   * connection), the thumbnail drawn at the full image's size: the participant sees the screen
+   * and its hotspots at once, and the full image replaces it when it arrives.
+   */
+  async function firstPicture(screen, image) {
+    if (!screen.thumbnail_url || downloaded.has(screen.image_url)) {
+      await image.ready;
+      return image.element;
+    }
+    const small = window.Protoplatform.Warmup.image(screen.thumbnail_url);
+    const full = image.ready.then(() => image.element);
+    const first = await Promise.race([full, small.ready.then((ok) => (ok ? small.element : full))]);
+    if (first === small.element) {
+      small.element.className = "player-image player-image-placeholder";
+      small.element.alt = "";
+      small.element.width = screen.width || small.element.naturalWidth;
+      small.element.height = screen.height || small.element.naturalHeight;
+    }
+    return first;
+  }
+
+  function putPicture(element) {
+    const container = slot("screen");
+    const current = container.querySelector(".player-image");
+    if (current !== element) {
+      if (current) current.remove();
+      container.insertBefore(element, slot("hotspots"));
+    }
+  }
+
   /** Start loading every screen one click away, so the next screen shows at once. */
   function preloadNeighbours(screen) {
     screen.hotspots.forEach((hotspot) => {
-      if (hotspot.target && screens.has(hotspot.target)) imageFor(screens.get(hotspot.target));
+      const target = hotspot.target && screens.get(hotspot.target);
+      if (!target) return;
+      if (target.thumbnail_url && !downloaded.has(target.image_url)) {
+        window.Protoplatform.Warmup.image(target.thumbnail_url);
+      }
+      imageFor(target);
     });
   }
 
@@ -627,6 +660,7 @@
         element.onerror = resolve;
         element.src = screen.image_url;
       });
+      downloaded.add(screen.image_url);
     }
   }
 
@@ -659,13 +693,14 @@
     state.screenId = screenId;
     saveState();
     const image = imageFor(screen);
-    await image.ready; // swap only a decoded image, so the old screen never flashes blank
+    // Swap only a decoded picture, so the old screen never flashes blank.
+    const picture = await firstPicture(screen, image);
     if (render !== renderCount) return;
-    const container = slot("screen");
-    const current = container.querySelector(".player-image");
-    if (current !== image.element) {
-      if (current) current.remove();
-      container.insertBefore(image.element, slot("hotspots"));
+    putPicture(picture);
+    if (picture !== image.element) {
+      image.ready.then(() => {
+        if (render === renderCount) putPicture(image.element);
+      });
     }
     renderHotspots(screen);
     slot("frame").scrollTop = 0;
