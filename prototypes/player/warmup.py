@@ -12,11 +12,12 @@ from prototypes.authoring.models import Hotspot, Prototype, Screen
 
 def warmup_images(study):
     """[{"image": url, "thumbnail": url or None}] for the first task's start screen and its
-    targets; empty for a scripted prototype, whose screens are drawn, not images. Two queries."""
+    targets; empty for a scripted prototype, whose screens are drawn, not images, and for a tree
+    test or card sort, whose tasks start on no screen. Two queries."""
     if study.prototype_version.prototype.kind == Prototype.Kind.SCRIPTED:
         return []
     task = study.tasks.order_by("position", "id").select_related("start_screen").first()
-    if task is None:
+    if task is None or task.start_screen is None:
         return []
     start = task.start_screen
     targets = list(

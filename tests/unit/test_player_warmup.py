@@ -86,3 +86,14 @@ def test_screen_images_are_not_compressed_again(client):
     assert response.status_code == 200
     assert "Content-Encoding" not in response
     assert "immutable" in response["Cache-Control"]
+
+
+def test_a_tree_test_or_card_sort_whose_first_task_starts_on_no_screen_lists_nothing(client):
+    setup = build_player_study()
+    first = setup.study.tasks.order_by("position", "id").first()
+    first.start_screen = None
+    first.save()
+    assert warmup_images(setup.study) == []
+    response = client.get(reverse("player_start", args=[setup.link.token]))
+    assert response.status_code == 200
+    assert b'id="player-warmup"' not in response.content
