@@ -113,6 +113,19 @@ def allowed_transitions(study):
     return list(TRANSITION_ACTIONS[study.state].items())
 
 
+def transition_refusal(study, target):
+    """Why `study` cannot move to the state `target`, or None when the move is allowed."""
+    if target not in State.values:
+        return f"“{target}” is not a state a study can be in."
+    if target not in TRANSITION_ACTIONS[study.state]:
+        return (
+            f"A {study.get_state_display().lower()} study cannot become "
+            f"{State(target).label.lower()}."
+            + (" Closing a study is final." if study.state == State.CLOSED else "")
+        )
+    return None
+
+
 def transition(study, target):
     """Move the study to the state `target`, or raise TransitionRefused saying why not.
 
@@ -121,14 +134,9 @@ def transition(study, target):
     """
     with transaction.atomic():
         current = Study.objects.select_for_update().get(pk=study.pk)
-        if target not in State.values:
-            raise TransitionRefused(f"“{target}” is not a state a study can be in.")
-        if target not in TRANSITION_ACTIONS[current.state]:
-            raise TransitionRefused(
-                f"A {current.get_state_display().lower()} study cannot become "
-                f"{State(target).label.lower()}."
-                + (" Closing a study is final." if current.state == State.CLOSED else "")
-            )
+        refusal = transition_refusal(current, target)
+        if refusal:
+            raise TransitionRefused(refusal)
         now = timezone.now()
         changed = ["state"]
         if target == State.LIVE:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("studies/<int:study_pk>/edit/", views.study_edit, name="study_edit"),
     path("studies/<int:study_pk>/delete/", views.study_delete, name="study_delete"),
     path("studies/<int:study_pk>/state/", views.study_transition, name="study_transition"),
+    path("studies/<int:study_pk>/close/", views.study_close, name="study_close"),
     path("studies/<int:study_pk>/target/", views.study_target, name="study_target"),
     path("studies/<int:study_pk>/concepts/", views.study_concepts, name="study_concepts"),
     path("studies/<int:study_pk>/tasks/new/", views.task_create, name="task_create"),

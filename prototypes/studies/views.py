@@ -344,6 +344,13 @@ def study_delete(request, study_pk):
 def study_transition(request, study_pk):
     study = _study(request, study_pk)
     target = request.POST.get("state", "")
+    if target == State.CLOSED:
+        # Closing is final, so it always goes through its confirmation page.
+        return redirect("study_close", study_pk=study.pk)
+    return _transition(request, study, target)
+
+
+def _transition(request, study, target):
     try:
         services.transition(study, target)
     except services.TransitionRefused as error:
@@ -355,6 +362,34 @@ def study_transition(request, study_pk):
             for warning in language_warnings(study):
                 messages.warning(request, warning)
     return _to_study(study)
+
+
+@workspace_view(Role.DESIGNER)
+def study_close(request, study_pk):
+    """Ask before closing: a closed study is final (GET asks, only the POST closes)."""
+    study = _study(request, study_pk)
+    refusal = services.transition_refusal(study, State.CLOSED)
+    if refusal:
+        messages.error(request, refusal)
+        return _to_study(study)
+    if request.method == "POST":
+        return _transition(request, study, State.CLOSED)
+    return render(
+        request,
+        "studies/confirm.html",
+        {
+            "study": study,
+            "form": ConfirmForm(study=study),
+            "title": f"Close the study “{study.title}”?",
+            "consequences": [
+                "Nobody new can take part: its share links and panel invitations stop letting "
+                "people in.",
+                "Its verdict is frozen on the sessions it has; the results stay available.",
+                "A closed study cannot be reopened.",
+            ],
+            "submit_label": "Close the study",
+        },
+    )
 
 
 @require_POST

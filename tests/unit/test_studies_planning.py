@@ -218,9 +218,45 @@ def test_going_live_shows_the_participant_link(designer_client, study):
     assert 'data-copy="link-' in html
 
 
+def test_closing_a_study_shows_what_it_does_and_only_its_post_closes(designer_client, study):
+    study.state = State.LIVE
+    study.save()
+    html = page(designer_client.get(reverse("study_close", args=[study.pk])))
+    assert f"Close the study “{study.title}”?" in html
+    assert "Nobody new can take part" in html and "verdict is frozen" in html
+    assert "cannot be reopened" in html
+    study.refresh_from_db()
+    assert study.state == State.LIVE
+
+    response = designer_client.post(reverse("study_close", args=[study.pk]), follow=True)
+    assert "The study is closed" in page(response)
+    study.refresh_from_db()
+    assert study.state == State.CLOSED and study.closed_at is not None
+
+
+@pytest.mark.parametrize("state", [State.LIVE, State.PAUSED])
+def test_posting_close_without_the_confirmation_step_only_asks(designer_client, study, state):
+    study.state = state
+    study.save()
+    response = designer_client.post(
+        reverse("study_transition", args=[study.pk]), {"state": State.CLOSED}
+    )
+    assert response.url == reverse("study_close", args=[study.pk])
+    study.refresh_from_db()
+    assert study.state == state
+
+
+def test_a_study_that_cannot_close_says_why_instead_of_asking(designer_client, study):
+    for method in (designer_client.get, designer_client.post):
+        html = page(method(reverse("study_close", args=[study.pk]), follow=True))
+        assert "A draft study cannot become closed." in html
+        study.refresh_from_db()
+        assert study.state == State.DRAFT
+
+
 def test_invalid_transitions_are_refused_from_the_page(designer_client, study):
-    html = page(transition(designer_client, study, State.CLOSED))
-    assert "A draft study cannot become closed." in html
+    html = page(transition(designer_client, study, "archived"))
+    assert "is not a state a study can be in." in html
     assert designer_client.get(reverse("study_transition", args=[study.pk])).status_code == 405
     study.refresh_from_db()
     assert study.state == State.DRAFT

@@ -71,9 +71,12 @@ def test_a_target_not_above_those_finished_is_refused_with_a_message(
     assert 'class="flash flash-error"' in response.content.decode()
 
 
-def test_closing_from_the_prompt_closes_the_study(client, designer, full_study):
+def test_closing_from_the_prompt_asks_first_then_closes_the_study(client, designer, full_study):
     client.force_login(designer)
-    client.post(reverse("study_transition", args=[full_study.pk]), {"state": "closed"})
+    html = client.get(reverse("study_detail", args=[full_study.pk])).content.decode()
+    close_url = reverse("study_close", args=[full_study.pk])
+    assert html.count(f'href="{close_url}"') == 2  # the page's Close and the prompt's
+    client.post(close_url)
     full_study.refresh_from_db()
     assert full_study.state == Study.State.CLOSED
 
