@@ -20,7 +20,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats as scipy_stats
+
+
+def _scipy_stats():
+    # Imported on first use: scipy.stats takes seconds to import on a busy machine, and every
+    # page would wait for it, since the URLs import these statistics through the events API.
+    from scipy import stats
+
+    return stats
+
 
 # Beyond this many participants a study is no longer a prototype test; saying "more than
 # ten thousand" is more useful to a stakeholder than an exact astronomical number.
@@ -153,7 +161,7 @@ def compare_completion(successes_a, trials_a, successes_b, trials_b):
         return 1.0
     difference = successes_a / trials_a - successes_b / trials_b
     z = difference * math.sqrt((total - 1) / total) / math.sqrt(variance)
-    return float(2 * scipy_stats.norm.sf(abs(z)))
+    return float(2 * _scipy_stats().norm.sf(abs(z)))
 
 
 def participants_needed(successes, trials, threshold, confidence=0.95):
@@ -244,7 +252,7 @@ def goodness_of_fit(counts):
         raise ValueError("counts cannot be negative")
     if sum(counts) == 0:
         raise ValueError("a goodness-of-fit test needs at least one answer")
-    return float(scipy_stats.chisquare(counts).pvalue)
+    return float(_scipy_stats().chisquare(counts).pvalue)
 
 
 def _t_interval(values, confidence):
@@ -258,7 +266,7 @@ def _t_interval(values, confidence):
 @lru_cache(maxsize=64)
 def _z(confidence):
     _check_confidence(confidence)
-    return float(scipy_stats.norm.ppf(1 - (1 - confidence) / 2))
+    return float(_scipy_stats().norm.ppf(1 - (1 - confidence) / 2))
 
 
 @lru_cache(maxsize=1024)
@@ -267,7 +275,7 @@ def t_critical(confidence, degrees_of_freedom):
     _check_confidence(confidence)
     if degrees_of_freedom < 1:
         raise ValueError("Student's t needs at least one degree of freedom")
-    return float(scipy_stats.t.ppf(1 - (1 - confidence) / 2, degrees_of_freedom))
+    return float(_scipy_stats().t.ppf(1 - (1 - confidence) / 2, degrees_of_freedom))
 
 
 def _check_confidence(confidence):

@@ -28,14 +28,17 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import snowballstemmer
-from sklearn.cluster import AgglomerativeClustering, KMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.preprocessing import normalize
 from threadpoolctl import ThreadpoolController
+
+# scikit-learn is imported where it is used: importing it takes seconds on a busy machine,
+# and every page would wait for it, since the URLs import the friction views.
+if TYPE_CHECKING:
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Masking.
 
@@ -310,7 +313,15 @@ FRENCH_STOP_WORDS = frozenset(
         "vraiment",
     ]
 )
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | FRENCH_STOP_WORDS | {"hi", "hello", "thanks", "pls"}
+
+
+@lru_cache(maxsize=1)
+def stop_words():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | FRENCH_STOP_WORDS | {"hi", "hello", "thanks", "pls"}
+
+
 # Words that say which language a text is in (frequent, short, unambiguous).
 FRENCH_MARKERS = frozenset(
     [
@@ -510,7 +521,8 @@ def stems(text):
     """The stems of a text's content words, in order (the analyser of the TF-IDF)."""
     words = words_of(text)
     language = language_of(words)
-    return [stem(word, language) for word in words if word not in STOP_WORDS and len(word) > 1]
+    stop = stop_words()
+    return [stem(word, language) for word in words if word not in stop and len(word) > 1]
 
 
 # Near-duplicates.
@@ -626,8 +638,8 @@ class Space:
     """The items as unit vectors in a latent semantic space, and how to name directions."""
 
     vectors: np.ndarray
-    vectorizer: TfidfVectorizer
-    svd: TruncatedSVD | None
+    vectorizer: "TfidfVectorizer"
+    svd: "TruncatedSVD | None"
     surface: dict = field(default_factory=dict)  # stem -> the word most often written for it
 
     def terms_of(self, rows, count=KEY_TERMS):
@@ -649,11 +661,12 @@ class Space:
 def surface_forms(texts):
     """The most frequent written form of each stem (for theme names people can read)."""
     seen = Counter()
+    stop = stop_words()
     for text in texts:
         words = words_of(text)
         language = language_of(words)
         for word in words:
-            if word not in STOP_WORDS and len(word) > 1:
+            if word not in stop and len(word) > 1:
                 key = stem(word, language)
                 shown = GLOSSARY.get(word, word) if language == "fr" else word
                 seen[(key, shown)] += 1
@@ -686,6 +699,8 @@ def _given(tokens):
 
 def embed(texts):
     """TF-IDF of stems and stem pairs, reduced by truncated SVD and scaled to unit length."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     sample = fit_sample(len(texts))
     vectorizer = TfidfVectorizer(
         analyzer=_given,
@@ -704,6 +719,9 @@ def embed(texts):
 
 @single_threaded
 def _reduce(matrix, sample, vectorizer, sample_texts):
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.preprocessing import normalize
+
     # Too many dimensions for the number of items leaves them all nearly orthogonal, and
     # k-means then piles most of them into one group: one dimension per ten items.
     n = matrix.shape[0]
@@ -736,6 +754,9 @@ def cluster(vectors, seed=0):
     that do not share vocabulary are near-orthogonal in the latent space (distance close to
     1), while parts of one theme share some of it, so the cut needs no number of themes.
     """
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+    from sklearn.preprocessing import normalize
+
     n = len(vectors)
     k = min(OVERCLUSTER, n // 10)
     if k < 2:
@@ -771,6 +792,8 @@ def assign(space, labels, threshold=ASSIGN_SIMILARITY):
     new = np.nonzero(labels == -1)[0]
     if not keys or len(new) == 0:
         return result
+    from sklearn.preprocessing import normalize
+
     centroids = normalize(np.stack([space.vectors[labels == key].mean(axis=0) for key in keys]))
     similarity = space.vectors[new] @ centroids.T
     best = similarity.argmax(axis=1)
@@ -781,6 +804,8 @@ def assign(space, labels, threshold=ASSIGN_SIMILARITY):
 
 def representatives(space, rows, count=3):
     """The rows of a theme closest to its centroid (its most representative quotes)."""
+    from sklearn.preprocessing import normalize
+
     rows = np.asarray(rows)
     centroid = normalize(space.vectors[rows].mean(axis=0)[None, :])[0]
     order = np.argsort(-(space.vectors[rows] @ centroid))
@@ -866,8 +891,9 @@ def keyword_baseline(texts, k):
     """
     frequency = Counter()
     per_text = []
+    stop = stop_words()
     for text in texts:
-        words = [w for w in words_of(text) if w not in STOP_WORDS and len(w) > 2]
+        words = [w for w in words_of(text) if w not in stop and len(w) > 2]
         per_text.append(words)
         frequency.update(set(words))
     keywords = [word for word, _ in frequency.most_common(k)]
