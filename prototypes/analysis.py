@@ -293,34 +293,79 @@ def verdict_path(criterion: Criterion, outcomes, confidence=0.90) -> list[Criter
     ``SETTLE_SHARE`` of simulated continuations drawn from the results so far (None when
     more than ``PROJECTION_HORIZON`` would be needed). Bad input raises ValueError.
     """
+    steps = _steps(criterion, outcomes, confidence)
+    if steps is None:
+        return []
+    values, estimates, lows, highs, settled_at, settled = steps
+    path = [
+        CriterionVerdict(NOT_YET, estimate, low, high, n, None)
+        if settled_at is None or n < settled_at
+        else CriterionVerdict(settled, estimate, low, high, n, None, None, settled_at)
+        for n, estimate, low, high in zip(
+            range(1, len(estimates) + 1),
+            estimates.tolist(),
+            _shown_bounds(lows),
+            _shown_bounds(highs),
+            strict=True,
+        )
+    ]
+    if settled_at is None:
+        path[-1] = _with_projection(path[-1], criterion, values, confidence)
+    return path
+
+
+def latest_verdict(criterion: Criterion, outcomes, confidence=0.90) -> CriterionVerdict | None:
+    """``verdict_path(criterion, outcomes, confidence)[-1]`` (None for no outcomes), without
+    building the verdicts before it: what a report shows."""
+    steps = _steps(criterion, outcomes, confidence)
+    if steps is None:
+        return None
+    values, estimates, lows, highs, settled_at, settled = steps
+    [low], [high] = _shown_bounds(lows[-1:]), _shown_bounds(highs[-1:])
+    n = len(estimates)
+    if settled_at is not None:
+        return CriterionVerdict(settled, float(estimates[-1]), low, high, n, None, None, settled_at)
+    latest = CriterionVerdict(NOT_YET, float(estimates[-1]), low, high, n, None)
+    return _with_projection(latest, criterion, values, confidence)
+
+
+def _steps(criterion, outcomes, confidence):
+    """What every step of a verdict path reads: the checked values; as arrays over n = 1..
+    len(outcomes), the estimates and the running intersection's bounds; the n at which PASS
+    or FAIL came (None while NOT YET) and which. None when there are no outcomes."""
     _check_criterion(criterion)
     sequential.log_threshold(confidence)
     values = _path_values(criterion, outcomes)
     if not len(values):
-        return []
+        return None
     low, high, above, below, estimates = _sequence(criterion, values, confidence)
     passes, fails = (above, below) if criterion.comparison == AT_LEAST else (below, above)
     running_low, running_high = sequential.running_intersection(low, high)
-    # Plain Python numbers: the loop runs once per participant of every criterion.
-    lows = [None if bound in INFINITE else bound for bound in running_low.tolist()]
-    highs = [None if bound in INFINITE else bound for bound in running_high.tolist()]
-    estimates = np.asarray(estimates, dtype=float).tolist()
-    deciding = (np.asarray(passes) != np.asarray(fails)).tolist()
-    passes = np.asarray(passes).tolist()
-    path = []
-    verdict, settled_at = NOT_YET, None
-    for index, estimate in enumerate(estimates):
-        if verdict == NOT_YET and deciding[index]:
-            verdict, settled_at = (PASS if passes[index] else FAIL), index + 1
-        path.append(
-            CriterionVerdict(
-                verdict, estimate, lows[index], highs[index], index + 1, None, None, settled_at
-            )
-        )
-    if verdict == NOT_YET:
-        more = _more_participants(criterion, values, confidence)
-        path[-1] = CriterionVerdict(**{**path[-1].__dict__, "more_participants": more})
-    return path
+    passes, fails = np.asarray(passes), np.asarray(fails)
+    deciding = np.flatnonzero(passes != fails)
+    if not deciding.size:
+        settled_at, settled = None, NOT_YET
+    else:
+        first = int(deciding[0])
+        settled_at, settled = first + 1, (PASS if passes[first] else FAIL)
+    return (
+        values,
+        np.asarray(estimates, dtype=float),
+        running_low,
+        running_high,
+        settled_at,
+        settled,
+    )
+
+
+def _shown_bounds(bounds):
+    """Plain Python numbers, None for a bound the sequence has not reached yet."""
+    return [None if bound in INFINITE else bound for bound in bounds.tolist()]
+
+
+def _with_projection(verdict, criterion, values, confidence):
+    more = _more_participants(criterion, values, confidence)
+    return CriterionVerdict(**{**verdict.__dict__, "more_participants": more})
 
 
 # A NOT YET's projection: the number of more trials after which this share of simulated

@@ -211,7 +211,14 @@ def running_intersection(low, high):
     §3). An interval disjoint from the running one means the sequence already missed the
     truth; it is skipped rather than leaving nothing to show.
     """
-    running_low, running_high = np.empty(len(low)), np.empty(len(high))
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    # Usually no interval is disjoint from the ones before it, and the intersection is two
+    # running extremes; the loop below is needed only when one is to be skipped.
+    running_low, running_high = np.maximum.accumulate(low), np.minimum.accumulate(high)
+    before_low = np.concatenate([[-np.inf], running_low[:-1]])
+    before_high = np.concatenate([[np.inf], running_high[:-1]])
+    if np.all(low <= before_high) and np.all(high >= before_low):
+        return running_low, running_high
     current_low, current_high = -np.inf, np.inf
     for index, (lower, upper) in enumerate(zip(low, high, strict=True)):
         if lower <= current_high and upper >= current_low:
