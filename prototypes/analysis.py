@@ -45,6 +45,7 @@ MEAN_METRICS = ("seq", "sus")
 TIME_METRICS = ("time_on_task",)
 # A bound a confidence sequence has not reached yet is infinite, and shown as None.
 INFINITE = frozenset({math.inf, -math.inf})
+BOOLEAN_TYPES = frozenset({bool, np.bool_})
 # The ends of each bounded scale: betting confidence sequences need them.
 SCALES = {"seq": (1.0, 7.0), "sus": (0.0, 100.0)}
 METRICS = PROPORTION_METRICS + MEAN_METRICS + TIME_METRICS
@@ -418,28 +419,37 @@ def sample_to_settle(criterion: Criterion, confidence=0.90) -> int | None:
 def _path_values(criterion, outcomes):
     outcomes = list(outcomes)
     metric = criterion.metric
+    # Checked once per type and then as arrays: a report reads thousands of outcomes, and
+    # neither bool nor numpy's bool can be subclassed.
+    types = {type(outcome) for outcome in outcomes}
     if metric in PROPORTION_METRICS:
-        for outcome in outcomes:
-            if not isinstance(outcome, bool | np.bool_):
-                raise ValueError(f"{metric} outcomes are booleans, got {outcome!r}")
+        if not types <= BOOLEAN_TYPES:
+            wrong = next(outcome for outcome in outcomes if type(outcome) not in BOOLEAN_TYPES)
+            raise ValueError(f"{metric} outcomes are booleans, got {wrong!r}")
         return np.array(outcomes, dtype=bool)
-    for value in outcomes:
-        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-            raise ValueError(f"{metric} outcomes are finite numbers, got {value!r}")
+    if any(issubclass(kind, bool) or not issubclass(kind, Real) for kind in types):
+        wrong = next(
+            value for value in outcomes if type(value) is bool or not isinstance(value, Real)
+        )
+        raise ValueError(f"{metric} outcomes are finite numbers, got {wrong!r}")
+    values = np.array(outcomes, dtype=float)
+    infinite = np.flatnonzero(~np.isfinite(values))
+    if infinite.size:
+        raise ValueError(f"{metric} outcomes are finite numbers, got {outcomes[infinite[0]]!r}")
     if metric in TIME_METRICS:
-        if any(value <= 0 for value in outcomes):
+        if (values <= 0).any():
             raise ValueError("task times must be positive")
-        return np.array(outcomes, dtype=float)
+        return values
     lowest, highest = SCALES[metric]
-    if metric == "seq" and any(value not in SEQ_ANSWERS for value in outcomes):
+    if metric == "seq" and not np.isin(values, SEQ_ANSWERS).all():
         raise ValueError(f"SEQ answers run from 1 to 7, got {outcomes!r}")
-    if any(not lowest <= value <= highest for value in outcomes):
+    if ((values < lowest) | (values > highest)).any():
         raise ValueError(f"{metric} values run from {lowest:g} to {highest:g}")
     if not lowest <= criterion.threshold <= highest:
         raise ValueError(
             f"a {metric} threshold lies from {lowest:g} to {highest:g}, got {criterion.threshold!r}"
         )
-    return np.array(outcomes, dtype=float)
+    return values
 
 
 def _sequence(criterion, values, confidence):
@@ -490,7 +500,9 @@ def _more_participants(criterion, values, confidence):
         successes = hits.sum() + np.cumsum(future, axis=1, dtype=np.int32)
         sizes = np.arange(n + 1, n + horizon + 1)
         settled = (successes >= above[sizes]) | (successes <= below[sizes])
-    share = np.logical_or.accumulate(settled, axis=1).mean(axis=0)
+    # The share settled after k more is the share of paths first settled by then.
+    first = np.where(settled.any(axis=1), settled.argmax(axis=1), horizon)
+    share = np.cumsum(np.bincount(first, minlength=horizon + 1)[:horizon]) / PROJECTION_PATHS
     reached = np.flatnonzero(share >= SETTLE_SHARE)
     return int(reached[0]) + 1 if reached.size else None
 
