@@ -1080,13 +1080,8 @@ def _task_outcomes(task, metric):
             attempt.seconds if attempt.outcome in successful else None
         ),
     }[metric]
-    return _unzipped(
-        [
-            (read(attempt), attempt.session_id)
-            for attempt in task.attempts
-            if read(attempt) is not None
-        ]
-    )
+    read_once = ((read(attempt), attempt.session_id) for attempt in task.attempts)
+    return _unzipped([pair for pair in read_once if pair[0] is not None])
 
 
 def _unzipped(pairs):
