@@ -45,6 +45,7 @@ MEAN_METRICS = ("seq", "sus")
 TIME_METRICS = ("time_on_task",)
 # A bound a confidence sequence has not reached yet is infinite, and shown as None.
 INFINITE = frozenset({math.inf, -math.inf})
+BOOLEAN_TYPES = frozenset({bool, np.bool_})
 # The ends of each bounded scale: betting confidence sequences need them.
 SCALES = {"seq": (1.0, 7.0), "sus": (0.0, 100.0)}
 METRICS = PROPORTION_METRICS + MEAN_METRICS + TIME_METRICS
@@ -293,34 +294,79 @@ def verdict_path(criterion: Criterion, outcomes, confidence=0.90) -> list[Criter
     ``SETTLE_SHARE`` of simulated continuations drawn from the results so far (None when
     more than ``PROJECTION_HORIZON`` would be needed). Bad input raises ValueError.
     """
+    steps = _steps(criterion, outcomes, confidence)
+    if steps is None:
+        return []
+    values, estimates, lows, highs, settled_at, settled = steps
+    path = [
+        CriterionVerdict(NOT_YET, estimate, low, high, n, None)
+        if settled_at is None or n < settled_at
+        else CriterionVerdict(settled, estimate, low, high, n, None, None, settled_at)
+        for n, estimate, low, high in zip(
+            range(1, len(estimates) + 1),
+            estimates.tolist(),
+            _shown_bounds(lows),
+            _shown_bounds(highs),
+            strict=True,
+        )
+    ]
+    if settled_at is None:
+        path[-1] = _with_projection(path[-1], criterion, values, confidence)
+    return path
+
+
+def latest_verdict(criterion: Criterion, outcomes, confidence=0.90) -> CriterionVerdict | None:
+    """``verdict_path(criterion, outcomes, confidence)[-1]`` (None for no outcomes), without
+    building the verdicts before it: what a report shows."""
+    steps = _steps(criterion, outcomes, confidence)
+    if steps is None:
+        return None
+    values, estimates, lows, highs, settled_at, settled = steps
+    [low], [high] = _shown_bounds(lows[-1:]), _shown_bounds(highs[-1:])
+    n = len(estimates)
+    if settled_at is not None:
+        return CriterionVerdict(settled, float(estimates[-1]), low, high, n, None, None, settled_at)
+    latest = CriterionVerdict(NOT_YET, float(estimates[-1]), low, high, n, None)
+    return _with_projection(latest, criterion, values, confidence)
+
+
+def _steps(criterion, outcomes, confidence):
+    """What every step of a verdict path reads: the checked values; as arrays over n = 1..
+    len(outcomes), the estimates and the running intersection's bounds; the n at which PASS
+    or FAIL came (None while NOT YET) and which. None when there are no outcomes."""
     _check_criterion(criterion)
     sequential.log_threshold(confidence)
     values = _path_values(criterion, outcomes)
     if not len(values):
-        return []
+        return None
     low, high, above, below, estimates = _sequence(criterion, values, confidence)
     passes, fails = (above, below) if criterion.comparison == AT_LEAST else (below, above)
     running_low, running_high = sequential.running_intersection(low, high)
-    # Plain Python numbers: the loop runs once per participant of every criterion.
-    lows = [None if bound in INFINITE else bound for bound in running_low.tolist()]
-    highs = [None if bound in INFINITE else bound for bound in running_high.tolist()]
-    estimates = np.asarray(estimates, dtype=float).tolist()
-    deciding = (np.asarray(passes) != np.asarray(fails)).tolist()
-    passes = np.asarray(passes).tolist()
-    path = []
-    verdict, settled_at = NOT_YET, None
-    for index, estimate in enumerate(estimates):
-        if verdict == NOT_YET and deciding[index]:
-            verdict, settled_at = (PASS if passes[index] else FAIL), index + 1
-        path.append(
-            CriterionVerdict(
-                verdict, estimate, lows[index], highs[index], index + 1, None, None, settled_at
-            )
-        )
-    if verdict == NOT_YET:
-        more = _more_participants(criterion, values, confidence)
-        path[-1] = CriterionVerdict(**{**path[-1].__dict__, "more_participants": more})
-    return path
+    passes, fails = np.asarray(passes), np.asarray(fails)
+    deciding = np.flatnonzero(passes != fails)
+    if not deciding.size:
+        settled_at, settled = None, NOT_YET
+    else:
+        first = int(deciding[0])
+        settled_at, settled = first + 1, (PASS if passes[first] else FAIL)
+    return (
+        values,
+        np.asarray(estimates, dtype=float),
+        running_low,
+        running_high,
+        settled_at,
+        settled,
+    )
+
+
+def _shown_bounds(bounds):
+    """Plain Python numbers, None for a bound the sequence has not reached yet."""
+    return [None if bound in INFINITE else bound for bound in bounds.tolist()]
+
+
+def _with_projection(verdict, criterion, values, confidence):
+    more = _more_participants(criterion, values, confidence)
+    return CriterionVerdict(**{**verdict.__dict__, "more_participants": more})
 
 
 # A NOT YET's projection: the number of more trials after which this share of simulated
@@ -373,28 +419,37 @@ def sample_to_settle(criterion: Criterion, confidence=0.90) -> int | None:
 def _path_values(criterion, outcomes):
     outcomes = list(outcomes)
     metric = criterion.metric
+    # Checked once per type and then as arrays: a report reads thousands of outcomes, and
+    # neither bool nor numpy's bool can be subclassed.
+    types = {type(outcome) for outcome in outcomes}
     if metric in PROPORTION_METRICS:
-        for outcome in outcomes:
-            if not isinstance(outcome, bool | np.bool_):
-                raise ValueError(f"{metric} outcomes are booleans, got {outcome!r}")
+        if not types <= BOOLEAN_TYPES:
+            wrong = next(outcome for outcome in outcomes if type(outcome) not in BOOLEAN_TYPES)
+            raise ValueError(f"{metric} outcomes are booleans, got {wrong!r}")
         return np.array(outcomes, dtype=bool)
-    for value in outcomes:
-        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-            raise ValueError(f"{metric} outcomes are finite numbers, got {value!r}")
+    if any(issubclass(kind, bool) or not issubclass(kind, Real) for kind in types):
+        wrong = next(
+            value for value in outcomes if type(value) is bool or not isinstance(value, Real)
+        )
+        raise ValueError(f"{metric} outcomes are finite numbers, got {wrong!r}")
+    values = np.array(outcomes, dtype=float)
+    infinite = np.flatnonzero(~np.isfinite(values))
+    if infinite.size:
+        raise ValueError(f"{metric} outcomes are finite numbers, got {outcomes[infinite[0]]!r}")
     if metric in TIME_METRICS:
-        if any(value <= 0 for value in outcomes):
+        if (values <= 0).any():
             raise ValueError("task times must be positive")
-        return np.array(outcomes, dtype=float)
+        return values
     lowest, highest = SCALES[metric]
-    if metric == "seq" and any(value not in SEQ_ANSWERS for value in outcomes):
+    if metric == "seq" and not np.isin(values, SEQ_ANSWERS).all():
         raise ValueError(f"SEQ answers run from 1 to 7, got {outcomes!r}")
-    if any(not lowest <= value <= highest for value in outcomes):
+    if ((values < lowest) | (values > highest)).any():
         raise ValueError(f"{metric} values run from {lowest:g} to {highest:g}")
     if not lowest <= criterion.threshold <= highest:
         raise ValueError(
             f"a {metric} threshold lies from {lowest:g} to {highest:g}, got {criterion.threshold!r}"
         )
-    return np.array(outcomes, dtype=float)
+    return values
 
 
 def _sequence(criterion, values, confidence):
@@ -445,7 +500,9 @@ def _more_participants(criterion, values, confidence):
         successes = hits.sum() + np.cumsum(future, axis=1, dtype=np.int32)
         sizes = np.arange(n + 1, n + horizon + 1)
         settled = (successes >= above[sizes]) | (successes <= below[sizes])
-    share = np.logical_or.accumulate(settled, axis=1).mean(axis=0)
+    # The share settled after k more is the share of paths first settled by then.
+    first = np.where(settled.any(axis=1), settled.argmax(axis=1), horizon)
+    share = np.cumsum(np.bincount(first, minlength=horizon + 1)[:horizon]) / PROJECTION_PATHS
     reached = np.flatnonzero(share >= SETTLE_SHARE)
     return int(reached[0]) + 1 if reached.size else None
 

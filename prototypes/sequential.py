@@ -128,9 +128,9 @@ def proportion_rules(threshold, confidence, max_trials, min_trials=0):
     return fewest(proves_above), n - fewest(proves_below)
 
 
-# Bounds already computed, by (successes, trials, confidence): a study's page is read again
-# and again as participants arrive, and every earlier step of its path is the same. Emptied
-# when it grows past BOUNDS_CACHE entries.
+# Bounds already computed, by confidence and then (successes, trials): a study's page is read
+# again and again as participants arrive, and every earlier step of its path is the same.
+# Emptied when it grows past BOUNDS_CACHE entries.
 _bounds_cache = {}
 BOUNDS_CACHE = 100_000
 
@@ -140,16 +140,18 @@ def proportion_bounds(successes, trials, confidence):
     s = np.asarray(successes, dtype=np.int64)
     n = np.asarray(trials, dtype=np.int64)
     keys = list(zip(s.tolist(), n.tolist(), strict=True))
-    missing = sorted({key for key in keys if (*key, confidence) not in _bounds_cache})
+    known = _bounds_cache.setdefault(confidence, {})
+    missing = sorted(set(keys).difference(known))
     if missing:
-        if len(_bounds_cache) + len(missing) > BOUNDS_CACHE:
+        if sum(map(len, _bounds_cache.values())) + len(missing) > BOUNDS_CACHE:
+            known.clear()
             _bounds_cache.clear()
+            _bounds_cache[confidence] = known
         counts = np.array(missing, dtype=float)
         low, high = proportion_bound_values(counts[:, 0], counts[:, 1], confidence)
-        for key, bounds in zip(missing, zip(low.tolist(), high.tolist(), strict=True), strict=True):
-            _bounds_cache[(*key, confidence)] = bounds
-    found = [_bounds_cache[(*key, confidence)] for key in keys]
-    return np.array([low for low, _ in found]), np.array([high for _, high in found])
+        known.update(zip(missing, zip(low.tolist(), high.tolist(), strict=True), strict=True))
+    found = np.array(list(map(known.__getitem__, keys)), dtype=float).reshape(len(keys), 2)
+    return found[:, 0], found[:, 1]
 
 
 def proportion_bound_values(successes, trials, confidence):
@@ -211,7 +213,14 @@ def running_intersection(low, high):
     §3). An interval disjoint from the running one means the sequence already missed the
     truth; it is skipped rather than leaving nothing to show.
     """
-    running_low, running_high = np.empty(len(low)), np.empty(len(high))
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    # Usually no interval is disjoint from the ones before it, and the intersection is two
+    # running extremes; the loop below is needed only when one is to be skipped.
+    running_low, running_high = np.maximum.accumulate(low), np.minimum.accumulate(high)
+    before_low = np.concatenate([[-np.inf], running_low[:-1]])
+    before_high = np.concatenate([[np.inf], running_high[:-1]])
+    if np.all(low <= before_high) and np.all(high >= before_low):
+        return running_low, running_high
     current_low, current_high = -np.inf, np.inf
     for index, (lower, upper) in enumerate(zip(low, high, strict=True)):
         if lower <= current_high and upper >= current_low:

@@ -352,7 +352,7 @@ class CriterionResult:
     number: int
     description: str
     measure: Measure
-    verdict: analysis.CriterionVerdict  # from ``analysis.verdict_path``
+    verdict: analysis.CriterionVerdict  # from ``analysis.latest_verdict``
     scale: tuple  # (low end, high end) of the chart
     settled_on: object = None  # when the participant who settled a PASS or FAIL started
 
@@ -996,9 +996,9 @@ def _criterion_results(criteria, task_reports, question_reports, confidence):
         outcomes, participants, sessions = criterion_outcomes(
             criterion, tasks_by_id, questions_by_id
         )
-        path = analysis.verdict_path(rule, outcomes, confidence)
-        verdict = _shown_verdict(path, participants)
-        settled_by.append(sessions[path[-1].settled_at - 1] if verdict.settled_at else None)
+        latest = analysis.latest_verdict(rule, outcomes, confidence)
+        verdict = _shown_verdict(latest, participants)
+        settled_by.append(sessions[latest.settled_at - 1] if verdict.settled_at else None)
         results.append(
             CriterionResult(
                 criterion=criterion,
@@ -1080,13 +1080,8 @@ def _task_outcomes(task, metric):
             attempt.seconds if attempt.outcome in successful else None
         ),
     }[metric]
-    return _unzipped(
-        [
-            (read(attempt), attempt.session_id)
-            for attempt in task.attempts
-            if read(attempt) is not None
-        ]
-    )
+    read_once = ((read(attempt), attempt.session_id) for attempt in task.attempts)
+    return _unzipped([pair for pair in read_once if pair[0] is not None])
 
 
 def _unzipped(pairs):
@@ -1098,15 +1093,14 @@ def _unzipped(pairs):
     )
 
 
-def _shown_verdict(path, participants):
-    """The last verdict of a path with n in participants (a misclick path counts clicks)."""
-    if not path:
+def _shown_verdict(last, participants):
+    """A path's last verdict with n in participants (a misclick path counts clicks)."""
+    if last is None:
         return analysis.CriterionVerdict(analysis.NOT_YET, None, None, None, 0, None)
-    last = path[-1]
     more = last.more_participants
-    if more is not None and participants[-1] != len(path):
+    if more is not None and participants[-1] != last.n:
         # Clicks to participants at the clicks per participant seen so far.
-        more = math.ceil(more * participants[-1] / len(path))
+        more = math.ceil(more * participants[-1] / last.n)
     settled = last.settled_at
     return replace(
         last,

@@ -251,6 +251,48 @@ def test_each_element_is_the_verdict_of_its_prefix():
         )
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    metric=st.sampled_from(sorted(OUTCOMES)),
+    comparison=st.sampled_from(["at_least", "at_most"]),
+    data=st.data(),
+)
+def test_the_latest_verdict_is_the_last_step_of_the_path(metric, comparison, data):
+    rule = criterion(metric, comparison, THRESHOLDS[metric])
+    outcomes = data.draw(OUTCOMES[metric])
+    assert analysis.latest_verdict(rule, outcomes) == analysis.verdict_path(rule, outcomes)[-1]
+
+
+def test_the_latest_verdict_of_a_long_undecided_path_carries_the_same_projection():
+    rule = criterion("completion_rate", "at_least", 0.6)
+    outcomes = [True, True, False] * 20
+    latest = analysis.latest_verdict(rule, outcomes)
+    assert latest.verdict == NOT_YET and latest.more_participants is not None
+    assert latest == analysis.verdict_path(rule, outcomes)[-1]
+    assert analysis.latest_verdict(rule, []) is None
+
+
+@pytest.mark.parametrize(
+    ("lows", "highs"),
+    [
+        ([0.1, 0.2, 0.15, 0.3], [0.9, 0.8, 0.85, 0.7]),
+        # The third interval is disjoint from the first two's intersection: skipped.
+        ([0.1, 0.2, 0.9, 0.3], [0.9, 0.8, 0.95, 0.7]),
+        ([-np.inf, 0.2, -np.inf], [np.inf, np.inf, 0.5]),
+    ],
+)
+def test_the_running_intersection_is_the_plain_loop_over_the_intervals(lows, highs):
+    expected_low, expected_high, current = [], [], (-np.inf, np.inf)
+    for low, high in zip(lows, highs, strict=True):
+        if low <= current[1] and high >= current[0]:
+            current = (max(current[0], low), min(current[1], high))
+        expected_low.append(current[0])
+        expected_high.append(current[1])
+    running_low, running_high = sequential.running_intersection(lows, highs)
+    assert running_low.tolist() == expected_low
+    assert running_high.tolist() == expected_high
+
+
 def test_the_projection_is_seeded_and_shrinks_with_a_clearer_result():
     rule = criterion()
     close = analysis.verdict_path(rule, [True] * 17 + [False] * 3)[-1]
