@@ -19,6 +19,7 @@ Intervals come from ``prototypes.stats`` through ``analysis.Estimate``, so crite
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from prototypes import analysis, stats
 
@@ -99,12 +100,53 @@ class TreeTaskResult:
         }[metric]
 
 
+class Walk(NamedTuple):
+    """What a sequence of visited nodes says, whoever took it and whatever they chose."""
+
+    backtracked: bool  # as ``backtracked``: they went back up from somewhere
+    first_top_level: int | None  # as ``first_top_level``
+    seen: frozenset  # the nodes visited, and the top level (None)
+    deeper: frozenset  # the nodes from which a child was opened
+    back: frozenset  # the nodes from which they went back up (or anywhere but one level down)
+
+    @classmethod
+    def of(cls, visited, tree):
+        parents = tree.parents
+        deeper, back = set(), set()
+        here = first = None
+        for node in visited:
+            if node is not None and parents[node] == here:
+                deeper.add(here)
+            elif node != here:
+                back.add(here)
+            if first is None:
+                first = node
+            here = node
+        return cls(
+            bool(back),
+            None if first is None else tree.top_level(first),
+            frozenset((None, *visited)),
+            frozenset(deeper),
+            frozenset(back),
+        )
+
+
 class Tree:
     """Parent links of a tree, with the questions the analysis asks of it."""
 
     def __init__(self, nodes: Sequence[Node]):
         self.nodes = {node.id: node for node in nodes}
         self.order = [node.id for node in nodes]
+        self.parents = {node.id: node.parent for node in nodes}
+        self._walks = {}
+
+    def walk(self, visited):
+        """The ``Walk`` of a sequence of visited nodes, worked out once per tree: most
+        participants, in every task, go the same few ways."""
+        walk = self._walks.get(visited)
+        if walk is None:
+            walk = self._walks[visited] = Walk.of(visited, self)
+        return walk
 
     def parent(self, node_id):
         return self.nodes[node_id].parent
@@ -170,8 +212,8 @@ def tree_task_result_of_ways(tree: Tree, correct: set, ways: Counter, times, con
     firsts = Counter()
     chosen = Counter()
     for (visited, choice), count in ways.items():
-        journey = Journey(0, visited, choice)
-        went_back = backtracked(journey, tree)
+        walk = tree.walk(visited)
+        went_back = walk.backtracked
         direct += count * (not went_back)
         chosen[choice] += count
         if choice is None:
@@ -182,9 +224,8 @@ def tree_task_result_of_ways(tree: Tree, correct: set, ways: Counter, times, con
                 indirect += count
             else:
                 direct_successes += count
-        first = first_top_level(journey, tree)
-        if first is not None:
-            firsts[first] += count
+        if walk.first_top_level is not None:
+            firsts[walk.first_top_level] += count
     clicked = sum(firsts.values())
     first_right = sum(count for node, count in firsts.items() if node in right_tops)
     return TreeTaskResult(
@@ -223,26 +264,21 @@ def pie_tree(tree: Tree, correct: set, ways: Counter):
     """
     on_path = {node for target in correct for node in tree.ancestors(target)} | {None}
     visits, deeper, back, chose = Counter(), Counter(), Counter(), Counter()
+    takers = Counter()
     for (visited, choice), count in ways.items():
-        seen, went_deeper, went_back = {None}, set(), set()
-        here = None
-        for node in visited:
-            if node is not None and tree.parent(node) == here:
-                went_deeper.add(here)
-            elif node != here:
-                went_back.add(here)
-            seen.add(node)
-            here = node
-        for node in seen:
-            visits[node] += count
-        for node in went_deeper:
-            deeper[node] += count
-        for node in went_back:
-            back[node] += count
+        takers[visited] += count
         if choice is not None:
             chose[choice] += count
-            if choice not in seen:
+            if choice not in tree.walk(visited).seen:
                 visits[choice] += count
+    for visited, count in takers.items():
+        walk = tree.walk(visited)
+        for node in walk.seen:
+            visits[node] += count
+        for node in walk.deeper:
+            deeper[node] += count
+        for node in walk.back:
+            back[node] += count
     order = [None, *tree.order]
     return tuple(
         PieNode(node, visits[node], deeper[node], back[node], chose[node], node in on_path)

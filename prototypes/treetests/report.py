@@ -169,7 +169,8 @@ TIMES_QUERY = """
 
 
 def _rows(query, tasks, sessions):
-    sessions_sql, params = sessions.values("id").query.sql_with_params()
+    # Unordered: an ORDER BY inside IN (...) only makes the database sort the sessions.
+    sessions_sql, params = sessions.order_by().values("id").query.sql_with_params()
     query = query.format(tasks=", ".join(["%s"] * len(tasks)), sessions=sessions_sql)
     with connection.cursor() as cursor:
         cursor.execute(query, [*(task.pk for task in tasks), *params])
