@@ -121,6 +121,9 @@ def test_the_import_status_page_shows_progress_and_reaches_done_by_polling(
     EvidenceImport.objects.filter(pk=evidence_import.pk).update(
         status=EvidenceImport.Status.PENDING
     )
-    assert import_evidence.apply(args=[evidence_import.pk]).get() == "imported"
+    assert (
+        import_evidence.apply(args=[evidence_import.pk]).get(disable_sync_subtasks=False)
+        == "imported"
+    )
     expect(status).to_contain_text("Imported.")
     expect(page.get_by_role("link", name="See the themes")).to_be_visible()

@@ -17,7 +17,7 @@ def nothing():
 
 def test_an_eager_task_leaves_no_kombu_hostname_warning(caplog):
     with caplog.at_level(logging.WARNING):
-        assert nothing.delay().get() == "done"
+        assert nothing.delay().get(disable_sync_subtasks=False) == "done"
     assert not [record for record in caplog.records if record.name.startswith("kombu")]
 
 

@@ -53,7 +53,9 @@ def test_the_job_records_rows_read_then_grouping_in_writes_of_their_own(workspac
 
     monkeypatch.setattr(analysis, "mask", watching_mask)
     monkeypatch.setattr(services, "_store", watching_store)
-    assert tasks.import_evidence.apply(args=[staged.pk]).get() == "imported"
+    assert (
+        tasks.import_evidence.apply(args=[staged.pk]).get(disable_sync_subtasks=False) == "imported"
+    )
 
     running = [(row["step"], row["rows_read"]) for row in seen]
     assert running == [
@@ -69,7 +71,10 @@ def test_the_job_records_rows_read_then_grouping_in_writes_of_their_own(workspac
     assert (staged.status, staged.imported_count, staged.data) == ("done", 120, b"")
     assert Item.objects.filter(workspace=workspace).count() == 120
     # A second delivery of the same job finds the import done and changes nothing.
-    assert tasks.import_evidence.apply(args=[staged.pk]).get() == "nothing to do"
+    assert (
+        tasks.import_evidence.apply(args=[staged.pk]).get(disable_sync_subtasks=False)
+        == "nothing to do"
+    )
     assert Item.objects.filter(workspace=workspace).count() == 120
 
 
@@ -165,7 +170,9 @@ def test_an_inbox_changed_during_the_grouping_refuses_the_import_whole(workspace
         return store(plan)
 
     monkeypatch.setattr(services, "_store", merging_first)
-    assert tasks.import_evidence.apply(args=[staged.pk]).get() == "refused"
+    assert (
+        tasks.import_evidence.apply(args=[staged.pk]).get(disable_sync_subtasks=False) == "refused"
+    )
     staged.refresh_from_db()
     assert staged.status == "failed" and "The inbox changed" in staged.error
     assert Item.objects.count() == before

@@ -234,7 +234,10 @@ def test_an_invitation_queued_before_the_unsubscribe_is_not_sent(
 ):
     invitation = factories.StudyInvitationFactory(study=study)
     Contact.objects.filter(pk=invitation.contact_id).update(unsubscribed_at=timezone.now())
-    assert send_invitation_email.apply(args=[invitation.pk]).get() == "unsubscribed"
+    assert (
+        send_invitation_email.apply(args=[invitation.pk]).get(disable_sync_subtasks=False)
+        == "unsubscribed"
+    )
     invitation.refresh_from_db()
     assert invitation.status == Status.CANCELLED
     assert mail.outbox == []

@@ -242,7 +242,7 @@ def test_personal_data_older_than_the_retention_period_is_purged(study, workspac
         "Zendesk",
     )
 
-    result = purge_expired_personal_data.apply().get()
+    result = purge_expired_personal_data.apply().get(disable_sync_subtasks=False)
 
     assert result == {"sessions": 1, "contacts": 1, "imports": 1, "evidence": 1}
     assert list(Item.objects.values_list("text", flat=True)) == ["Still no tracking"]

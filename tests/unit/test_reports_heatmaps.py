@@ -32,18 +32,18 @@ def click(study, screen, x=0.5, y=0.5):
 def test_drawing_is_idempotent_and_redone_for_new_clicks(
     study, home, django_capture_on_commit_callbacks
 ):
-    assert render_heatmap.delay(study.pk, home.pk).get() == "drawn"
+    assert render_heatmap.delay(study.pk, home.pk).get(disable_sync_subtasks=False) == "drawn"
     heatmap = HeatmapImage.objects.get(study=study, screen=home)
     first_file, first_fingerprint = heatmap.file.name, heatmap.fingerprint
     assert first_fingerprint == click_fingerprints(study)[home.pk]
 
-    assert render_heatmap.delay(study.pk, home.pk).get() == "up to date"
+    assert render_heatmap.delay(study.pk, home.pk).get(disable_sync_subtasks=False) == "up to date"
     heatmap.refresh_from_db()
     assert heatmap.file.name == first_file
 
     click(study, home, 0.9, 0.1)
     with django_capture_on_commit_callbacks(execute=True):
-        assert render_heatmap.delay(study.pk, home.pk).get() == "drawn"
+        assert render_heatmap.delay(study.pk, home.pk).get(disable_sync_subtasks=False) == "drawn"
     heatmap.refresh_from_db()
     assert heatmap.fingerprint != first_fingerprint
     assert heatmap.file.name != first_file
