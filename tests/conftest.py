@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 
 from tests import factories
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 def in_ci():
@@ -122,3 +123,20 @@ def pytest_collection_modifyitems(config, items):
             pytest.exit(f"CI=true and the {marker} tier cannot run: {reason}", returncode=3)
         for item in marked:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run, shared by the browser tests and the browser benchmarks
+    (a second Playwright in the same thread would find the first one's event loop running)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made next to it are
+    # still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()

@@ -26,7 +26,6 @@ from types import SimpleNamespace
 import pytest
 
 from tests.bench.gunicorn_server import free_port, start_gunicorn, stop_gunicorn
-from tests.e2e.conftest import browser  # noqa: F401 - the fixture, used by name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.bench]
 
@@ -142,7 +141,7 @@ def picture_after(page, count):
     return picture
 
 
-def participant(browser, url, preset):  # noqa: F811 - the fixture's browser
+def participant(browser, url, preset):
     """One participant through the first screens on this network; their timings."""
     context = browser.new_context(**PHONE)
     try:
@@ -198,7 +197,7 @@ def participant(browser, url, preset):  # noqa: F811 - the fixture's browser
         context.close()
 
 
-def test_the_first_screens_show_at_once_on_slow_networks(server, browser, capsys):  # noqa: F811
+def test_the_first_screens_show_at_once_on_slow_networks(server, browser, capsys):
     participant(browser, server.url, None)  # warm the server's workers up
     results = {name: participant(browser, server.url, preset) for name, preset in PRESETS.items()}
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.test import Client
-from playwright.sync_api import sync_playwright
 
 from prototypes.authoring.demo import create_demo_prototypes
 from prototypes.management.commands.demo import pin_demo_quotes
@@ -20,26 +20,6 @@ from tests import factories
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make next to
 # it are still plain synchronous calls.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(autouse=True)
@@ -148,7 +128,17 @@ def log_in(live_server):
 
     def log_in(page, user):
         client = Client()
-        client.force_login(user)
+        # The live server's threads share the in-memory SQLite database, which refuses a write
+        # while another thread holds a table lock (a picture drawn on a page's poll): the test's
+        # own write tries again a moment later, as SQLite's busy timeout would on a file.
+        for attempt in range(40):
+            try:
+                client.force_login(user)
+                break
+            except OperationalError:
+                if attempt == 39:
+                    raise
+                time.sleep(0.25)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(
             [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]

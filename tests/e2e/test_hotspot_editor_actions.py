@@ -87,8 +87,8 @@ def upload_the_sketches(hand, page, live_server, tmp_path):
     hand.click(page.get_by_role("button", name="Create prototype"))
     hand.choose_files(page.get_by_label("Screen images or PDFs"), sketch_files(tmp_path))
     cards = page.locator("[data-screen-grid] .screen-card")
-    expect(cards).to_have_count(6)
-    expect(cards.get_by_text("Ready")).to_have_count(6)
+    expect(cards).to_have_count(6, timeout=30_000)
+    expect(cards.get_by_text("Ready")).to_have_count(6, timeout=60_000)
     return Prototype.objects.get(name=PROTOTYPE_NAME)
 
 

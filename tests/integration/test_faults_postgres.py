@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.services import (
     PrivatePostgres,
     manage,
