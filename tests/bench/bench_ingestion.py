@@ -226,13 +226,10 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("bench_ingestion")
-    admin = postgres_or_skip()
-    database = f"bench_ingestion_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{database}"')
-    env = {
+def bench_server_environment(database, tmp_path):
+    """The environment of a benchmark's own server: production settings on its own PostgreSQL
+    database and folder, no Redis (Celery eager), and the benchmark's extra URLs."""
+    return {
         **os.environ,
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "DJANGO_SETTINGS_MODULE": "tests.bench.bench_settings",
@@ -243,6 +240,15 @@ def server(tmp_path_factory):
         "CELERY_BROKER_URL": "",
         "LOG_LEVEL": "WARNING",
     }
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("bench_ingestion")
+    admin = postgres_or_skip()
+    database = f"bench_ingestion_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{database}"')
+    env = bench_server_environment(database, tmp_path)
     process = None
     try:
         subprocess.run(

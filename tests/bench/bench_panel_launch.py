@@ -14,7 +14,6 @@ speed goals are printed (met or not); nothing lost and no error are asserted.
 
 import json
 import multiprocessing
-import os
 import subprocess
 import sys
 import threading
@@ -24,7 +23,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.bench.bench_ingestion import REPO, ServerCPU, percentile, postgres_or_skip
+from tests.bench.bench_ingestion import (
+    REPO,
+    ServerCPU,
+    bench_server_environment,
+    percentile,
+    postgres_or_skip,
+)
 from tests.bench.gunicorn_server import free_port, start_gunicorn, stop_gunicorn
 
 pytestmark = [pytest.mark.integration, pytest.mark.bench]
@@ -70,17 +75,7 @@ def server(tmp_path_factory):
     admin = postgres_or_skip()
     database = f"bench_panel_{uuid.uuid4().hex[:8]}"
     admin.execute(f'CREATE DATABASE "{database}"')
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-        "DJANGO_SETTINGS_MODULE": "tests.bench.bench_settings",
-        "BENCH_ROOT_URLCONF": "tests.bench.urls",
-        "VAR_DIR": str(tmp_path),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "REDIS_URL": "",
-        "CELERY_BROKER_URL": "",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = bench_server_environment(database, tmp_path)
     process = None
     try:
         for command in (
