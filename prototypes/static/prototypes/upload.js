@@ -59,7 +59,11 @@
       else entry.progress.value = 1;
     }
 
-    function send(file, entry, cleanPaper) {
+    // A failed request (no answer, or a server error, which rolls the upload back) is sent again
+    // after a pause: a moment's outage or a busy server should not cost the designer a screen.
+    const RETRY_DELAYS_MS = [1000, 3000, 9000];
+
+    function send(file, entry, cleanPaper, attempt = 0) {
       return new Promise((resolve) => {
         if (file.size > maxBytes) {
           const megabytes = Math.round(maxBytes / 1024 / 1024);
@@ -71,6 +75,7 @@
         data.append("files", file);
         if (cleanPaper) data.append("clean_paper", "1");
         const request = new XMLHttpRequest();
+        let retry = false;
         request.open("POST", form.action);
         request.setRequestHeader("Accept", "application/json");
         request.setRequestHeader("X-CSRFToken", csrfToken());
@@ -88,14 +93,26 @@
           if (request.status === 201) {
             finish(entry, "Uploaded: its card below shows when it is ready.", false);
             refreshGrid();
+          } else if (request.status >= 500 && attempt < RETRY_DELAYS_MS.length) {
+            retry = true;
           } else {
             finish(entry, body.error || `Not uploaded (error ${request.status}).`, true);
           }
         });
         request.addEventListener("error", () => {
-          finish(entry, "Not uploaded: the connection failed. Try again.", true);
+          if (attempt < RETRY_DELAYS_MS.length) retry = true;
+          else finish(entry, "Not uploaded: the connection failed. Try again.", true);
         });
-        request.addEventListener("loadend", () => resolve());
+        request.addEventListener("loadend", () => {
+          if (!retry) {
+            resolve();
+            return;
+          }
+          entry.message.textContent = "Not sent yet: trying again in a moment…";
+          setTimeout(() => {
+            send(file, entry, cleanPaper, attempt + 1).then(resolve);
+          }, RETRY_DELAYS_MS[attempt]);
+        });
         request.send(data);
       });
     }
