@@ -31,6 +31,13 @@ MAX_INTERRUPTED_RUNS = 3
 
 # Tasks that send email retry, with growing pauses, while the mail server or network is down.
 EMAIL_RETRIES = {"autoretry_for": (smtplib.SMTPException, OSError), "retry_jitter": True}
+# Tasks that a busy or restarting database stops retry five times, with pauses growing to 5 min.
+BACKOFF_RETRIES = {
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+    "retry_jitter": True,
+}
 
 
 class Job(models.Model):

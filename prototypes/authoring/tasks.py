@@ -20,7 +20,7 @@ from django.db.models import F
 from prototypes import imaging
 from prototypes.authoring.files import delete_when_unreferenced, new_files
 from prototypes.authoring.models import Screen
-from prototypes.jobs import JobInterrupted, JobTask
+from prototypes.jobs import BACKOFF_RETRIES, JobInterrupted, JobTask
 
 LOST_REASON = "The uploaded file was lost before it could be processed. Upload it again."
 GAVE_UP_REASON = (
@@ -55,10 +55,7 @@ class ScreenProcessingTask(JobTask):
     bind=True,
     name="prototypes.authoring.process_screen",
     autoretry_for=(OSError, OperationalError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-    retry_jitter=True,
+    **BACKOFF_RETRIES,
 )
 def process_screen(self, screen_id, all_pages=True, job_id=None):
     """Process the screen's original; with `all_pages`, a PDF's later pages become screens."""

@@ -11,7 +11,7 @@ from django.db import OperationalError
 
 from prototypes.friction import exports, services
 from prototypes.friction.models import EvidenceImport
-from prototypes.jobs import JobInterrupted, JobTask
+from prototypes.jobs import BACKOFF_RETRIES, JobInterrupted, JobTask
 
 FAILED_MESSAGE = (
     "The import stopped on our side and nothing was imported. Try again; if it fails again, "
@@ -43,10 +43,7 @@ def fail(evidence_import_id, message):
     bind=True,
     name="prototypes.friction.import_evidence",
     autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-    retry_jitter=True,
+    **BACKOFF_RETRIES,
 )
 def import_evidence(self, evidence_import_id, job_id=None):
     """Import a staged export with the mapping the designer confirmed."""

@@ -7,7 +7,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from prototypes.authoring.models import Screen
-from prototypes.jobs import JobTask
+from prototypes.jobs import BACKOFF_RETRIES, JobTask
 from prototypes.reports import exports, heatmaps
 from prototypes.reports.models import HeatmapImage, ReportExport
 from prototypes.studies.models import Study
@@ -25,10 +25,7 @@ FAILED_MESSAGE = (
     bind=True,
     name="prototypes.reports.render_heatmap",
     autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-    retry_jitter=True,
+    **BACKOFF_RETRIES,
 )
 def render_heatmap(self, study_id, screen_id, job_id=None):
     """Draw the click heatmap of one screen in one study, unless the cached one is current."""
@@ -73,10 +70,7 @@ def render_heatmap(self, study_id, screen_id, job_id=None):
     bind=True,
     name="prototypes.reports.build_export",
     autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-    retry_jitter=True,
+    **BACKOFF_RETRIES,
 )
 def build_export(self, export_id, job_id=None):
     """Build a PDF summary or raw-data file; a finished export is left alone."""
