@@ -91,7 +91,13 @@ def runs_in_process():
 
 def enqueue(task, *args):
     """Record `task(*args)` as a job and send it to Celery after the current transaction commits."""
-    job = Job.objects.create(task_name=task.name, args=list(args))
+    return enqueue_named(task.name, *args)
+
+
+def enqueue_named(task_name, *args):
+    """`enqueue` for a task named rather than imported: code on a lower layer can ask for work
+    that a higher layer defines."""
+    job = Job.objects.create(task_name=task_name, args=list(args))
     transaction.on_commit(job.send)
     return job
 
