@@ -281,7 +281,14 @@ CELERY_BEAT_SCHEDULE = {
 # Webhooks: the pauses (seconds) before each retry of a failed delivery, the schedule Standard
 # Webhooks suggests; and whether endpoints may be on private networks (an internal receiver).
 # Off by default: a webhook URL must never let a workspace owner reach the server's own network.
-WEBHOOK_RETRY_DELAYS = [5, 300, 1800, 7200, 18000, 36000]
+try:
+    WEBHOOK_RETRY_DELAYS = [
+        float(delay) for delay in env_list("WEBHOOK_RETRY_DELAYS", "5,300,1800,7200,18000,36000")
+    ]
+except ValueError:
+    raise ImproperlyConfigured(
+        "WEBHOOK_RETRY_DELAYS must be seconds separated by commas, e.g. 5,300,1800."
+    ) from None
 WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=False)
 
 # Uploads and image processing limits.

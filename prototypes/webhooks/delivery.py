@@ -49,9 +49,7 @@ def headers(delivery, text, now=None):
         "user-agent": USER_AGENT,
         "webhook-id": delivery.message_id,
         "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(delivery.endpoint.secret).sign(
-            delivery.message_id, now, text
-        ),
+        "webhook-signature": Webhook(delivery.endpoint.secret).sign(delivery.message_id, now, text),
     }
 
 
@@ -95,7 +93,9 @@ def slack_text(event_type, data):
             f"{criterion['description']}.{see}"
         )
     if event_type == EventType.VERDICT_CHANGED:
-        return f"The verdict of “{study}” changed from {data['previous']} to {data['verdict']}.{see}"
+        return (
+            f"The verdict of “{study}” changed from {data['previous']} to {data['verdict']}.{see}"
+        )
     if event_type == EventType.STUDY_CLOSED:
         return f"“{study}” was closed.{see}"
     return f"The {data['export']['kind']} export of “{study}” is ready: <{data['download_url']}|download>"

@@ -5,6 +5,12 @@ from prototypes.webhooks.services import UnsafeURL, check_url
 
 
 class EndpointForm(forms.ModelForm):
+    url = forms.URLField(
+        label="URL",
+        max_length=500,
+        assume_scheme="https",
+        help_text="Where we POST each event: a public https:// address.",
+    )
     events = forms.MultipleChoiceField(
         choices=EventType.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -17,7 +23,6 @@ class EndpointForm(forms.ModelForm):
         fields = ["url", "description", "events", "format"]
         labels = {"format": "Message format"}
         help_texts = {
-            "url": "Where we POST each event. It must be a public https:// address.",
             "format": "Slack-compatible sends a short message for an incoming-webhook URL.",
         }
 

@@ -158,5 +158,3 @@ def send_disabled_email(endpoint_id, job_id=None):
         recipient_list=owners,
     )
     return "sent"
-
-
