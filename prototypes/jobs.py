@@ -68,7 +68,7 @@ class Job(models.Model):
 
     def send(self):
         """Hand the job to Celery; leave it pending if the broker does not answer."""
-        task = current_app.tasks[self.task_name]
+        task = registered_task(self.task_name)
         try:
             task.apply_async(args=self.args, kwargs={"job_id": self.pk}, retry=False)
         except Exception as error:  # noqa: BLE001 - any broker failure leaves the job pending
@@ -81,6 +81,15 @@ class Job(models.Model):
             state=Job.State.SENT, sent_at=timezone.now(), sends=models.F("sends") + 1
         )
         return True
+
+
+def registered_task(name):
+    """The Celery task called `name`. A job may name a task that this process never imported
+    (code on a lower layer asking for a higher layer's work): then every task module is
+    loaded, as a worker does at start."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def runs_in_process():

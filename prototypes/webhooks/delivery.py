@@ -98,4 +98,5 @@ def slack_text(event_type, data):
         )
     if event_type == EventType.STUDY_CLOSED:
         return f"“{study}” was closed.{see}"
-    return f"The {data['export']['kind']} export of “{study}” is ready: <{data['download_url']}|download>"
+    kind, link = data["export"]["kind"], data["download_url"]
+    return f"The {kind} export of “{study}” is ready: <{link}|download>"

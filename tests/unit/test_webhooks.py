@@ -3,7 +3,11 @@ checked so that a workspace owner cannot make the server post into its own netwo
 
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -30,6 +34,8 @@ from tests.unit.test_player_support import (
     post_events,
 )
 from tests.webhook_receiver import Receiver
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # Deliveries are sent after the commit, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -376,3 +382,17 @@ def test_secrets_never_reach_the_logs(receiver, workspace, caplog):
         services.emit(workspace.pk, EventType.STUDY_CLOSED, "study:1", {})
     assert endpoint.secret not in caplog.text
     assert endpoint.secret.removeprefix("whsec_") not in caplog.text
+
+
+def test_a_process_that_never_imported_a_task_still_sends_it_by_name():
+    """The player names the webhook tasks rather than import them (they sit on a higher layer):
+    a web process that never imported them must still find them."""
+    code = (
+        "import django; django.setup();"
+        "from celery import current_app;"
+        "from prototypes.jobs import registered_task;"
+        "assert 'prototypes.webhooks.deliver' not in current_app.tasks;"
+        "assert registered_task('prototypes.webhooks.deliver').name.endswith('deliver')"
+    )
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "protoplatform.settings"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)
