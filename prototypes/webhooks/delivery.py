@@ -68,8 +68,9 @@ def post(delivery):
             stream=True,
         )
         response.close()
-        error = "" if response.ok else f"The endpoint answered {response.status_code}."
         status = response.status_code
+        # Redirects are not followed (they could lead inside): only a 2xx is a delivery.
+        error = "" if 200 <= status < 300 else f"The endpoint answered {status}."
     except UnsafeURL as refusal:
         status, error = None, str(refusal)
     except requests.Timeout:

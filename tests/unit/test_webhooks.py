@@ -396,3 +396,13 @@ def test_a_process_that_never_imported_a_task_still_sends_it_by_name():
     )
     env = os.environ | {"DJANGO_SETTINGS_MODULE": "protoplatform.settings"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)
+
+
+def test_a_redirect_is_not_followed_and_counts_as_a_failure(receiver, workspace):
+    receiver.statuses = [302]
+    endpoint_for(workspace, receiver)
+    (delivery,) = services.emit(workspace.pk, EventType.STUDY_CLOSED, "study:1", {})
+    attempt = delivery.attempt_log.get()
+    assert attempt.status_code == 302 and attempt.error == "The endpoint answered 302."
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.PENDING
