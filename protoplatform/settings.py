@@ -271,11 +271,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prototypes.recruitment.purge_expired_personal_data",
         "schedule": 24 * 3600.0,
     },
+    "send-due-webhooks": {"task": "prototypes.webhooks.send_due", "schedule": 60.0},
     "sweep-unreferenced-files": {
         "task": "prototypes.sweep_unreferenced_files",
         "schedule": 24 * 3600.0,
     },
 }
+
+# Webhooks: the pauses (seconds) before each retry of a failed delivery, the schedule Standard
+# Webhooks suggests; and whether endpoints may be on private networks (an internal receiver).
+# Off by default: a webhook URL must never let a workspace owner reach the server's own network.
+try:
+    WEBHOOK_RETRY_DELAYS = [
+        float(delay) for delay in env_list("WEBHOOK_RETRY_DELAYS", "5,300,1800,7200,18000,36000")
+    ]
+except ValueError:
+    raise ImproperlyConfigured(
+        "WEBHOOK_RETRY_DELAYS must be seconds separated by commas, e.g. 5,300,1800."
+    ) from None
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=False)
 
 # Uploads and image processing limits.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024)

@@ -68,7 +68,7 @@ class Job(models.Model):
 
     def send(self):
         """Hand the job to Celery; leave it pending if the broker does not answer."""
-        task = current_app.tasks[self.task_name]
+        task = registered_task(self.task_name)
         try:
             task.apply_async(args=self.args, kwargs={"job_id": self.pk}, retry=False)
         except Exception as error:  # noqa: BLE001 - any broker failure leaves the job pending
@@ -83,6 +83,15 @@ class Job(models.Model):
         return True
 
 
+def registered_task(name):
+    """The Celery task called `name`. A job may name a task that this process never imported
+    (code on a lower layer asking for a higher layer's work): then every task module is
+    loaded, as a worker does at start."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
 def runs_in_process():
     """True when Celery runs jobs eagerly (no broker: the embedded default), in the process and
     the request that enqueues them once its transaction commits."""
@@ -91,7 +100,13 @@ def runs_in_process():
 
 def enqueue(task, *args):
     """Record `task(*args)` as a job and send it to Celery after the current transaction commits."""
-    job = Job.objects.create(task_name=task.name, args=list(args))
+    return enqueue_named(task.name, *args)
+
+
+def enqueue_named(task_name, *args):
+    """`enqueue` for a task named rather than imported: code on a lower layer can ask for work
+    that a higher layer defines."""
+    job = Job.objects.create(task_name=task_name, args=list(args))
     transaction.on_commit(job.send)
     return job
 

@@ -50,6 +50,7 @@ from prototypes.studies.models import (
     Task,
 )
 from prototypes.treetests.models import TreeNode
+from prototypes.webhooks.models import Delivery, DeliveryAttempt, Endpoint, VerdictState
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 
 __all__ = [
@@ -64,6 +65,9 @@ __all__ = [
     "ContactImport",
     "Criterion",
     "Decision",
+    "Delivery",
+    "DeliveryAttempt",
+    "Endpoint",
     "Event",
     "EvidenceImport",
     "GroupMerge",
@@ -100,5 +104,6 @@ __all__ = [
     "TaskAttempt",
     "Theme",
     "TreeNode",
+    "VerdictState",
     "Workspace",
 ]

@@ -31,6 +31,7 @@ from prototypes.sessions.models import Answer, Comment, Event, ParticipantSessio
 from prototypes.studies.ab import match_screens
 from prototypes.studies.models import Question, Task
 from prototypes.treetests import events as navigation_events
+from prototypes.webhooks import services as webhooks
 
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 1_000_000
@@ -1021,3 +1022,4 @@ def _update_session(session, new, dropped):
     if "finished_at" in changes:
         # Quotas are decided as each session completes (it may turn out to be over quota).
         admission.count_completion(ParticipantSession.objects.get(pk=session.id))
+        webhooks.participant_finished(session.id, session.study_id, now)

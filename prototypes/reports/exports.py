@@ -12,10 +12,12 @@ import json
 import tempfile
 import zipfile
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -27,6 +29,7 @@ from prototypes.sessions.models import Answer, Comment, Event, ParticipantSessio
 from prototypes.studies.models import Task
 from prototypes.studies.outcomes import ON_TARGET, attempt_outcome, first_click_points
 from prototypes.treetests.models import TreeNode
+from prototypes.webhooks import services as webhooks
 
 CHUNK = 2000
 PDF_STYLESHEETS = ("prototypes/reports.css", "prototypes/reports-print.css")
@@ -52,6 +55,8 @@ def build(export):
     export.error = ""
     export.finished_at = timezone.now()
     export.save(update_fields=["file", "status", "progress", "error", "finished_at"])
+    download = settings.SITE_URL + reverse("report_export_download", args=[export.pk])
+    webhooks.export_ready(export, export.study, download)
 
 
 def set_progress(export, progress, status=None):

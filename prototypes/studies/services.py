@@ -20,6 +20,7 @@ from prototypes.authoring.models import Hotspot, Prototype, Screen
 from prototypes.sessions.models import ParticipantSession, TaskAttempt
 from prototypes.studies import outcomes
 from prototypes.studies.models import Question, ShareLink, Study, StudyChange, Task
+from prototypes.webhooks import services as webhooks
 
 State = Study.State
 
@@ -153,6 +154,8 @@ def transition(study, target):
             changed.append("closed_at")
         current.state = target
         current.save(update_fields=changed)
+        if target == State.CLOSED:
+            webhooks.study_closed(current)
     for name in changed:
         setattr(study, name, getattr(current, name))
     return study

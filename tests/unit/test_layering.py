@@ -25,11 +25,13 @@ LAYERS = [
     # What participants' sessions recorded: every area above reads these.
     "sessions",
     "authoring treetests.models",
-    "studies cardsorts.models treetests.services treetests.forms",
+    # Webhooks record what happened where it happens: here, and in the player and reports.
+    "studies cardsorts.models treetests.services treetests.forms"
+    " webhooks webhooks.models webhooks.services webhooks.delivery webhooks.tasks",
     "recruitment",
     "player treetests.events treetests.demo",
-    "reports treetests.report treetests.views treetests.urls cardsorts.report",
-    "dashboard",
+    "reports treetests.report treetests.views treetests.urls cardsorts.report webhooks.verdicts",
+    "dashboard webhooks.views webhooks.forms webhooks.urls",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
     "media models tasks storage_sweep management migrations htmx_messages public_errors",
 ]

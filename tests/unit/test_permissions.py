@@ -19,6 +19,7 @@ from prototypes.recruitment.models import (
     StudyInvitation,
 )
 from prototypes.reports.models import ReportExport, ReportShare
+from prototypes.webhooks.models import Delivery, Endpoint
 from prototypes.workspaces.models import ROLE_RANK, Role
 from tests import factories
 
@@ -95,7 +96,15 @@ def build_workspace_graph(workspace):
         mapping={"text": "text"},
         data=b"text\nWhere is it?\n",
     )
+    endpoint = Endpoint.objects.create(
+        workspace=workspace, url="https://hooks.example.com/in", events=["study.closed"]
+    )
+    delivery = Delivery.objects.create(
+        endpoint=endpoint, event_type="study.closed", happening="study.closed:1", payload={}
+    )
     return {
+        "endpoint_pk": endpoint.pk,
+        "delivery_pk": delivery.pk,
         "theme_pk": theme.pk,
         "evidence_import_pk": evidence_import.pk,
         "workspace_pk": workspace.pk,
