@@ -44,7 +44,7 @@ import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import StreamingHttpResponse
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
@@ -109,6 +109,18 @@ def format_event(message):
     return "\n".join(lines) + "\n\n"
 
 
+def _replay(catch_up, last_event_id):
+    """The catch-up's messages; then the request's database connections are closed, as a
+    stream would otherwise hold one idle for minutes (one per observer)."""
+    try:
+        return list(catch_up(last_event_id))
+    finally:
+        for connection in connections.all(initialized_only=True):
+            # Not inside a transaction (a test's): Django reconnects on the next query.
+            if not connection.in_atomic_block:
+                connection.close()
+
+
 def _stream_seconds():
     return getattr(settings, "LIVE_STREAM_SECONDS", 120)
 
@@ -122,7 +134,7 @@ def _sync_stream(topic, catch_up, last_event_id):
         subscription = None
     try:
         replayed = set()
-        for message in catch_up(last_event_id):
+        for message in _replay(catch_up, last_event_id):
             replayed.add(message.get("id"))
             yield format_event(message)
         if subscription is None:
@@ -155,7 +167,7 @@ async def _async_stream(topic, catch_up, last_event_id):
         subscription = None
     try:
         replayed = set()
-        for message in await sync_to_async(lambda: list(catch_up(last_event_id)))():
+        for message in await sync_to_async(_replay)(catch_up, last_event_id):
             replayed.add(message.get("id"))
             yield format_event(message)
         if subscription is None:
