@@ -13,7 +13,8 @@ Stable API (other areas build on it; see docs/live.md for the protocol):
   header, or the `last_event_id` query parameter, or None on a first connection) returns the
   stored messages to replay, then the live messages of `topic` follow. The subscription is
   made before `catch_up` runs, so nothing committed in between is missed; a live message
-  whose "id" was already replayed is skipped. Check permissions before calling it.
+  whose "id" was already replayed is skipped. Check permissions before calling it. The
+  optional `keep(message) -> bool` (sync, it may query the database) filters live messages.
 
 A message is a dict. Two keys have a meaning to the channel: "id" (a str or int, sent as the
 SSE `id:` so the browser sends it back as `Last-Event-ID` when it reconnects; leave it out on
@@ -86,12 +87,12 @@ def publish_on_commit(topic, message):
     transaction.on_commit(lambda: publish(topic, message))
 
 
-def stream(request, topic, catch_up):
+def stream(request, topic, catch_up, *, keep=None):
     last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
     if isinstance(request, ASGIRequest):
-        body = _async_stream(topic, catch_up, last_event_id or None)
+        body = _async_stream(topic, catch_up, last_event_id or None, keep)
     else:
-        body = _sync_stream(topic, catch_up, last_event_id or None)
+        body = _sync_stream(topic, catch_up, last_event_id or None, keep)
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     # nginx buffers responses unless told not to, which would hold the events back.
@@ -109,11 +110,11 @@ def format_event(message):
     return "\n".join(lines) + "\n\n"
 
 
-def _replay(catch_up, last_event_id):
-    """The catch-up's messages; then the request's database connections are closed, as a
-    stream would otherwise hold one idle for minutes (one per observer)."""
+def _released(function, *args):
+    """What `function(*args)` returns; then the database connections are closed, as a stream
+    would otherwise hold one idle for minutes (one per observer)."""
     try:
-        return list(catch_up(last_event_id))
+        return function(*args)
     finally:
         for connection in connections.all(initialized_only=True):
             # Not inside a transaction (a test's): Django reconnects on the next query.
@@ -121,11 +122,15 @@ def _replay(catch_up, last_event_id):
                 connection.close()
 
 
+def list_of(catch_up, last_event_id):
+    return list(catch_up(last_event_id))
+
+
 def _stream_seconds():
     return getattr(settings, "LIVE_STREAM_SECONDS", 120)
 
 
-def _sync_stream(topic, catch_up, last_event_id):
+def _sync_stream(topic, catch_up, last_event_id, keep=None):
     yield f"retry: {RETRY_MS}\n\n"
     try:
         subscription = broker().subscribe(topic)
@@ -134,7 +139,7 @@ def _sync_stream(topic, catch_up, last_event_id):
         subscription = None
     try:
         replayed = set()
-        for message in _replay(catch_up, last_event_id):
+        for message in _released(list_of, catch_up, last_event_id):
             replayed.add(message.get("id"))
             yield format_event(message)
         if subscription is None:
@@ -151,14 +156,16 @@ def _sync_stream(topic, catch_up, last_event_id):
                 yield ": ping\n\n"
                 continue
             message = json.loads(payload)
-            if message.get("id") is None or message["id"] not in replayed:
+            if message.get("id") is not None and message["id"] in replayed:
+                continue
+            if keep is None or _released(keep, message):
                 yield format_event(message)
     finally:
         if subscription is not None:
             subscription.close()
 
 
-async def _async_stream(topic, catch_up, last_event_id):
+async def _async_stream(topic, catch_up, last_event_id, keep=None):
     yield f"retry: {RETRY_MS}\n\n"
     try:
         subscription = await broker().asubscribe(topic)
@@ -167,7 +174,7 @@ async def _async_stream(topic, catch_up, last_event_id):
         subscription = None
     try:
         replayed = set()
-        for message in await sync_to_async(_replay)(catch_up, last_event_id):
+        for message in await sync_to_async(_released)(list_of, catch_up, last_event_id):
             replayed.add(message.get("id"))
             yield format_event(message)
         if subscription is None:
@@ -184,7 +191,9 @@ async def _async_stream(topic, catch_up, last_event_id):
                 yield ": ping\n\n"
                 continue
             message = json.loads(payload)
-            if message.get("id") is None or message["id"] not in replayed:
+            if message.get("id") is not None and message["id"] in replayed:
+                continue
+            if keep is None or await sync_to_async(_released)(keep, message):
                 yield format_event(message)
     finally:
         if subscription is not None:

@@ -157,3 +157,16 @@ def test_without_the_channel_a_stream_replays_and_asks_for_a_slower_reconnection
 def test_redis_channel_names_carry_the_database_number():
     assert channel.RedisBroker("redis://h:6379/3").prefix == "protoplatform:live:3:"
     assert channel.RedisBroker("redis://h:6379").prefix == "protoplatform:live:0:"
+
+
+def test_keep_filters_the_live_messages_but_not_the_catch_up():
+    body = channel._sync_stream(
+        "t", lambda last: [{"n": 0}], None, keep=lambda message: message["n"] % 2 == 0
+    )
+    chunks = [next(body), next(body)]
+    for n in (1, 2, 3, 4):
+        channel.publish("t", {"n": n})
+    chunks += [next(body), next(body)]
+    body.close()
+
+    assert [message["n"] for message in parse(chunks)] == [0, 2, 4]
