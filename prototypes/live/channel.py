@@ -122,7 +122,7 @@ def _released(function, *args):
                 connection.close()
 
 
-def list_of(catch_up, last_event_id):
+def _listed(catch_up, last_event_id):
     return list(catch_up(last_event_id))
 
 
@@ -139,7 +139,7 @@ def _sync_stream(topic, catch_up, last_event_id, keep=None):
         subscription = None
     try:
         replayed = set()
-        for message in _released(list_of, catch_up, last_event_id):
+        for message in _released(_listed, catch_up, last_event_id):
             replayed.add(message.get("id"))
             yield format_event(message)
         if subscription is None:
@@ -174,7 +174,7 @@ async def _async_stream(topic, catch_up, last_event_id, keep=None):
         subscription = None
     try:
         replayed = set()
-        for message in await sync_to_async(_released)(list_of, catch_up, last_event_id):
+        for message in await sync_to_async(_released)(_listed, catch_up, last_event_id):
             replayed.add(message.get("id"))
             yield format_event(message)
         if subscription is None:
