@@ -77,8 +77,7 @@ def publish_many(topic, messages):
     if not messages:
         return
     try:
-        payloads = [json.dumps(message, separators=(",", ":")) for message in messages]
-        broker().publish(topic, payloads)
+        broker().publish(topic, messages)
     except Exception:
         logger.warning("Live channel: could not publish to %s", topic, exc_info=True)
 
@@ -200,6 +199,10 @@ async def _async_stream(topic, catch_up, last_event_id, keep=None):
             await subscription.aclose()
 
 
+def _payloads(messages):
+    return [json.dumps(message, separators=(",", ":")) for message in messages]
+
+
 # Brokers ------------------------------------------------------------------------------------
 
 _brokers = {}
@@ -222,9 +225,13 @@ class MemoryBroker:
         self._lock = threading.Lock()
         self._subscribers = {}
 
-    def publish(self, topic, payloads):
+    def publish(self, topic, messages):
         with self._lock:
             subscribers = list(self._subscribers.get(topic, ()))
+        if not subscribers:
+            # The common case for the events API: nobody watches this session.
+            return
+        payloads = _payloads(messages)
         for subscriber in subscribers:
             for payload in payloads:
                 subscriber.put(payload)
@@ -302,7 +309,8 @@ class RedisBroker:
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    def publish(self, topic, payloads):
+    def publish(self, topic, messages):
+        payloads = _payloads(messages)
         if time.monotonic() < self._paused_until:
             raise ChannelDown("paused after a failure")
         with self._lock:

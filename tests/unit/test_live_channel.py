@@ -83,6 +83,11 @@ def test_the_response_is_an_uncached_event_stream():
     assert response["X-Accel-Buffering"] == "no"
 
 
+def test_without_subscribers_the_memory_broker_does_nothing():
+    # Not even serialise: most sessions are never watched.
+    channel.publish("t", {"n": object()})
+
+
 def test_several_subscribers_each_get_every_message_in_order():
     subscriptions = [channel.broker().subscribe("t") for _ in range(3)]
     channel.publish_many("t", [{"n": 1}, {"n": 2}])
@@ -140,7 +145,9 @@ def test_publishing_never_raises_when_redis_is_down(settings, caplog):
 
 
 def test_publishing_refuses_what_is_not_json_quietly(caplog):
+    subscription = channel.broker().subscribe("t")
     channel.publish("t", {"n": object()})
+    subscription.close()
 
     assert "could not publish" in caplog.text
 
