@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("prototypes.reports.urls")),
     path("", include("prototypes.recruitment.urls")),
     path("", include("prototypes.webhooks.urls")),
+    path("", include("prototypes.live.urls")),
 ]

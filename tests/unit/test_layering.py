@@ -16,6 +16,8 @@ APP = Path(__file__).resolve().parents[2] / "prototypes"
 LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
     "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms",
+    # The live channel (transport only: topics and messages, no area's data).
+    "live.channel",
     # A study kind's package spans the flow: each of its modules sits on the layer it serves.
     "treetests treetests.analysis treetests.tree treetests.pictures",
     "cardsorts cardsorts.analysis cardsorts.pictures",
@@ -23,13 +25,15 @@ LAYERS = [
     # The evidence inbox: what customers said, before any prototype.
     "friction",
     # What participants' sessions recorded: every area above reads these.
-    "sessions",
+    # live.feed: what the channel says about sessions (the player announces its batches).
+    "sessions live.feed",
     "authoring treetests.models",
     # Webhooks record what happened where it happens: here, and in the player and reports.
     "studies cardsorts.models treetests.services treetests.forms"
     " webhooks webhooks.models webhooks.services webhooks.delivery webhooks.tasks",
     "recruitment",
     "player treetests.events treetests.demo",
+    "live",
     "reports treetests.report treetests.views treetests.urls cardsorts.report webhooks.verdicts",
     "dashboard webhooks.views webhooks.forms webhooks.urls",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.

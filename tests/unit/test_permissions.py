@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from prototypes.authoring.shared import share
 from prototypes.friction.models import EvidenceImport, Item, Theme
+from prototypes.live.models import Observation, ObserverInvite, ObserverNote
 from prototypes.recruitment.models import (
     Contact,
     ContactImport,
@@ -102,9 +103,15 @@ def build_workspace_graph(workspace):
     delivery = Delivery.objects.create(
         endpoint=endpoint, event_type="study.closed", happening="study.closed:1", payload={}
     )
+    # Observed live: the study allows it and its participant was told (consent version 1).
+    Observation.objects.create(study=study, allowed=True, since_consent_version=1)
+    observer_invite = ObserverInvite.objects.create(study=study, label="Ada")
+    note = ObserverNote.objects.create(session=session, t_ms=0, text="Hm", author_name="Ada")
     return {
         "endpoint_pk": endpoint.pk,
         "delivery_pk": delivery.pk,
+        "invite_pk": observer_invite.pk,
+        "note_pk": note.pk,
         "theme_pk": theme.pk,
         "evidence_import_pk": evidence_import.pk,
         "workspace_pk": workspace.pk,
