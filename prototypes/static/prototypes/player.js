@@ -9,7 +9,7 @@
 
   const root = document.getElementById("player");
   if (!root || !window.Protoplatform || !window.Protoplatform.EventQueue) return;
-  if (!window.Protoplatform.Warmup) return;
+  if (!window.Protoplatform.Warmup || !window.Protoplatform.FetchOrder) return;
 
   const strings = JSON.parse(document.getElementById("player-strings").textContent);
   // The study as the session start will answer it, when the page could know it in advance.
@@ -33,7 +33,7 @@
   let timer = null;
   let pin = null; // {x, y} while a comment is being written
   let renderCount = 0;
-  let downloading = false; // set once every screen is being fetched into the cache
+  let downloading = false; // set while the other screens are fetched into the cache
   const downloaded = new Set(); // image URLs fetched into the cache: no thumbnail needed first
 
   function slot(name) {
@@ -695,36 +695,52 @@
     }
   }
 
-  /** Start loading every screen one click away, so the next screen shows at once. */
+  /** The screens one click away, likeliest first (player-prefetch.js). */
+  function likelyNext(screen) {
+    const task = currentTask();
+    return window.Protoplatform.FetchOrder.likelyNext(screen, screens, task && task.goal_screens);
+  }
+
+  /** Start loading every screen one click away, so the next screen shows at once: all their
+   * thumbnails first, the smallest rendition, then their full images. */
   function preloadNeighbours(screen) {
-    screen.hotspots.forEach((hotspot) => {
-      const target = hotspot.target && screens.get(hotspot.target);
-      if (!target) return;
+    const next = likelyNext(screen);
+    next.forEach((target) => {
       if (target.thumbnail_url && !downloaded.has(target.image_url)) {
         window.Protoplatform.Warmup.image(target.thumbnail_url);
       }
-      imageFor(target);
     });
+    next.forEach(imageFor);
   }
 
   /**
-   * Then download the other screens, nearest first and one at a time, into the browser's cache
-   * (rendition URLs are immutable): a participant who loses the connection can carry on
-   * clicking. They are decoded only once they are one click away.
+   * Then download the other screens, nearest to the screen on show first and one at a time,
+   * into the browser's cache (rendition URLs are immutable): a participant who loses the
+   * connection can carry on clicking. Each waits until the screens one click away are here,
+   * so that it never takes their bandwidth; they are decoded only once they are one click away.
    */
-  async function downloadAll(from) {
+  async function downloadAll() {
     if (downloading) return;
     downloading = true;
-    for (const screen of nearestFirst(from)) {
-      if (images.has(screen.id) || !screen.image_url) continue;
+    for (;;) {
+      const current = screens.get(state.screenId);
+      if (!current) break;
+      await Promise.all(likelyNext(current).map((target) => imageFor(target).ready));
+      const screen = nearestFirst(screens.get(state.screenId) || current).find(
+        (candidate) =>
+          candidate.image_url && !images.has(candidate.id) && !downloaded.has(candidate.image_url),
+      );
+      if (!screen) break;
       await new Promise((resolve) => {
         const element = new Image();
+        element.fetchPriority = "low";
         element.onload = resolve;
         element.onerror = resolve;
         element.src = screen.image_url;
       });
       downloaded.add(screen.image_url);
     }
+    downloading = false;
   }
 
   /** Every screen, by the number of clicks it takes to reach it from `from` (unreachable last). */
@@ -771,7 +787,7 @@
     announce(format(strings.screen_shown, { name: screen.name }));
     slot("screen-name").focus({ preventScroll: true });
     preloadNeighbours(screen);
-    downloadAll(screen);
+    downloadAll();
   }
 
   function renderHotspots(screen) {
