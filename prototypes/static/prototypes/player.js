@@ -726,7 +726,8 @@
       const current = screens.get(state.screenId);
       if (!current) break;
       await Promise.all(likelyNext(current).map((target) => imageFor(target).ready));
-      const screen = nearestFirst(screens.get(state.screenId) || current).find(
+      if (state.screenId !== current.id) continue; // moved on meanwhile: wait for the new ones
+      const screen = nearestFirst(current).find(
         (candidate) =>
           candidate.image_url && !images.has(candidate.id) && !downloaded.has(candidate.image_url),
       );
