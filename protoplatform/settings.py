@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -322,7 +323,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:", *MEDIA_ORIGINS],
-        "style-src": ["'self'"],
+        # The nonce is sent only with a page that uses it: the player's inline styles.
+        "style-src": ["'self'", NONCE],
         "script-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],

@@ -9,7 +9,8 @@ from prototypes.authoring.models import Prototype
 from prototypes.authoring.script_publish import playback_context
 from prototypes.player import services
 from prototypes.player.ingestion import MAX_TEXT_CHARS
-from prototypes.player.warmup import warmup_images
+from prototypes.player.stylesheets import player_stylesheets
+from prototypes.player.warmup import study_before_start, warmup_images
 from prototypes.recruitment import admission
 from prototypes.studies import participants
 from prototypes.studies.models import Task
@@ -49,6 +50,10 @@ def player(request, token):
                 "invitation": request.GET.get("inv", "")[:64],
                 "warmup": warmup_images(study),
             }
+            context["stylesheets"] = player_stylesheets(context["scripted"])
+            # Without a screener or a flow, the player starts the session in the background.
+            if not (context["scripted"] or context["screener"]):
+                context["study_payload"] = study_before_start(study)
             if context["scripted"]:
                 # Typed answers are routed by the authoring side for the session's token, which
                 # the script fills in once the session has started.

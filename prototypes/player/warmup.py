@@ -5,9 +5,13 @@ needs them: the start screen first, then its targets in hotspot order. Each come
 thumbnail, which the player fetches first: on a slow connection a small picture of the screen is
 on the device long before the full image, and the player shows it until the full image is there.
 Rendition URLs change with their content, so the browser keeps what it fetched here.
+
+The page also carries the study as the session start will answer it, when it can know it, so
+that "Start" shows the first task at once and the session starts in the background.
 """
 
 from prototypes.authoring.models import Hotspot, Prototype, Screen
+from prototypes.player.payload import cached_study_payload
 
 
 def warmup_images(study):
@@ -36,3 +40,15 @@ def warmup_images(study):
         for screen in [start, *targets]
         if screen.image
     ]
+
+
+def study_before_start(study):
+    """services.study_payload for the study's own version, or None when the session start's
+    answer decides what the participant runs: a concept A/B study assigns the concept then. The
+    caller leaves out studies with a screener (whose answers may turn the participant away) and
+    scripted prototypes (whose flow is routed under the session's token). Call it under
+    `translation.override(study.language)`; one query, and five more when the payload is not
+    cached."""
+    if study.concepts.exists():
+        return None
+    return cached_study_payload(study, study.prototype_version)

@@ -6,14 +6,18 @@ fresh SQLite database. For each network preset of Chrome DevTools (applied with 
 protocol, the browser cache disabled as on a first visit), one participant on a 375×667 phone:
 
 - link → welcome page shown;
-- reads the welcome page for 5 s, consents, reads the first task for 3 s, then "Start the task"
-  → its screen painted (the player fetched it while the participant read);
+- reads the welcome page for 5 s, consents, "Start" → the first task shown (the session starts
+  in the background);
+- reads the first task for 3 s, then "Start the task" → its screen painted (the player fetched
+  it while the participant read);
 - clicks a hotspot at once → the next screen painted, then after reading 4 s clicks another;
 - the bytes transferred until the first screen was painted.
 
-Goals (issue #21): "start" → screen under 100 ms on every preset, click at once → next screen
-under 300 ms on Fast 3G, link → welcome under 1.5 s on Fast 3G, under 200 KiB to the first
-screen. Asserted with room for a busy machine; all figures printed.
+Goals (issue #21): "Start" → task and "start" → screen under 100 ms on every preset, click at
+once → next screen under 300 ms on Fast 3G, link → welcome under 1.5 s on Fast 3G, under
+200 KiB to the first screen. Asserted with room for a busy machine; all figures printed, with
+the load average (the network presets delay in the browser's network stack, by the clock, so
+a busy CPU shows mostly on loopback).
 """
 
 import json
@@ -167,6 +171,7 @@ def participant(browser, url, preset):
         page.get_by_role("checkbox", name="I have read this and I agree.").tap()
         page.get_by_role("button", name="Start", exact=True).tap()
         page.wait_for_function("() => window.timing.phases['task-intro'] !== undefined")
+        task_ms = page.evaluate("window.timing.phases['task-intro'] - window.timing.clicks.at(-1)")
         page.wait_for_timeout(TASK_READING_MS)
         page.get_by_role("button", name="Start the task").tap()
         first = picture_after(page, 0)
@@ -185,6 +190,7 @@ def participant(browser, url, preset):
         after_reading_ms, after_reading = click("My orders")
         return SimpleNamespace(
             welcome=welcome,
+            task=task_ms,
             start=start_ms,
             start_placeholder=first["placeholder"],
             at_once=at_once_ms,
@@ -199,7 +205,9 @@ def participant(browser, url, preset):
 
 def test_the_first_screens_show_at_once_on_slow_networks(server, browser, capsys):
     participant(browser, server.url, None)  # warm the server's workers up
+    load_before = os.getloadavg()
     results = {name: participant(browser, server.url, preset) for name, preset in PRESETS.items()}
+    load_after = os.getloadavg()
 
     def picture(ms, placeholder):
         return f"{ms:7.0f} ms{' (thumbnail first)' if placeholder else ''}"
@@ -208,13 +216,19 @@ def test_the_first_screens_show_at_once_on_slow_networks(server, browser, capsys
         print("\nParticipant player on a 375×667 phone, gunicorn with production settings:")
         for name, r in results.items():
             print(
-                f"  {name:<9} link → welcome {r.welcome:7.0f} ms; start → screen "
+                f"  {name:<9} link → welcome {r.welcome:7.0f} ms; “Start” → task "
+                f"{r.task:4.0f} ms; “Start the task” → screen "
                 f"{picture(r.start, r.start_placeholder)}; click at once → next "
                 f"{picture(r.at_once, r.at_once_placeholder)}; click after 4 s → next "
                 f"{picture(r.after_reading, r.after_reading_placeholder)}; "
                 f"{r.bytes / 1024:.0f} KiB to the first screen"
             )
+        print(
+            f"  load average (1, 5, 15 min) before {', '.join(f'{x:.1f}' for x in load_before)}"
+            f", after {', '.join(f'{x:.1f}' for x in load_after)} on {os.cpu_count()} CPUs"
+        )
     for name, r in results.items():
+        assert r.task < GOAL_START_MS * ROOM, name
         assert r.start < GOAL_START_MS * ROOM, name
         assert r.bytes < GOAL_BYTES, name
     assert results["Fast 3G"].at_once < GOAL_CLICK_AT_ONCE_FAST_3G_MS * ROOM

@@ -193,7 +193,7 @@ def test_first_screen_and_next_screen_are_fast(live_server, new_page, study, cap
         print(f"Participant player, Chromium on loopback ({PARTICIPANTS} participants):")
         print(row("baseline: bare static file loaded", bare))
         print(row("link → welcome page shown", [t.phases["welcome"] for t in timings]))
-        print(row("“Start” → task shown (session started)", [t.session_start for t in timings]))
+        print(row("“Start” → task shown (session starting)", [t.session_start for t in timings]))
         print(row("“Start the task” → first screen painted", [t.task_start for t in timings]))
         print(row("link → first screen: the participant's wait", [t.waited for t in timings]))
         print(row("  the same with the robot's clicking", [t.firstScreen for t in timings]))

@@ -51,15 +51,20 @@ def test_the_player_page_opens_without_an_account(client, setup):
     assert "Log in" not in html  # no designer navigation for participants
 
 
-def test_the_page_has_no_inline_script_or_style(client, setup):
-    html = client.get(reverse("player_start", args=[setup.link.token])).content.decode()
+def test_the_page_has_no_inline_script_and_only_its_stylesheets_under_the_nonce(client, setup):
+    response = client.get(reverse("player_start", args=[setup.link.token]))
+    html = response.content.decode()
 
     scripts = re.findall(r"<script([^>]*)>", html)
     assert scripts, "the player's scripts are missing"
     for attributes in scripts:
         assert "src=" in attributes or 'type="application/json"' in attributes
     assert "style=" not in html
-    assert "<style" not in html
+    # The stylesheets, carried in the page (prototypes/player/stylesheets.py).
+    styles = re.findall(r"<style([^>]*)>", html)
+    assert len(styles) == 1
+    nonce = re.fullmatch(r' nonce="([^"]+)"', styles[0]).group(1)
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
 
 
 def test_the_page_passes_on_the_participant_id(client, setup):

@@ -1,5 +1,6 @@
 """What the player page lists for the browser to fetch while the participant reads the welcome
-page, and the HTTP compression of what Django answers."""
+page, the study it carries so that the session starts in the background, and the HTTP
+compression of what Django answers."""
 
 import gzip
 import json
@@ -7,9 +8,12 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from prototypes.models import Prototype
-from prototypes.player.warmup import warmup_images
+from prototypes.player.warmup import study_before_start, warmup_images
+from prototypes.studies.models import StudyConcept
+from tests import factories
 from tests.unit.test_player_support import build_player_study
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +101,42 @@ def test_a_tree_test_or_card_sort_whose_first_task_starts_on_no_screen_lists_not
     response = client.get(reverse("player_start", args=[setup.link.token]))
     assert response.status_code == 200
     assert b'id="player-warmup"' not in response.content
+
+
+def page_study(client, setup):
+    html = client.get(reverse("player_start", args=[setup.link.token])).content.decode()
+    found = re.search(r'<script id="player-study" type="application/json">(.*?)</script>', html)
+    return json.loads(found.group(1)) if found else None
+
+
+def test_the_page_carries_the_study_as_the_session_start_answers_it(client):
+    setup = build_player_study()
+    in_page = page_study(client, setup)
+    answer = client.post(
+        reverse("api_session_start", args=[setup.link.token]),
+        json.dumps({"consent": True}),
+        content_type="application/json",
+    ).json()
+    assert in_page == {
+        key: value for key, value in answer.items() if key not in ("session_token", "admitted")
+    }
+
+
+def test_the_study_in_the_page_costs_one_query_once_cached(django_assert_max_num_queries):
+    setup = build_player_study()
+    with translation.override(setup.study.language):
+        study_before_start(setup.study)
+        with django_assert_max_num_queries(1):
+            assert study_before_start(setup.study)["tasks"]
+
+
+def test_the_session_start_decides_the_study_with_a_screener_or_concepts(client):
+    screened = build_player_study()
+    factories.ScreenerQuestionFactory(study=screened.study)
+    assert page_study(client, screened) is None
+
+    compared = build_player_study()
+    StudyConcept.objects.create(
+        study=compared.study, version=compared.study.prototype_version, label="A", position=0
+    )
+    assert page_study(client, compared) is None

@@ -14,6 +14,9 @@
  *   total of dropped events is reported with every batch.
  * - When the page is hidden or closed, what is left goes out with navigator.sendBeacon. Those
  *   events stay queued, because a beacon's fate is unknown; the next send repeats them.
+ * - A queue made before its session has a token (the player starts the session in the
+ *   background) holds its events in memory and sends them once connect() gives it the
+ *   session's URL; abandon() forgets them if the session never starts.
  */
 (function () {
   "use strict";
@@ -53,14 +56,15 @@
 
   class EventQueue {
     /**
-     * url: the session's events endpoint. storageKey: where the unsent queue is kept.
+     * url: the session's events endpoint. storageKey: where the unsent queue is kept. Both are
+     * left out until the session has a token (see connect).
      * startedAt: Date.now() when the session started; every event's t_ms counts from it.
      * onStatus("ok" | "retrying" | "stopped"), onSessionGone(status): let the page tell the
      * participant what is happening.
      */
     constructor(options) {
-      this.url = options.url;
-      this.storageKey = options.storageKey;
+      this.url = options.url || null;
+      this.storageKey = options.storageKey || null;
       this.startedAt = options.startedAt;
       this.maxStored = options.maxStored || 5000;
       this.batchSize = options.batchSize || 100;
@@ -93,6 +97,7 @@
     }
 
     load() {
+      if (!this.storageKey) return { events: [], dropped: 0, lastT: 0 };
       try {
         const saved = JSON.parse(window.localStorage.getItem(this.storageKey) || "null");
         if (saved && Array.isArray(saved.events)) {
@@ -105,6 +110,7 @@
     }
 
     save() {
+      if (!this.storageKey) return;
       try {
         window.localStorage.setItem(
           this.storageKey,
@@ -147,7 +153,7 @@
     }
 
     flushSoon(delayMs) {
-      if (this.stopped || this.sending) return;
+      if (this.stopped || this.sending || !this.url) return;
       // Never earlier than a backoff or a 429's Retry-After allows.
       const delay = Math.max(delayMs, this.holdUntil - Date.now(), 0);
       if (this.timer) {
@@ -159,6 +165,21 @@
         this.timer = null;
         this.send();
       }, delay);
+    }
+
+    /** The session has its token: keep the events recorded so far under it and send them. */
+    connect(url, storageKey) {
+      this.url = url;
+      this.storageKey = storageKey;
+      this.save();
+      this.flushSoon(0);
+    }
+
+    /** The session could not start: nothing recorded for it will ever be sent. */
+    abandon() {
+      this.stopped = true;
+      this.events = [];
+      this.settle();
     }
 
     /** The network is back (or the page is visible again): retry now, unless a 429 said wait. */
@@ -276,7 +297,7 @@
 
     /** Send what is left as the page goes away; the events stay queued until acknowledged. */
     beacon() {
-      if (this.stopped || !this.events.length || !navigator.sendBeacon) return;
+      if (this.stopped || !this.url || !this.events.length || !navigator.sendBeacon) return;
       const batch = [];
       let body = "";
       for (const event of this.events.slice(0, this.batchSize)) {

@@ -9,9 +9,12 @@
 
   const root = document.getElementById("player");
   if (!root || !window.Protoplatform || !window.Protoplatform.EventQueue) return;
-  if (!window.Protoplatform.Warmup) return;
+  if (!window.Protoplatform.Warmup || !window.Protoplatform.FetchOrder) return;
 
   const strings = JSON.parse(document.getElementById("player-strings").textContent);
+  // The study as the session start will answer it, when the page could know it in advance.
+  const studyInPage = document.getElementById("player-study");
+  const prefetched = studyInPage ? JSON.parse(studyInPage.textContent) : null;
   const kinds = window.Protoplatform.TaskKinds;
   const shareToken = root.dataset.shareToken;
   const stateKey = "protoplatform.player." + shareToken;
@@ -30,7 +33,7 @@
   let timer = null;
   let pin = null; // {x, y} while a comment is being written
   let renderCount = 0;
-  let downloading = false; // set once every screen is being fetched into the cache
+  let downloading = false; // set while the other screens are fetched into the cache
   const downloaded = new Set(); // image URLs fetched into the cache: no thumbnail needed first
 
   function slot(name) {
@@ -56,6 +59,8 @@
   }
 
   function saveState() {
+    // Until the session has a token there is nothing a reload could resume.
+    if (!state.sessionToken) return;
     try {
       window.localStorage.setItem(stateKey, JSON.stringify(state));
     } catch (error) {
@@ -171,9 +176,10 @@
       screens.set(screen.id, screen);
       screen.hotspots.forEach((hotspot) => hotspots.set(hotspot.id, hotspot));
     });
+    const token = state.sessionToken;
     queue = new window.Protoplatform.EventQueue({
-      url: sessionUrl("eventsUrl", state.sessionToken),
-      storageKey: "protoplatform.events." + state.sessionToken,
+      url: token ? sessionUrl("eventsUrl", token) : null,
+      storageKey: token ? "protoplatform.events." + token : null,
       startedAt: state.startedAt,
       onStatus: showStatus,
       onSessionGone: () => {
@@ -235,9 +241,6 @@
     }
     const screenerError = slot("screener-error");
     if (screenerError) screenerError.hidden = true;
-    const button = form.querySelector('button[type="submit"]');
-    button.disabled = true;
-    button.setAttribute("aria-busy", "true");
     const body = {
       consent: true,
       consent_version: Number(root.dataset.consentVersion),
@@ -245,19 +248,14 @@
       invitation: root.dataset.invitation || null,
     };
     if (slot("screener")) body.screener = screenerAnswers();
-    let response;
-    let answer = {};
-    try {
-      response = await window.fetch(root.dataset.startUrl, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        credentials: "same-origin",
-        body: JSON.stringify(body),
-      });
-      answer = await response.json();
-    } catch (error) {
-      response = response || null;
+    if (prefetched) {
+      startInBackground(body);
+      return;
     }
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    const { response, answer } = await requestSession(body, 1);
     button.disabled = false;
     button.removeAttribute("aria-busy");
     if (response && response.status === 201 && !answer.admitted) {
@@ -278,7 +276,13 @@
       screenerError.hidden = false;
       const first = slot("screener").querySelector("input");
       if (first) first.focus();
-    } else if (response && answer.code === "consent_changed") {
+    } else {
+      showStartRefused(response, answer);
+    }
+  }
+
+  function showStartRefused(response, answer) {
+    if (response && answer.code === "consent_changed") {
       // The new text comes with a reload; the screener's answers wait for it in this tab.
       keepScreenerAnswers();
       showMessage(strings.consent_changed, strings.reload_page);
@@ -286,6 +290,65 @@
       showMessage(strings.not_accepting);
     } else {
       showMessage(strings.start_failed, strings.try_again);
+    }
+  }
+
+  // With the study in the page, "Start" shows the first task at once and the session starts
+  // meanwhile: the queue holds what the participant does until the session's token arrives.
+  // A refusal (the study closed or filled up since the page was opened) replaces whatever is
+  // on screen with the reason, and what was recorded is dropped with the session.
+  const START_ATTEMPTS = 5;
+
+  async function startInBackground(body) {
+    state = {
+      sessionToken: null,
+      startedAt: Date.now(),
+      phase: "task-intro",
+      taskIndex: 0,
+      payload: prefetched,
+    };
+    setUp(prefetched);
+    goToTask(0);
+    const { response, answer } = await requestSession(body, START_ATTEMPTS);
+    if (response && response.status === 201 && answer.admitted) {
+      state.sessionToken = answer.session_token;
+      queue.connect(
+        sessionUrl("eventsUrl", state.sessionToken),
+        "protoplatform.events." + state.sessionToken,
+      );
+      saveState();
+      return;
+    }
+    queue.abandon();
+    stopTimer();
+    state.phase = "refused";
+    ["give-up-dialog", "ended-dialog"].forEach((name) => {
+      if (slot(name).open) slot(name).close();
+    });
+    if (response && response.status === 201) showMessage(answer.message);
+    else showStartRefused(response, answer);
+  }
+
+  /** The session start's answer as {response (null if none came), answer}, asked again up to
+   * `attempts` times, after a growing pause, when the network or the server failed. */
+  async function requestSession(body, attempts) {
+    for (let attempt = 1; ; attempt += 1) {
+      let response = null;
+      let answer = {};
+      try {
+        response = await window.fetch(root.dataset.startUrl, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          credentials: "same-origin",
+          body: JSON.stringify(body),
+        });
+        answer = await response.json();
+      } catch (error) {
+        // No answer (offline), or one that is not JSON (a proxy's error page).
+      }
+      const failed = !response || response.status === 429 || response.status >= 500;
+      if (!failed || attempt >= attempts) return { response, answer };
+      await new Promise((resolve) => window.setTimeout(resolve, 1000 * 2 ** (attempt - 1)));
     }
   }
 
@@ -632,36 +695,53 @@
     }
   }
 
-  /** Start loading every screen one click away, so the next screen shows at once. */
+  /** The screens one click away, likeliest first (player-prefetch.js). */
+  function likelyNext(screen) {
+    const task = currentTask();
+    return window.Protoplatform.FetchOrder.likelyNext(screen, screens, task && task.goal_screens);
+  }
+
+  /** Start loading every screen one click away, so the next screen shows at once: all their
+   * thumbnails first, the smallest rendition, then their full images. */
   function preloadNeighbours(screen) {
-    screen.hotspots.forEach((hotspot) => {
-      const target = hotspot.target && screens.get(hotspot.target);
-      if (!target) return;
+    const next = likelyNext(screen);
+    next.forEach((target) => {
       if (target.thumbnail_url && !downloaded.has(target.image_url)) {
         window.Protoplatform.Warmup.image(target.thumbnail_url);
       }
-      imageFor(target);
     });
+    next.forEach(imageFor);
   }
 
   /**
-   * Then download the other screens, nearest first and one at a time, into the browser's cache
-   * (rendition URLs are immutable): a participant who loses the connection can carry on
-   * clicking. They are decoded only once they are one click away.
+   * Then download the other screens, nearest to the screen on show first and one at a time,
+   * into the browser's cache (rendition URLs are immutable): a participant who loses the
+   * connection can carry on clicking. Each waits until the screens one click away are here,
+   * so that it never takes their bandwidth; they are decoded only once they are one click away.
    */
-  async function downloadAll(from) {
+  async function downloadAll() {
     if (downloading) return;
     downloading = true;
-    for (const screen of nearestFirst(from)) {
-      if (images.has(screen.id) || !screen.image_url) continue;
+    for (;;) {
+      const current = screens.get(state.screenId);
+      if (!current) break;
+      await Promise.all(likelyNext(current).map((target) => imageFor(target).ready));
+      if (state.screenId !== current.id) continue; // moved on meanwhile: wait for the new ones
+      const screen = nearestFirst(current).find(
+        (candidate) =>
+          candidate.image_url && !images.has(candidate.id) && !downloaded.has(candidate.image_url),
+      );
+      if (!screen) break;
       await new Promise((resolve) => {
         const element = new Image();
+        element.fetchPriority = "low";
         element.onload = resolve;
         element.onerror = resolve;
         element.src = screen.image_url;
       });
       downloaded.add(screen.image_url);
     }
+    downloading = false;
   }
 
   /** Every screen, by the number of clicks it takes to reach it from `from` (unreachable last). */
@@ -708,7 +788,7 @@
     announce(format(strings.screen_shown, { name: screen.name }));
     slot("screen-name").focus({ preventScroll: true });
     preloadNeighbours(screen);
-    downloadAll(screen);
+    downloadAll();
   }
 
   function renderHotspots(screen) {
@@ -1150,7 +1230,8 @@
     }
     show("saving");
     await queue.drained();
-    if (queue.events.length) return; // sending stopped; a reload will try again
+    // Sending stopped (a reload will try again), or the session never started.
+    if (queue.events.length || state.phase !== "finishing") return;
     let completion = null;
     try {
       const response = await window.fetch(sessionUrl("stateUrl", state.sessionToken), {
