@@ -1,5 +1,6 @@
 """All models of the app, defined by area in their own modules."""
 
+from prototypes.api.models import AccessToken
 from prototypes.authoring.models import (
     Hotspot,
     Prototype,
@@ -53,6 +54,7 @@ from prototypes.treetests.models import TreeNode
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 
 __all__ = [
+    "AccessToken",
     "Admission",
     "Answer",
     "Card",

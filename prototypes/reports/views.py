@@ -11,8 +11,7 @@ from prototypes.jobs import enqueue
 from prototypes.ratelimit import Limit, rate_limited
 from prototypes.reports import exports, quality, quotes
 from prototypes.reports.compare import compare
-from prototypes.reports.concepts import compare_concepts
-from prototypes.reports.decisions import decision_dict, latest_decision
+from prototypes.reports.document import report_document
 from prototypes.reports.forms import DecisionForm, ExclusionForm, ExportForm, ReportShareForm
 from prototypes.reports.heatmaps import heatmap_state, heatmap_states
 from prototypes.reports.metrics import build_report, first_clicks
@@ -517,11 +516,6 @@ def api_report(request, study_pk):
             {"error": "No such study, or no access to it: log in or pass a valid ?token=."},
             status=404,
         )
-    revision = requested_revision(request)
-    data = build_report(study, revision).as_dict()
-    comparison = compare_concepts(study, revision)
-    data["concepts"] = comparison.as_dict() if comparison else None
-    data["decision"] = decision_dict(latest_decision(study), study)
-    response = JsonResponse(data)
+    response = JsonResponse(report_document(study, requested_revision(request)))
     response["Cache-Control"] = "private, no-store"
     return response

@@ -29,7 +29,7 @@ LAYERS = [
     "recruitment",
     "player treetests.events treetests.demo",
     "reports treetests.report treetests.views treetests.urls cardsorts.report",
-    "dashboard",
+    "dashboard api",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
     "media models tasks storage_sweep management migrations htmx_messages public_errors",
 ]
