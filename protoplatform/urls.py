@@ -1,5 +1,6 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from prototypes.api.document_views import api_not_found
 from prototypes.health import healthz
 from prototypes.media import favicon, rendition
 
@@ -20,4 +21,6 @@ urlpatterns = [
     path("", include("prototypes.treetests.urls")),
     path("", include("prototypes.reports.urls")),
     path("", include("prototypes.recruitment.urls")),
+    # Last: a path under /api/ that nothing above takes answers JSON, not the site's 404 page.
+    re_path(r"^api/", api_not_found, name="api_not_found"),
 ]

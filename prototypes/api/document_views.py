@@ -2,6 +2,7 @@
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from prototypes.api.docs import markdown_html, outline, schema_rows
@@ -33,3 +34,14 @@ def openapi_page(request):
         "schemas": list(schema_rows(doc)),
     }
     return render(request, "api/openapi.html", context)
+
+
+@csrf_exempt
+@public_view
+def api_not_found(request):
+    """Whatever path under /api/ no endpoint takes: a JSON 404, as the API's clients expect,
+    rather than the site's page (a malformed id such as /api/v1/studies/x matches no route)."""
+    return JsonResponse(
+        {"error": "No such API endpoint. The endpoints are listed at /api/openapi.json."},
+        status=404,
+    )

@@ -276,7 +276,13 @@ SCHEMAS = {
         "type": "object",
         "required": ["events"],
         "properties": {
-            "events": {"type": "array", "maxItems": MAX_BATCH_EVENTS, "items": ref("Event")},
+            # The limit is in words, not `maxItems`: a longer batch is a 413 (split it), where
+            # a schema violation would be a 400 (do not retry).
+            "events": {
+                "type": "array",
+                "items": ref("Event"),
+                "description": f"At most {MAX_BATCH_EVENTS} events (else 413).",
+            },
             "dropped": {"type": "integer", "minimum": 0},
         },
     },
@@ -518,6 +524,12 @@ REVISION = {
     "description": "Only participants of this study revision; every revision when absent.",
     "schema": {"type": "integer", "minimum": 1},
 }
+# Pages are forgiving: a revision that is not a whole number from 1 shows every revision.
+PAGE_REVISION = {
+    **REVISION,
+    "description": "Only participants of this study revision; every revision otherwise.",
+    "schema": {"type": "string"},
+}
 PAGE = {
     "name": "page",
     "in": "query",
@@ -652,6 +664,7 @@ PATHS = {
             "parameters": [STUDY_ID, REVISION],
             "responses": {
                 "200": json_body(ref("Report"), "The report."),
+                "400": error("`revision` is not a whole number from 1."),
                 "404": error("No such study, or no access to it."),
                 "405": {"description": "Another method than GET."},
             },
@@ -663,7 +676,7 @@ PATHS = {
             "operationId": "report_share_view",
             "summary": "The stakeholder summary of a report link (a page)",
             "description": "The summary page a stakeholder opens, with no account.",
-            "parameters": [REPORT_TOKEN, REVISION],
+            "parameters": [REPORT_TOKEN, PAGE_REVISION],
             "responses": {
                 "200": html("The summary."),
                 "404": html("Unknown, revoked or expired link."),
@@ -679,10 +692,11 @@ PATHS = {
                 "Built in the background; the answer leads to the export's status page. "
                 "At most 20 a link an hour."
             ),
-            "parameters": [REPORT_TOKEN, REVISION],
+            "parameters": [REPORT_TOKEN, PAGE_REVISION],
             "responses": {
                 "302": {"description": "To the export's status page."},
                 "200": html("With htmx (`HX-Request`): the export's status fragment."),
+                "403": html("No CSRF token: the summary page's form sends one."),
                 "404": html("Unknown, revoked or expired link."),
                 "405": {"description": "Another method than POST."},
                 "429": {

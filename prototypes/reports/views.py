@@ -39,13 +39,17 @@ from prototypes.workspaces.models import ROLE_RANK, Role
 HEATMAP_MAX_AGE = 24 * 3600
 
 
+MAX_REVISION = 2**31 - 1
+
+
 def requested_revision(request):
     """The revision asked for in ``?revision=``, or None for every revision."""
     try:
         revision = int(request.GET.get("revision", ""))
     except ValueError:
         return None
-    return revision if revision > 0 else None
+    # Past the column's range a lookup overflows (a 500 on SQLite); no study has such a revision.
+    return revision if 0 < revision <= MAX_REVISION else None
 
 
 def has_role(request, workspace_id, role):
@@ -516,6 +520,9 @@ def api_report(request, study_pk):
             {"error": "No such study, or no access to it: log in or pass a valid ?token=."},
             status=404,
         )
-    response = JsonResponse(report_document(study, requested_revision(request)))
+    revision = requested_revision(request)
+    if revision is None and "revision" in request.GET:
+        return JsonResponse({"error": "revision must be a whole number from 1."}, status=400)
+    response = JsonResponse(report_document(study, revision))
     response["Cache-Control"] = "private, no-store"
     return response

@@ -316,3 +316,19 @@ def test_only_an_owner_revokes_someone_elses_token(client, workspace, owner, des
     assert client.post(url, {"revoke": token.pk}).status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_a_path_under_api_that_no_endpoint_takes_answers_json(client, db):
+    for path in ["/api/v1/studies/x", "/api/studies/null/report.json", "/api/nothing"]:
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "openapi.json" in response.json()["error"]
+
+
+@pytest.mark.parametrize("revision", ["230619087554463825920", "-1", "two"])
+def test_report_json_refuses_a_revision_that_is_not_one(owner_client, workspace, revision):
+    study = make_study(workspace)
+    response = owner_client.get(reverse("api_report", args=[study.pk]), {"revision": revision})
+    assert response.status_code == 400 and "revision" in response.json()["error"]
+    page = owner_client.get(reverse("study_results", args=[study.pk]), {"revision": revision})
+    assert page.status_code == 200
