@@ -243,7 +243,9 @@ def markdown_html(text):
                 i += 1
             head, *body = rows
             out.append(
-                '<div class="table-wrap"><table><thead><tr>'
+                # Focusable, so a keyboard can scroll a table wider than a phone.
+                '<div class="table-wrap" tabindex="0" role="region" aria-label="Table">'
+                "<table><thead><tr>"
                 + "".join(f'<th scope="col">{c}</th>' for c in head)
                 + "</tr></thead><tbody>"
                 + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in body)
