@@ -1,5 +1,7 @@
 """The OpenAPI 3.1 document of the whole public surface: the one source of its contract.
 
+Enumerations come from the models' choices, so a new state or event type appears here by itself.
+
 Served at /api/openapi.json, drawn as a page at /api/ and written out as docs/api.md
 (`manage.py api_docs`), all three from `document()`. The tests check the document against the
 OpenAPI 3.1 schema (openapi-spec-validator), check that every public API route is in it, and
@@ -12,8 +14,11 @@ from functools import cache
 from prototypes.api import participant_prose as prose
 from prototypes.api.access import API_LIMIT, MAX_TOKEN_CHARS
 from prototypes.api.views import DEFAULT_EVENTS_PER_PAGE, MAX_EVENTS_PER_PAGE, PER_PAGE
+from prototypes.authoring.models import Prototype
 from prototypes.player.api import EVENTS_LIMIT, SESSIONS_LIMIT
 from prototypes.player.ingestion import MAX_BATCH_EVENTS
+from prototypes.sessions.models import Event, ParticipantSession
+from prototypes.studies.models import Question, Study, Task
 
 JSON = "application/json"
 HTML = "text/html"
@@ -146,7 +151,7 @@ SCHEMAS = {
                 "properties": {
                     "title": {"type": "string"},
                     "language": {"type": "string"},
-                    "kind": {"type": "string", "enum": ["paper", "scripted", "tree"]},
+                    "kind": {"type": "string", "enum": Prototype.Kind.values},
                 },
             },
             "tasks": {"type": "array", "items": ref("TaskToRun")},
@@ -162,14 +167,7 @@ SCHEMAS = {
             "number": {"type": "integer"},
             "kind": {
                 "type": "string",
-                "enum": [
-                    "clickthrough",
-                    "first_click",
-                    "five_second",
-                    "preference",
-                    "tree_test",
-                    "card_sort",
-                ],
+                "enum": Task.Kind.values,
             },
             "instruction": {"type": "string"},
             "start_screen": nullable({"type": "integer"}),
@@ -191,7 +189,7 @@ SCHEMAS = {
         "required": ["id", "kind"],
         "properties": {
             "id": {"type": "integer"},
-            "kind": {"type": "string", "enum": ["sus", "open", "single", "multiple", "rating"]},
+            "kind": {"type": "string", "enum": Question.Kind.values},
             "text": {"type": "string"},
             "required": {"type": "boolean"},
         },
@@ -235,27 +233,8 @@ SCHEMAS = {
             },
         ]
     },
-    "SessionStateName": {
-        "type": "string",
-        "enum": ["active", "completed", "abandoned", "screened_out"],
-    },
-    "EventType": {
-        "type": "string",
-        "enum": [
-            "task_start",
-            "task_end",
-            "click",
-            "misclick",
-            "navigate",
-            "answer",
-            "comment",
-            "give_up",
-            "text",
-            "session_end",
-            "tree_step",
-            "card_place",
-        ],
-    },
+    "SessionStateName": {"type": "string", "enum": ParticipantSession.State.values},
+    "EventType": {"type": "string", "enum": Event.Type.values},
     "Event": {
         "type": "object",
         "required": ["id", "type", "t_ms"],
@@ -371,7 +350,7 @@ SCHEMAS = {
             "decision": nullable({"type": "object"}),
         },
     },
-    "StudyState": {"type": "string", "enum": ["draft", "live", "paused", "closed"]},
+    "StudyState": {"type": "string", "enum": Study.State.values},
     "Study": {
         "type": "object",
         "required": [
@@ -394,7 +373,7 @@ SCHEMAS = {
             "id": {"type": "integer"},
             "title": {"type": "string"},
             "state": ref("StudyState"),
-            "kind": {"type": "string", "enum": ["paper", "scripted", "tree"]},
+            "kind": {"type": "string", "enum": Prototype.Kind.values},
             "language": {"type": "string"},
             "revision": {"type": "integer", "minimum": 1},
             "target_participants": {"type": "integer", "minimum": 0},
