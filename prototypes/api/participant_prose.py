@@ -336,6 +336,13 @@ CLIENT = """\
 * On `pagehide` and when the page becomes hidden, sends what is left with
   `navigator.sendBeacon` (up to 60 KB). Those events stay queued, because a beacon's fate is
   unknown; the next send repeats them and the server ignores the copies.
+* Can be made before its session has a token: the player page carries the study (as the
+  session start would answer it) when the start cannot change it (no screener, no concept
+  A/B test, not a scripted flow), so "Start" shows the first task at once while the session
+  starts in the background, asked again after a network failure, a 429 or a 5xx (up to five
+  times, 1 s doubling). The queue holds the events in memory until the token arrives, then
+  stores and sends them; if the start is refused (the study closed or filled up meanwhile),
+  they are dropped and the participant is told why.
 """
 
 SERVER_SIDE = """\
