@@ -1,5 +1,6 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from prototypes.api.document_views import api_not_found
 from prototypes.health import healthz
 from prototypes.media import favicon, rendition
 
@@ -10,6 +11,7 @@ urlpatterns = [
     # First: the player's API takes most requests (a batch of events every second or so per
     # participant), and Django tries the patterns in order. No other pattern matches its paths.
     path("", include("prototypes.player.urls")),
+    path("", include("prototypes.api.urls")),
     path("", include("prototypes.workspaces.urls")),
     path("", include("prototypes.dashboard.urls")),
     path("", include("prototypes.friction.urls")),
@@ -21,4 +23,6 @@ urlpatterns = [
     path("", include("prototypes.recruitment.urls")),
     path("", include("prototypes.webhooks.urls")),
     path("", include("prototypes.live.urls")),
+    # Last: a path under /api/ that nothing above takes answers JSON, not the site's 404 page.
+    re_path(r"^api/", api_not_found, name="api_not_found"),
 ]

@@ -1,5 +1,6 @@
 """All models of the app, defined by area in their own modules."""
 
+from prototypes.api.models import AccessToken
 from prototypes.authoring.models import (
     Hotspot,
     Prototype,
@@ -55,9 +56,7 @@ from prototypes.webhooks.models import Delivery, DeliveryAttempt, Endpoint, Verd
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 
 __all__ = [
-    "Observation",
-    "ObserverInvite",
-    "ObserverNote",
+    "AccessToken",
     "Admission",
     "Answer",
     "Card",
@@ -82,6 +81,9 @@ __all__ = [
     "Job",
     "LinkSettings",
     "Membership",
+    "Observation",
+    "ObserverInvite",
+    "ObserverNote",
     "OptOut",
     "PanelSettings",
     "ParticipantSession",

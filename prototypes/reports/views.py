@@ -12,8 +12,7 @@ from prototypes.live.observe import observer_notes, with_notes
 from prototypes.ratelimit import Limit, rate_limited
 from prototypes.reports import exports, quality, quotes
 from prototypes.reports.compare import compare
-from prototypes.reports.concepts import compare_concepts
-from prototypes.reports.decisions import decision_dict, latest_decision
+from prototypes.reports.document import report_document
 from prototypes.reports.forms import DecisionForm, ExclusionForm, ExportForm, ReportShareForm
 from prototypes.reports.heatmaps import heatmap_state, heatmap_states
 from prototypes.reports.metrics import build_report, first_clicks
@@ -41,13 +40,17 @@ from prototypes.workspaces.models import ROLE_RANK, Role
 HEATMAP_MAX_AGE = 24 * 3600
 
 
+MAX_REVISION = 2**31 - 1
+
+
 def requested_revision(request):
     """The revision asked for in ``?revision=``, or None for every revision."""
     try:
         revision = int(request.GET.get("revision", ""))
     except ValueError:
         return None
-    return revision if revision > 0 else None
+    # Past the column's range a lookup overflows (a 500 on SQLite); no study has such a revision.
+    return revision if 0 < revision <= MAX_REVISION else None
 
 
 def has_role(request, workspace_id, role):
@@ -520,10 +523,8 @@ def api_report(request, study_pk):
             status=404,
         )
     revision = requested_revision(request)
-    data = build_report(study, revision).as_dict()
-    comparison = compare_concepts(study, revision)
-    data["concepts"] = comparison.as_dict() if comparison else None
-    data["decision"] = decision_dict(latest_decision(study), study)
-    response = JsonResponse(data)
+    if revision is None and "revision" in request.GET:
+        return JsonResponse({"error": "revision must be a whole number from 1."}, status=400)
+    response = JsonResponse(report_document(study, revision))
     response["Cache-Control"] = "private, no-store"
     return response

@@ -35,7 +35,7 @@ LAYERS = [
     "player treetests.events treetests.demo",
     "live",
     "reports treetests.report treetests.views treetests.urls cardsorts.report webhooks.verdicts",
-    "dashboard webhooks.views webhooks.forms webhooks.urls",
+    "dashboard api webhooks.views webhooks.forms webhooks.urls",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
     "media models tasks storage_sweep management migrations htmx_messages public_errors",
 ]

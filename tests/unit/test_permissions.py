@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from prototypes.api.access import create_token, revoke
 from prototypes.authoring.shared import share
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.live.models import Observation, ObserverInvite, ObserverNote
@@ -207,3 +208,54 @@ def test_designer_view_answers_each_role_as_expected(client, db, route, pattern)
             assert status < 500 and status not in (403, 404), where
         else:
             assert status == 403, where
+
+
+def designer_api_patterns():
+    return [
+        pytest.param(route, pattern, id=pattern.name)
+        for route, pattern in walk(get_resolver().url_patterns)
+        if hasattr(pattern.callback, "api_scopes")
+    ]
+
+
+def test_the_designer_api_is_walked():
+    assert len(designer_api_patterns()) >= 5
+
+
+@pytest.mark.parametrize(("route", "pattern"), designer_api_patterns())
+def test_designer_api_answers_each_token_as_expected(client, db, route, pattern):
+    """No token or a revoked one: 401. Another workspace's token: 404 for an object, its own
+    workspace's list otherwise. A read token where the method needs write: 403."""
+    workspace = factories.WorkspaceFactory(name="Acme")
+    objects = build_workspace_graph(workspace)
+    other = factories.WorkspaceFactory(name="Elsewhere")
+    build_workspace_graph(other)
+    designer = factories.MembershipFactory(workspace=workspace, role=Role.DESIGNER).user
+    outsider = factories.MembershipFactory(workspace=other, role=Role.OWNER).user
+    tokens = {
+        "read": create_token(workspace, designer, "Read", "read")[1],
+        "write": create_token(workspace, designer, "Write", "write")[1],
+        "outsider": create_token(other, outsider, "Theirs", "write")[1],
+    }
+    revoked, tokens["revoked"] = create_token(workspace, designer, "Old", "write")
+    revoke(revoked)
+    url = url_for(route, pattern, objects)
+    names_an_object = bool(pattern.pattern.converters)
+
+    for method, scope in pattern.callback.api_scopes.items():
+        for who in ["none", "revoked", "outsider", "read", "write"]:
+            headers = {} if who == "none" else {"HTTP_AUTHORIZATION": f"Bearer {tokens[who]}"}
+            with transaction.atomic():
+                response = client.generic(method, url, "{}", "application/json", **headers)
+                transaction.set_rollback(True)
+            status = response.status_code
+            where = f"{method} {pattern.name} ({url}) with {who} token: {status}"
+            assert response["Content-Type"] == "application/json", where
+            if who in ("none", "revoked"):
+                assert status == 401, where
+            elif who == "outsider" and names_an_object:
+                assert status == 404, where
+            elif who == "read" and scope == "write":
+                assert status == 403, where
+            else:
+                assert status < 500 and status not in (401, 403, 404), where
