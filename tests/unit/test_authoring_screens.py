@@ -398,9 +398,7 @@ def test_accepted_formats_become_ready_screens(
     assert all(screen.is_ready for screen in created), [s.failure_reason for s in created]
 
 
-@pytest.mark.parametrize(
-    "name", ["drawing.eps", "scan.tif", "animated.gif", "page.png"]
-)
+@pytest.mark.parametrize("name", ["drawing.eps", "scan.tif", "animated.gif", "page.png"])
 def test_other_formats_are_refused_in_the_request(designer_client, prototype, settings, name):
     response = upload(designer_client, prototype, corpus_file(name), json=True)
     assert response.status_code == 400
