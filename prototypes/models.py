@@ -8,6 +8,7 @@ from prototypes.authoring.models import (
     SharedHotspotSet,
 )
 from prototypes.cardsorts.models import Card, Category, GroupMerge
+from prototypes.figma.models import FigmaHotspot, FigmaImport, FigmaScreen
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.jobs import Job
 from prototypes.recruitment.models import (
@@ -66,6 +67,9 @@ __all__ = [
     "Decision",
     "Event",
     "EvidenceImport",
+    "FigmaHotspot",
+    "FigmaImport",
+    "FigmaScreen",
     "GroupMerge",
     "HeatmapImage",
     "Hotspot",

@@ -25,6 +25,8 @@ LAYERS = [
     # What participants' sessions recorded: every area above reads these.
     "sessions",
     "authoring treetests.models",
+    # Imports into authoring's drafts from outside tools.
+    "figma",
     "studies cardsorts.models treetests.services treetests.forms",
     "recruitment",
     "player treetests.events treetests.demo",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from prototypes.authoring.shared import share
+from prototypes.figma.models import FigmaImport
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.recruitment.models import (
     Contact,
@@ -95,7 +96,9 @@ def build_workspace_graph(workspace):
         mapping={"text": "text"},
         data=b"text\nWhere is it?\n",
     )
+    figma_import = FigmaImport.objects.create(prototype=prototype, file_key="AbCdEfGhIjKlMnOp")
     return {
+        "figma_import_pk": figma_import.pk,
         "theme_pk": theme.pk,
         "evidence_import_pk": evidence_import.pk,
         "workspace_pk": workspace.pk,
