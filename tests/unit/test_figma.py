@@ -502,3 +502,23 @@ def test_the_form_remembers_the_last_link_but_never_the_token(
     assert f"https://www.figma.com/design/{KEY}/?node-id=0-1" in page
     assert 'type="password"' in page
     assert "never stored" in page
+
+
+def test_an_unexpected_error_is_logged_without_the_token_and_said_on_the_status_page(
+    designer_client, prototype, fake, django_capture_on_commit_callbacks, caplog, monkeypatch
+):
+    from prototypes.figma import services, tasks
+
+    def crash(figma_import, client):
+        raise RuntimeError("a bug on our side")
+
+    monkeypatch.setattr(services, "run", crash)
+    caplog.set_level(logging.DEBUG)
+
+    figma_import = start_import(designer_client, prototype, django_capture_on_commit_callbacks)
+
+    figma_import.refresh_from_db()
+    assert figma_import.status == FigmaImport.Status.FAILED
+    assert figma_import.error == tasks.FAILED_MESSAGE
+    assert "a bug on our side" in caplog.text
+    assert TOKEN not in caplog.text

@@ -6,13 +6,19 @@ here, small enough to read in the test.
 
 import base64
 import io
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from PIL import Image
 
 from prototypes import imaging
+from prototypes.authoring.models import Screen
 from prototypes.imaging import ImageRejected, Limits, process_upload
+from tests import factories
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -233,3 +239,67 @@ def test_a_use_that_refers_to_itself_is_counted_once_and_left_out_by_resvg():
     _, image = drawn(data)
 
     assert is_dark(image.getpixel((200, 1000))) and is_white(image.getpixel((800, 1000)))
+
+
+# The same pipeline behind the upload page and the ZIP import.
+
+
+def zip_with(screens):
+    flow = {
+        "format": "protoplatform-flow",
+        "format_version": 1,
+        "prototype": {"name": "Drawn", "description": "", "device": "phone"},
+        "screens": [{"file": name, "name": name, "hotspots": []} for name in screens],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("flow.json", json.dumps(flow))
+        for name, data in screens.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_svg_screens_in_a_zip_go_through_the_same_pipeline(
+    designer_client, django_capture_on_commit_callbacks
+):
+    # A prologue longer than 64 bytes before <svg, as editors write.
+    drawing = b"<?xml version='1.0' encoding='UTF-8'?>\n<!-- Drawn in a wireframe tool -->\n" + svg(
+        '<rect width="50" height="200"/>'
+    )
+    data = zip_with(
+        {
+            "screens/drawing.svg": drawing,
+            "screens/laughs.svg": (CORPUS / "billion_laughs.svg").read_bytes(),
+        }
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = designer_client.post(
+            reverse("prototype_import"),
+            {"file": SimpleUploadedFile("drawn.zip", data, "application/zip")},
+        )
+
+    assert response.status_code == 302
+    drawn_screen, laughs = Screen.objects.order_by("position")
+    assert drawn_screen.is_ready and (drawn_screen.width, drawn_screen.height) == (1000, 2000)
+    assert laughs.status == Screen.Status.FAILED and laughs.failure_reason == ENTITIES
+
+
+def test_an_svg_upload_becomes_a_screen_drawn_inert(
+    designer_client, workspace, django_capture_on_commit_callbacks
+):
+    prototype = factories.PrototypeFactory(workspace=workspace)
+    upload = SimpleUploadedFile(
+        "drawing.svg", (CORPUS / "external_href.svg").read_bytes(), "image/svg+xml"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = designer_client.post(
+            reverse("screen_upload", args=[prototype.pk]),
+            {"files": [upload]},
+            headers={"Accept": "application/json"},
+        )
+
+    assert response.status_code == 201
+    screen = prototype.draft.screens.get()
+    assert screen.is_ready and (screen.width, screen.height) == (924, 2000)
