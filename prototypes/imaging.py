@@ -173,7 +173,9 @@ def _looks_like_svg(head):
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE svg", b"<!doctype svg")):
         return False
-    first = re.search(rb"<([A-Za-z_][\w.:-]*)", re.sub(rb"<!--.*?-->|<[?!][^>]*>", b"", text))
+    first = re.search(
+        rb"<([A-Za-z_][\w.:-]*)", re.sub(rb"<!--.*?-->|<[?!][^>]*>", b"", text, flags=re.DOTALL)
+    )
     return first is not None and first.group(1).split(b":")[-1] == b"svg"
 
 
@@ -647,8 +649,6 @@ def _disarm_svg(root, limits):
             local = _local_name(key)
             if local.lower().startswith("on"):
                 del element.attrib[key]
-            elif local == "style":
-                element.attrib[key] = CSS_OUTSIDE_REFERENCE.sub("none", element.attrib[key])
             elif key in ("href", XLINK_HREF):
                 reference = element.attrib[key].strip()
                 if reference.startswith("#"):
@@ -658,6 +658,9 @@ def _disarm_svg(root, limits):
                     del element.attrib[key]
                 else:
                     embedded_pixels += pixels
+            else:
+                # style="…", and presentation attributes such as fill="url(…)".
+                element.attrib[key] = CSS_OUTSIDE_REFERENCE.sub("none", element.attrib[key])
     if embedded_pixels > limits.max_colour_png_pixels:
         raise ImageRejected(
             f"This SVG drawing embeds pictures of more than "

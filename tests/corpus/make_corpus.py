@@ -107,6 +107,8 @@ SVG_WITH_EXTERNAL_REFERENCES = b"""<?xml version="1.0" encoding="UTF-8"?>
   <image href="/usr/share/pixmaps/debian-logo.png" width="390" height="844"/>
   <image href="data:image/svg+xml;base64,%s" width="390" height="844"/>
   <use href="https://attacker.example/sprite.svg#icon"/>
+  <rect width="10" height="10" style="fill: url('https://attacker.example/paint.svg#p')"
+        stroke="url(file:///etc/passwd#p)"/>
   <filter id="f"><feImage href="file:///etc/shadow"/></filter>
   <rect x="20" y="20" width="350" height="60" fill="black" filter="url(#f)"/>
   <a href="javascript:alert(1)"><rect x="20" y="100" width="350" height="60" fill="black"/></a>

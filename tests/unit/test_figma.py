@@ -522,3 +522,14 @@ def test_an_unexpected_error_is_logged_without_the_token_and_said_on_the_status_
     assert figma_import.error == tasks.FAILED_MESSAGE
     assert "a bug on our side" in caplog.text
     assert TOKEN not in caplog.text
+
+
+def test_renders_are_downloaded_over_https_only_from_the_real_api():
+    from prototypes.figma.client import Client
+
+    client = Client("https://api.figma.com", TOKEN, 0)
+
+    for url in ("http://figma-alpha-api.s3.example/x.png", "file:///etc/passwd"):
+        with pytest.raises(FigmaError) as refusal:
+            client.download(url, 1000)
+        assert refusal.value.message.startswith("Figma gave an address for this frame's image")
