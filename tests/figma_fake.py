@@ -129,6 +129,8 @@ class FakeFigma:
         # (path prefix, Retry-After) answered with 429, once each, before the real answer.
         self.limits = []
         self.renders = {}
+        # Path → address answered with a 302, as a compromised or misconfigured API might.
+        self.redirects = {}
         # Frames Figma fails to render: null in the images map, as documented.
         self.unrenderable = set()
         self.requests = []
@@ -150,6 +152,7 @@ class FakeFigma:
             self.not_shared.clear()
             self.limits.clear()
             self.renders.clear()
+            self.redirects.clear()
             self.unrenderable.clear()
             self.requests.clear()
             self.token = TOKEN
@@ -187,6 +190,12 @@ class FakeFigma:
                         {"status": 429, "err": "Rate limit exceeded"},
                         {"Retry-After": str(limit[1])},
                     )
+                if parts.path in fake.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", fake.redirects[parts.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
                 if parts.path.startswith("/renders/"):
                     return self._render(parts.path)
                 if self.headers.get("X-Figma-Token") != fake.token:

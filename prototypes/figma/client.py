@@ -28,8 +28,9 @@ BARE_KEY = re.compile(r"[A-Za-z0-9]{10,128}")
 NODE_ID = re.compile(r"\d+[:-]\d+(?:;\d+[:-]\d+)*")
 
 MEGABYTE = 1024 * 1024
-# The whole page's JSON; a very large design file is tens of MB, never hundreds.
-MAX_JSON_BYTES = 200 * MEGABYTE
+# The JSON of one page, without vector data (the import never asks for geometry): a page of
+# screens is a few MB. Decoding holds several times its size, within a worker's memory.
+MAX_JSON_BYTES = 50 * MEGABYTE
 TIMEOUT_SECONDS = 60
 ATTEMPTS = 4
 
@@ -68,6 +69,18 @@ def parse_link(text):
         "This is not a link to a Figma file. In Figma, choose Share › Copy link (or copy the "
         "address of the file from the browser) and paste it here."
     )
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """urllib copies a request's headers onto the redirected one: the token would follow a
+    redirect to another host. Figma's API does not redirect, so a redirect is an error."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+API_OPENER = urllib.request.build_opener(_NoRedirect)
+DOWNLOAD_OPENER = urllib.request.build_opener()
 
 
 class Client:
@@ -115,7 +128,7 @@ class Client:
         if urllib.parse.urlsplit(url).scheme not in schemes:
             raise FigmaError("Figma gave an address for this frame's image that is not a web page.")
         request = urllib.request.Request(url, headers={"User-Agent": "Protoplatform"})
-        with self._open(request, what="Figma's image server") as response:
+        with self._open(request, "Figma's image server", DOWNLOAD_OPENER) as response:
             return _read_bounded(response, max_bytes)
 
     def api(self, path, query):
@@ -128,7 +141,7 @@ class Client:
                 "User-Agent": "Protoplatform",
             },
         )
-        with self._open(request, what="Figma") as response:
+        with self._open(request, "Figma", API_OPENER) as response:
             data = _read_bounded(response, MAX_JSON_BYTES)
         if len(data) > MAX_JSON_BYTES:
             raise FigmaError(
@@ -142,11 +155,11 @@ class Client:
                 "Figma sent an answer we could not read. Try again in a few minutes."
             ) from None
 
-    def _open(self, request, what):
+    def _open(self, request, what, opener):
         """Open the request, waiting out the pauses Figma asks for; errors become sentences."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)
+                return opener.open(request, timeout=TIMEOUT_SECONDS)
             except urllib.error.HTTPError as error:
                 status, retry_after = error.code, error.headers.get("Retry-After")
                 body = _error_text(error)

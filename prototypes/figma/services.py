@@ -161,7 +161,7 @@ def run(figma_import, client):
         imports.update(frames_done=done)
 
     imports.update(step=FigmaImport.Step.LINKING)
-    hotspot_counts = sync_hotspots(draft, frames, screens)
+    hotspot_counts = sync_hotspots(draft, key, frames, screens)
     touch(draft.prototype_id)
     imports.update(
         status=FigmaImport.Status.DONE,
@@ -241,22 +241,24 @@ def mark_failed(screen, reason):
 
 
 @transaction.atomic
-def sync_hotspots(draft, frames, screens):
+def sync_hotspots(draft, key, frames, screens):
     """Make the imported frames' connections the hotspots linked to them.
 
     A connection seen before updates its hotspot (bounds, label, target), a new one adds a
     hotspot, and one no longer in Figma removes its hotspot. Hotspots without a link, drawn
     by hand, are left as they are.
     """
+    # Node ids are unique within a file only: links to another file's nodes are not these.
     targets = {
-        link.node_id: link.screen_id for link in FigmaScreen.objects.filter(screen__version=draft)
+        link.node_id: link.screen_id
+        for link in FigmaScreen.objects.filter(screen__version=draft, file_key=key)
     }
     imported = {screen.pk for screen in screens.values()}
     linked = {
         link.node_id: link
-        for link in FigmaHotspot.objects.filter(hotspot__screen__version=draft).select_related(
-            "hotspot"
-        )
+        for link in FigmaHotspot.objects.filter(
+            hotspot__screen__version=draft, hotspot__screen__figma__file_key=key
+        ).select_related("hotspot")
     }
     positions = dict(
         Hotspot.objects.filter(screen_id__in=imported)

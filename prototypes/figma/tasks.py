@@ -34,6 +34,10 @@ class FigmaImportTask(JobTask):
     bind=True,
     name="prototypes.figma.import_figma",
     autoretry_for=(OperationalError,),
+    # A hundred frames downloaded and processed, and pauses Figma asks for, take longer than
+    # the four minutes other tasks get.
+    soft_time_limit=1200,
+    time_limit=1260,
     **BACKOFF_RETRIES,
 )
 def import_figma(self, figma_import_id, token="", job_id=None):

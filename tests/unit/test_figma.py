@@ -533,3 +533,37 @@ def test_renders_are_downloaded_over_https_only_from_the_real_api():
         with pytest.raises(FigmaError) as refusal:
             client.download(url, 1000)
         assert refusal.value.message.startswith("Figma gave an address for this frame's image")
+
+
+def test_the_token_does_not_follow_a_redirect(
+    designer_client, prototype, fake, django_capture_on_commit_callbacks
+):
+    fake.files[KEY] = design_file("Shop", [phone_flow(2)])
+    fake.redirects[f"/v1/files/{KEY}"] = f"{fake.url}/elsewhere"
+
+    figma_import = start_import(designer_client, prototype, django_capture_on_commit_callbacks)
+
+    figma_import.refresh_from_db()
+    assert figma_import.status == FigmaImport.Status.FAILED
+    assert figma_import.error.startswith("Figma answered with an error (HTTP 302).")
+    assert fake.requested("/elsewhere") == []
+
+
+def test_two_files_in_one_draft_keep_their_own_screens_and_hotspots_apart(
+    designer_client, prototype, fake, django_capture_on_commit_callbacks
+):
+    other = "ZyXwVuTsRqPoNmLkJiHgFe"
+    fake.files[KEY] = design_file("Shop", [phone_flow(2, prefix="Shop")])
+    fake.files[other] = design_file("Onboarding", [phone_flow(2, prefix="Onboarding")])
+    start_import(designer_client, prototype, django_capture_on_commit_callbacks)
+
+    # The same node ids (1:1, 3:1…) in another file.
+    start_import(designer_client, prototype, django_capture_on_commit_callbacks, link=other)
+    start_import(designer_client, prototype, django_capture_on_commit_callbacks)
+
+    names = [screen.name for screen in screens_of(prototype)]
+    assert names == ["Shop 1", "Shop 2", "Onboarding 1", "Onboarding 2"]
+    for prefix in ("Shop", "Onboarding"):
+        button = Hotspot.objects.get(screen__name=f"{prefix} 1", label="Next")
+        assert button.target.name == f"{prefix} 2"
+    assert Hotspot.objects.count() == 6
