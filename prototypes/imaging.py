@@ -316,9 +316,20 @@ def _identify_unaccepted(head):
         return "a video or other media container", ACCEPTED_DESCRIPTION
     if head.startswith(b"PK\x03\x04"):
         return "a ZIP archive (for example a Sketch, Figma or Office file)", ACCEPTED_DESCRIPTION
+    if text.startswith((b"<!doctype html", b"<html")):
+        return "a web page (HTML)", ACCEPTED_DESCRIPTION
+    if b"<\x00s\x00v\x00g" in head or b"\x00<\x00s\x00v\x00g" in head:
+        return (
+            "an SVG drawing saved as UTF-16 text",
+            "Export it again as plain SVG and upload that.",
+        )
     if b"<svg" in text:
-        return "an SVG drawing", ACCEPTED_DESCRIPTION
-    if text.startswith((b"<!doctype html", b"<html")) or b"<script" in text:
+        # SVG files start with their drawing (after an XML prologue); this one does not.
+        return (
+            "a document with an SVG drawing inside",
+            "Export the drawing itself as an SVG file and upload that.",
+        )
+    if b"<script" in text:
         return "a web page (HTML)", ACCEPTED_DESCRIPTION
     return "not an image we can read", ACCEPTED_DESCRIPTION
 

@@ -303,3 +303,29 @@ def test_an_svg_upload_becomes_a_screen_drawn_inert(
     assert response.status_code == 201
     screen = prototype.draft.screens.get()
     assert screen.is_ready and (screen.width, screen.height) == (924, 2000)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            svg('<rect width="1" height="1"/>').decode().encode("utf-16"),
+            "This file is an SVG drawing saved as UTF-16 text. Export it again as plain SVG and "
+            "upload that.",
+        ),
+        (
+            b"<!DOCTYPE html><html><body><svg></svg></body></html>",
+            f"This file is a web page (HTML). {imaging.ACCEPTED_DESCRIPTION}",
+        ),
+        (
+            b"Notes about the screen\n<svg xmlns='http://www.w3.org/2000/svg'></svg>",
+            "This file is a document with an SVG drawing inside. Export the drawing itself as an "
+            "SVG file and upload that.",
+        ),
+    ],
+)
+def test_files_that_hold_svg_without_being_svg_files_are_named(data, message):
+    with pytest.raises(ImageRejected) as refusal:
+        process_upload(io.BytesIO(data))
+
+    assert refusal.value.message == message
