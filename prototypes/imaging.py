@@ -32,6 +32,9 @@ import io
 import math
 import os
 import re
+import selectors
+import signal
+import time
 import warnings
 import xml.etree.ElementTree as ElementTree
 import xml.parsers.expat
@@ -129,6 +132,9 @@ class Limits:
     # Elements an SVG may draw, each `<use>` counted with the copy it makes: 100,000 take
     # resvg about 1.5 s, and a drawing of screens has a few thousand.
     max_svg_elements: int = 100_000
+    # Drawing a screen takes resvg well under a second; far longer means a drawing made to
+    # cost time, stopped here rather than by the task's own limit minutes later.
+    svg_seconds: float = 20
     display_long_edge: int = 2000
     thumbnail_long_edge: int = 400
 
@@ -508,20 +514,70 @@ def _render_svg(data, limits):
     # Drawn to fit the display size whatever size it claims: resvg keeps the proportions
     # inside the box it is given, so an enormous width or viewBox costs no more than a small one.
     scale = limits.display_long_edge / max(width, height)
+    png = _draw_svg(
+        ElementTree.tostring(root, encoding="unicode"),
+        max(1, round(width * scale)),
+        max(1, round(height * scale)),
+        limits.svg_seconds,
+    )
     try:
-        png = resvg_py.svg_to_bytes(
-            svg_string=ElementTree.tostring(root, encoding="unicode"),
-            width=max(1, round(width * scale)),
-            height=max(1, round(height * scale)),
-            # resvg-py's default of 0 turns inches, points and millimetres into nothing.
-            dpi=96,
-        )
         with _refusing_truncation():
             image = Image.open(io.BytesIO(png), formats=["PNG"])
             image.load()
     except (ValueError, OSError) as error:
         raise ImageRejected(SVG_NOT_DRAWN_MESSAGE) from error
     return _flatten_on_white(image).convert("RGB")
+
+
+def _draw_svg(svg, width, height, seconds):
+    """resvg's PNG of the drawing, drawn in a forked child that is killed after `seconds`.
+
+    A few bytes of SVG can ask for minutes of work (ten large blurs take resvg two minutes
+    at display size), and resvg cannot be interrupted from Python: only a process of its
+    own can be stopped, and the worker goes on with the next job.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # The child: draw, write the PNG, and leave without running any cleanup.
+        status = 1
+        try:
+            os.close(read_end)
+            png = resvg_py.svg_to_bytes(
+                svg_string=svg,
+                width=width,
+                height=height,
+                # resvg-py's default of 0 turns inches, points and millimetres into nothing.
+                dpi=96,
+            )
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(png)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + seconds
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(read_end, selectors.EVENT_READ)
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    os.kill(pid, signal.SIGKILL)
+                    raise ImageRejected(
+                        f"This SVG drawing takes too long to draw (more than {seconds:g} "
+                        "seconds; large blurs and shadows are the usual cause). Export the "
+                        "screen as PNG and upload that."
+                    )
+                chunk = os.read(read_end, MEGABYTE)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    if status != 0 or not chunks:
+        raise ImageRejected(SVG_NOT_DRAWN_MESSAGE)
+    return b"".join(chunks)
 
 
 def _parse_svg(data, limits):

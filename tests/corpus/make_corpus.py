@@ -42,6 +42,7 @@ def write_small_corpus(folder):
         "enormous_viewbox.svg": SVG_ENORMOUS_VIEWBOX,
         "huge_canvas.svg": SVG_HUGE_CANVAS,
         "svg11_doctype.svg": SVG_11_DOCTYPE,
+        "slow_blurs.svg": SVG_SLOW_BLURS,
         "page.png": HTML_PAGE,
         "drawing.eps": EPS_FILE,
         "scan.tif": _encode(_wireframe(), "TIFF", compression="tiff_deflate"),
@@ -144,6 +145,15 @@ SVG_ENORMOUS_VIEWBOX = b"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 
 SVG_HUGE_CANVAS = b"""<svg xmlns="http://www.w3.org/2000/svg" width="1000000" height="1000000"
      viewBox="0 0 10 10"><rect x="0" y="0" width="5" height="10" fill="black"/></svg>
 """
+
+# Ten rectangles blurred far past the page: resvg takes minutes to draw them at display size.
+SVG_SLOW_BLURS = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+    b'<filter id="b" x="-50%" y="-50%" width="200%" height="200%">'
+    b'<feGaussianBlur stdDeviation="50"/></filter>'
+    + b"".join(b'<rect x="%d" width="100" height="100" filter="url(#b)"/>' % n for n in range(10))
+    + b"</svg>\n"
+)
 
 # Older exports name the SVG 1.1 DTD; nothing is declared, and the DTD is never fetched.
 SVG_11_DOCTYPE = b"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>

@@ -7,6 +7,7 @@ here, small enough to read in the test.
 import base64
 import io
 import json
+import time
 import zipfile
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def test_hostile_svg_is_refused_with_a_clear_sentence(name, message):
 
 
 def test_entities_are_refused_before_the_renderer_sees_the_file(monkeypatch):
-    monkeypatch.setattr(imaging.resvg_py, "svg_to_bytes", lambda **options: pytest.fail("drawn"))
+    monkeypatch.setattr(imaging, "_draw_svg", lambda *arguments: pytest.fail("drawn"))
 
     with pytest.raises(ImageRejected):
         process_upload(CORPUS / "billion_laughs.svg")
@@ -108,11 +109,9 @@ def test_script_and_event_handlers_are_removed_and_the_drawing_is_kept():
 
 def test_what_resvg_reads_has_no_script_handler_or_outside_reference(monkeypatch):
     seen = []
-    render = imaging.resvg_py.svg_to_bytes
+    draw = imaging._draw_svg
     monkeypatch.setattr(
-        imaging.resvg_py,
-        "svg_to_bytes",
-        lambda **options: seen.append(options["svg_string"]) or render(**options),
+        imaging, "_draw_svg", lambda svg, *rest: seen.append(svg) or draw(svg, *rest)
     )
 
     process_upload(CORPUS / "script.svg")
@@ -168,6 +167,19 @@ def test_embedded_pictures_over_the_pixel_limit_are_refused():
     assert refusal.value.message.startswith(
         "This SVG drawing embeds pictures of more than 25 megapixels in all."
     )
+
+
+def test_a_drawing_that_takes_too_long_is_stopped_and_refused():
+    started = time.monotonic()
+
+    with pytest.raises(ImageRejected) as refusal:
+        process_upload(CORPUS / "slow_blurs.svg", Limits(svg_seconds=1))
+
+    assert refusal.value.message == (
+        "This SVG drawing takes too long to draw (more than 1 seconds; large blurs and shadows "
+        "are the usual cause). Export the screen as PNG and upload that."
+    )
+    assert time.monotonic() - started < 10
 
 
 def test_a_huge_canvas_is_drawn_at_display_size():
