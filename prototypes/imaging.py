@@ -28,10 +28,12 @@ Decisions worth knowing:
 import base64
 import binascii
 import contextlib
+import faulthandler
 import io
 import math
 import os
 import re
+import resource
 import selectors
 import signal
 import time
@@ -477,6 +479,10 @@ SVG_UNITS = {"": 1, "px": 1, "pt": 4 / 3, "pc": 16, "mm": 96 / 25.4, "cm": 96 / 
 CSS_OUTSIDE_REFERENCE = re.compile(r"@import[^;]*;?|url\(\s*(?!['\"]?\s*#)[^)]*\)", re.IGNORECASE)
 SVG_LENGTH = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(px|pt|pc|mm|cm|in)?\s*")
 
+# What drawing an SVG may allocate beyond the worker's own memory: a 2000 × 2000 canvas is
+# 16 MB, and each filter or group with opacity adds a layer of the same size.
+SVG_EXTRA_ADDRESS_SPACE = 1024 * MEGABYTE
+
 SVG_ENCODING_MESSAGE = (
     "This SVG drawing is not saved as UTF-8 text. Export it again as plain SVG and upload that."
 )
@@ -529,6 +535,17 @@ def _render_svg(data, limits):
     return _flatten_on_white(image).convert("RGB")
 
 
+def _cap_address_space(extra):
+    """Let this process grow by at most `extra` bytes of address space: past it, allocations
+    fail and resvg stops, instead of the machine's memory running out."""
+    try:
+        with open("/proc/self/statm") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return  # Not Linux: the time limit alone applies.
+    resource.setrlimit(resource.RLIMIT_AS, (size + extra, size + extra))
+
+
 def _draw_svg(svg, width, height, seconds):
     """resvg's PNG of the drawing, drawn in a forked child that is killed after `seconds`.
 
@@ -542,6 +559,12 @@ def _draw_svg(svg, width, height, seconds):
         status = 1
         try:
             os.close(read_end)
+            # An allocation refused by the cap aborts the child: the parent says so in a
+            # sentence; Rust's message and a crash dump would only fill the worker's log.
+            faulthandler.disable()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            _cap_address_space(SVG_EXTRA_ADDRESS_SPACE)
             png = resvg_py.svg_to_bytes(
                 svg_string=svg,
                 width=width,
@@ -575,6 +598,13 @@ def _draw_svg(svg, width, height, seconds):
     finally:
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGABRT:
+        # Rust aborts when an allocation fails: the address-space cap was reached.
+        raise ImageRejected(
+            "This SVG drawing needs more memory to draw than a screen may use (many "
+            "transparent groups or filters inside one another are the usual cause). Export the "
+            "screen as PNG and upload that."
+        )
     if status != 0 or not chunks:
         raise ImageRejected(SVG_NOT_DRAWN_MESSAGE)
     return b"".join(chunks)

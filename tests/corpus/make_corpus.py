@@ -43,6 +43,7 @@ def write_small_corpus(folder):
         "huge_canvas.svg": SVG_HUGE_CANVAS,
         "svg11_doctype.svg": SVG_11_DOCTYPE,
         "slow_blurs.svg": SVG_SLOW_BLURS,
+        "nested_layers.svg": SVG_NESTED_LAYERS,
         "page.png": HTML_PAGE,
         "drawing.eps": EPS_FILE,
         "scan.tif": _encode(_wireframe(), "TIFF", compression="tiff_deflate"),
@@ -152,6 +153,16 @@ SVG_SLOW_BLURS = (
     b'<filter id="b" x="-50%" y="-50%" width="200%" height="200%">'
     b'<feGaussianBlur stdDeviation="50"/></filter>'
     + b"".join(b'<rect x="%d" width="100" height="100" filter="url(#b)"/>' % n for n in range(10))
+    + b"</svg>\n"
+)
+
+# 150 groups with opacity, one inside the other: each is a canvas-sized layer kept while the
+# next is drawn, 2.4 GB at display size.
+SVG_NESTED_LAYERS = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+    + b'<g opacity="0.99">' * 150
+    + b'<rect width="100" height="100"/>'
+    + b"</g>" * 150
     + b"</svg>\n"
 )
 

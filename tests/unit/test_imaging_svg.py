@@ -182,6 +182,15 @@ def test_a_drawing_that_takes_too_long_is_stopped_and_refused():
     assert time.monotonic() - started < 10
 
 
+def test_a_drawing_that_needs_too_much_memory_is_stopped_and_refused():
+    with pytest.raises(ImageRejected) as refusal:
+        process_upload(CORPUS / "nested_layers.svg")
+
+    assert refusal.value.message.startswith(
+        "This SVG drawing needs more memory to draw than a screen may use"
+    )
+
+
 def test_a_huge_canvas_is_drawn_at_display_size():
     page, image = drawn((CORPUS / "huge_canvas.svg").read_bytes())
 
