@@ -3,6 +3,8 @@
 import logging
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from prototypes.authoring.models import Hotspot, Prototype, Screen
@@ -567,3 +569,20 @@ def test_two_files_in_one_draft_keep_their_own_screens_and_hotspots_apart(
         button = Hotspot.objects.get(screen__name=f"{prefix} 1", label="Next")
         assert button.target.name == f"{prefix} 2"
     assert Hotspot.objects.count() == 6
+
+
+def test_the_form_lists_earlier_imports_in_the_same_number_of_queries(
+    designer_client, prototype, django_assert_num_queries, fake
+):
+    url = reverse("figma_import", args=[prototype.pk])
+    FigmaImport.objects.create(prototype=prototype, file_key=KEY)
+    designer_client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        designer_client.get(url)
+    for _ in range(6):
+        FigmaImport.objects.create(prototype=prototype, file_key=KEY)
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = designer_client.get(url)
+
+    assert page.content.decode().count("figma/") >= 5
