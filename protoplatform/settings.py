@@ -300,6 +300,13 @@ WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", de
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 40_000_000)
 UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 50)
+# Figma import: the REST API (tests point it at a local fake), how many frames go in one
+# request to its images endpoint, how long a worker may wait when Figma asks it to slow down
+# (longer waits end the import with the time to try again), and frames per import.
+FIGMA_API_URL = env("FIGMA_API_URL", "https://api.figma.com")
+FIGMA_IMAGE_BATCH = env_int("FIGMA_IMAGE_BATCH", 10)
+FIGMA_MAX_WAIT_SECONDS = env_int("FIGMA_MAX_WAIT_SECONDS", 60)
+FIGMA_MAX_FRAMES = env_int("FIGMA_MAX_FRAMES", 100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

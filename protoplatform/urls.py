@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("prototypes.friction.urls")),
     path("", include("prototypes.authoring.urls")),
     path("", include("prototypes.authoring.script_urls")),
+    path("", include("prototypes.figma.urls")),
     path("", include("prototypes.studies.urls")),
     path("", include("prototypes.treetests.urls")),
     path("", include("prototypes.reports.urls")),

@@ -1,11 +1,11 @@
 """Turn an uploaded file into the renditions a Screen is shown with.
 
-Designers upload phone photos of paper sketches, exported wireframes and PDFs. Everything they
-send is untrusted: the real format is read from the file's first bytes (never from its name or
-declared content type), only Pillow's JPEG, PNG, WebP and HEIF decoders are ever used (nothing
-is handed to Ghostscript or another outside program), sizes are checked from the header before
-any pixel is decoded, and every rendition is rebuilt from pixels alone so no EXIF, GPS, XMP or
-ICC data from the upload survives.
+Designers upload phone photos of paper sketches, exported wireframes, PDFs and SVG drawings.
+Everything they send is untrusted: the real format is read from the file's first bytes (never
+from its name or declared content type), only Pillow's JPEG, PNG, WebP and HEIF decoders are
+ever used (nothing is handed to Ghostscript or another outside program), sizes are checked from
+the header before any pixel is decoded, and every rendition is rebuilt from pixels alone so no
+EXIF, GPS, XMP or ICC data from the upload survives.
 
 `process_upload` is pure and synchronous; a Celery task calls it, never the request.
 
@@ -16,27 +16,44 @@ Decisions worth knowing:
   several images are not animations: their primary image is used.
 - Colour is converted to sRGB through the embedded ICC profile when it matches the pixels; a
   broken profile is ignored rather than costing the upload.
+- An SVG is read by our own strict XML pass before resvg draws it (`_render_svg`): no DTD
+  with declarations (entity expansion), no script, no reference outside the file (resvg would
+  read a local image path from disk) and a bounded number of elements, `<use>` copies
+  included; it is then drawn at display size whatever size it claims, so an enormous viewBox
+  or width costs nothing. resvg runs no script and fetches nothing from the network.
 - The module changes warning filters while decoding, which is process-wide state: call it from
   a prefork worker (Celery's default), not from several threads at once.
 """
 
+import base64
+import binascii
 import contextlib
+import faulthandler
 import io
+import math
 import os
+import re
+import resource
+import selectors
+import signal
+import time
 import warnings
+import xml.etree.ElementTree as ElementTree
+import xml.parsers.expat
 from dataclasses import dataclass
 
 import numpy
 import pillow_heif
 import pypdfium2
 import pypdfium2.raw
+import resvg_py
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageFilter
 
 pillow_heif.register_heif_opener()
 
 MEGABYTE = 1024 * 1024
 
-ACCEPTED_DESCRIPTION = "Accepted: JPEG, PNG, WebP, HEIC/HEIF and PDF."
+ACCEPTED_DESCRIPTION = "Accepted: JPEG, PNG, WebP, HEIC/HEIF, PDF and SVG."
 
 DAMAGED_MESSAGE = (
     "The image is damaged or incomplete. Open it on your computer to check it, export it "
@@ -114,6 +131,12 @@ class Limits:
     max_aspect_ratio: int = 20
     max_long_edge: int = 30_000
     max_pages: int = 50
+    # Elements an SVG may draw, each `<use>` counted with the copy it makes: 100,000 take
+    # resvg about 1.5 s, and a drawing of screens has a few thousand.
+    max_svg_elements: int = 100_000
+    # Drawing a screen takes resvg well under a second; far longer means a drawing made to
+    # cost time, stopped here rather than by the task's own limit minutes later.
+    svg_seconds: float = 20
     display_long_edge: int = 2000
     thumbnail_long_edge: int = 400
 
@@ -147,7 +170,21 @@ def sniff(head):
         return "heif"
     if head.startswith(b"%PDF-"):
         return "pdf"
+    if _looks_like_svg(head):
+        return "svg"
     return None
+
+
+def _looks_like_svg(head):
+    """An XML document whose first element is `<svg`: a prologue of declaration, comments and
+    doctype may come first, so the caller passes the first 2 kB rather than 64 bytes."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE svg", b"<!doctype svg")):
+        return False
+    first = re.search(
+        rb"<([A-Za-z_][\w.:-]*)", re.sub(rb"<!--.*?-->|<[?!][^>]*>", b"", text, flags=re.DOTALL)
+    )
+    return first is not None and first.group(1).split(b":")[-1] == b"svg"
 
 
 def process_upload(source, limits=Limits(), clean_paper=False, first_page_only=False):
@@ -165,7 +202,7 @@ def process_upload(source, limits=Limits(), clean_paper=False, first_page_only=F
             f"This file is larger than {_format_megabytes(limits.max_bytes)}. "
             "Export it at a smaller size and upload it again."
         )
-    kind = sniff(data[:64])
+    kind = sniff(data[:2048])
     if kind is None:
         raise ImageRejected(describe_unaccepted(data[:2048]))
     try:
@@ -176,7 +213,10 @@ def process_upload(source, limits=Limits(), clean_paper=False, first_page_only=F
                 _make_page(picture, number, limits, clean_paper)
                 for number, picture in _render_pdf(data, limits, first_page_only)
             ]
-        picture = _decode_image(data, kind, limits, draft_to_gray=clean_paper)
+        if kind == "svg":
+            picture = _render_svg(data, limits)
+        else:
+            picture = _decode_image(data, kind, limits, draft_to_gray=clean_paper)
         return [_make_page(picture, 1, limits, clean_paper)]
     except MemoryError:
         raise ImageRejected(OUT_OF_MEMORY_MESSAGE) from None
@@ -284,9 +324,20 @@ def _identify_unaccepted(head):
         return "a video or other media container", ACCEPTED_DESCRIPTION
     if head.startswith(b"PK\x03\x04"):
         return "a ZIP archive (for example a Sketch, Figma or Office file)", ACCEPTED_DESCRIPTION
+    if text.startswith((b"<!doctype html", b"<html")):
+        return "a web page (HTML)", ACCEPTED_DESCRIPTION
+    if b"<\x00s\x00v\x00g" in head or b"\x00<\x00s\x00v\x00g" in head:
+        return (
+            "an SVG drawing saved as UTF-16 text",
+            "Export it again as plain SVG and upload that.",
+        )
     if b"<svg" in text:
-        return "an SVG drawing", ACCEPTED_DESCRIPTION
-    if text.startswith((b"<!doctype html", b"<html")) or b"<script" in text:
+        # SVG files start with their drawing (after an XML prologue); this one does not.
+        return (
+            "a document with an SVG drawing inside",
+            "Export the drawing itself as an SVG file and upload that.",
+        )
+    if b"<script" in text:
         return "a web page (HTML)", ACCEPTED_DESCRIPTION
     return "not an image we can read", ACCEPTED_DESCRIPTION
 
@@ -410,6 +461,361 @@ def _decode_image(data, kind, limits, draft_to_gray):
     if orientation in ORIENTATION_TRANSPOSE:
         image = image.transpose(ORIENTATION_TRANSPOSE[orientation])
     return image
+
+
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# Elements resvg would ignore anyway, removed so that what it reads holds no code at all.
+SVG_INERT_ELEMENTS = {"script", "foreignObject", "handler", "listener"}
+# Embedded pictures resvg decodes itself; a nested SVG would escape our checks, so it is not one.
+SVG_EMBEDDED_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG"}
+# No screen is drawn at this size: a larger width, height or viewBox is a mistake or an attack.
+SVG_MAX_UNITS = 1_000_000
+# Nesting deeper than this is no drawing anyone made, and would exhaust recursion.
+SVG_MAX_DEPTH = 200
+# CSS lengths in CSS pixels (96 per inch), as resvg reads them.
+SVG_UNITS = {"": 1, "px": 1, "pt": 4 / 3, "pc": 16, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96}
+# In CSS: an @import, and a url() to anything but an element of the drawing itself.
+CSS_OUTSIDE_REFERENCE = re.compile(r"@import[^;]*;?|url\(\s*(?!['\"]?\s*#)[^)]*\)", re.IGNORECASE)
+SVG_LENGTH = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(px|pt|pc|mm|cm|in)?\s*")
+
+# What drawing an SVG may allocate beyond the worker's own memory: a 2000 × 2000 canvas is
+# 16 MB, and each filter or group with opacity adds a layer of the same size.
+SVG_EXTRA_ADDRESS_SPACE = 1024 * MEGABYTE
+
+SVG_ENCODING_MESSAGE = (
+    "This SVG drawing is not saved as UTF-8 text. Export it again as plain SVG and upload that."
+)
+SVG_ENTITIES_MESSAGE = (
+    "This SVG drawing declares entities in a DOCTYPE, which we refuse for safety: they can make "
+    "a small file expand without end or read files on our server. Export it again as plain SVG "
+    "(without a DOCTYPE) and upload that."
+)
+SVG_NOT_DRAWN_MESSAGE = (
+    "This SVG drawing could not be drawn. Export the screen again, as SVG or as PNG, and upload "
+    "the new file."
+)
+
+
+class _SvgRefused(Exception):
+    """Raised from inside expat's callbacks; turned into ImageRejected outside the parser."""
+
+
+def _render_svg(data, limits):
+    """Draw an SVG drawing at display size on white; refuse what cannot be drawn safely."""
+    root = _parse_svg(data, limits)
+    width, height = _svg_size(root)
+    _check_proportions(width, height, limits, "This SVG drawing", "units")
+    _disarm_svg(root, limits)
+    try:
+        too_many = _svg_element_count(root, limits.max_svg_elements) > limits.max_svg_elements
+    except RecursionError:
+        too_many = True  # Uses that refer to uses, hundreds deep: no drawing of a screen.
+    if too_many:
+        raise ImageRejected(
+            f"This SVG drawing has more than {limits.max_svg_elements:,} elements (repeated "
+            "copies included): too many to draw as a screen. Simplify it, or export the screen "
+            "as PNG, and upload that."
+        )
+    # Drawn to fit the display size whatever size it claims: resvg keeps the proportions
+    # inside the box it is given, so an enormous width or viewBox costs no more than a small one.
+    scale = limits.display_long_edge / max(width, height)
+    png = _draw_svg(
+        ElementTree.tostring(root, encoding="unicode"),
+        max(1, round(width * scale)),
+        max(1, round(height * scale)),
+        limits.svg_seconds,
+    )
+    try:
+        with _refusing_truncation():
+            image = Image.open(io.BytesIO(png), formats=["PNG"])
+            image.load()
+    except (ValueError, OSError) as error:
+        raise ImageRejected(SVG_NOT_DRAWN_MESSAGE) from error
+    return _flatten_on_white(image).convert("RGB")
+
+
+def _cap_address_space(extra):
+    """Let this process grow by at most `extra` bytes of address space: past it, allocations
+    fail and resvg stops, instead of the machine's memory running out."""
+    try:
+        with open("/proc/self/statm") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return  # Not Linux: the time limit alone applies.
+    resource.setrlimit(resource.RLIMIT_AS, (size + extra, size + extra))
+
+
+def _draw_svg(svg, width, height, seconds):
+    """resvg's PNG of the drawing, drawn in a forked child that is killed after `seconds`.
+
+    A few bytes of SVG can ask for minutes of work (ten large blurs take resvg two minutes
+    at display size), and resvg cannot be interrupted from Python: only a process of its
+    own can be stopped, and the worker goes on with the next job.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # The child: draw, write the PNG, and leave without running any cleanup.
+        status = 1
+        try:
+            os.close(read_end)
+            # An allocation refused by the cap aborts the child: the parent says so in a
+            # sentence; Rust's message and a crash dump would only fill the worker's log.
+            faulthandler.disable()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            _cap_address_space(SVG_EXTRA_ADDRESS_SPACE)
+            png = resvg_py.svg_to_bytes(
+                svg_string=svg,
+                width=width,
+                height=height,
+                # resvg-py's default of 0 turns inches, points and millimetres into nothing.
+                dpi=96,
+            )
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(png)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + seconds
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(read_end, selectors.EVENT_READ)
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    os.kill(pid, signal.SIGKILL)
+                    raise ImageRejected(
+                        f"This SVG drawing takes too long to draw (more than {seconds:g} "
+                        "seconds; large blurs and shadows are the usual cause). Export the "
+                        "screen as PNG and upload that."
+                    )
+                chunk = os.read(read_end, MEGABYTE)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGABRT:
+        # Rust aborts when an allocation fails: the address-space cap was reached.
+        raise ImageRejected(
+            "This SVG drawing needs more memory to draw than a screen may use (many "
+            "transparent groups or filters inside one another are the usual cause). Export the "
+            "screen as PNG and upload that."
+        )
+    if status != 0 or not chunks:
+        raise ImageRejected(SVG_NOT_DRAWN_MESSAGE)
+    return b"".join(chunks)
+
+
+def _parse_svg(data, limits):
+    """Build the element tree with expat, refusing any declaration before it takes effect.
+
+    A DOCTYPE that only names the SVG 1.1 DTD (as older exports write) is read and ignored:
+    expat never loads an external DTD unless asked. One with an internal subset, and any
+    entity declaration, is refused as soon as expat meets it, before a single entity expands.
+    """
+    text = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ImageRejected(SVG_ENCODING_MESSAGE) from None
+    declaration = re.match(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.-]+)", text)
+    if declaration and declaration.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii"):
+        raise ImageRejected(SVG_ENCODING_MESSAGE)
+    if re.search(rb"<!ENTITY|<!DOCTYPE[^>\[]*\[", text, re.IGNORECASE):
+        raise ImageRejected(SVG_ENTITIES_MESSAGE)
+
+    builder = ElementTree.TreeBuilder()
+    parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
+    depth = 0
+
+    def name(raw):
+        return "{" + raw if "}" in raw else raw
+
+    def start(tag, attributes):
+        nonlocal depth
+        depth += 1
+        if depth > SVG_MAX_DEPTH:
+            raise _SvgRefused(
+                f"This SVG drawing nests elements more than {SVG_MAX_DEPTH} deep: too deep to "
+                "draw as a screen. Simplify it, or export the screen as PNG, and upload that."
+            )
+        builder.start(name(tag), {name(key): value for key, value in attributes.items()})
+
+    def end(tag):
+        nonlocal depth
+        depth -= 1
+        builder.end(name(tag))
+
+    def doctype(doctype_name, system_id, public_id, has_internal_subset):
+        if has_internal_subset:
+            raise _SvgRefused(SVG_ENTITIES_MESSAGE)
+
+    def entity(*arguments):
+        raise _SvgRefused(SVG_ENTITIES_MESSAGE)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = builder.data
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
+    parser.UnparsedEntityDeclHandler = entity
+    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        parser.Parse(text, True)
+        root = builder.close()
+    except _SvgRefused as refusal:
+        raise ImageRejected(str(refusal)) from None
+    except xml.parsers.expat.ExpatError as error:
+        raise ImageRejected(
+            f"This SVG drawing is not well-formed (line {error.lineno}: "
+            f"{xml.parsers.expat.errors.messages[error.code].lower()}). Export it again and "
+            "upload the new file."
+        ) from None
+    if root.tag != f"{{{SVG_NAMESPACE}}}svg":
+        raise ImageRejected(
+            "This file is XML but not an SVG drawing (its first element is not an SVG element "
+            f"in the SVG namespace). {ACCEPTED_DESCRIPTION}"
+        )
+    return root
+
+
+def _svg_size(root):
+    """The drawing's own proportions: its width and height when both are absolute lengths,
+    else its viewBox, else resvg's default of 100 × 100."""
+    lengths = [_svg_length(root.get(side)) for side in ("width", "height")]
+    view_box = root.get("viewBox")
+    box = None
+    if view_box is not None:
+        try:
+            box = [float(part) for part in re.split(r"[\s,]+", view_box.strip())]
+        except ValueError:
+            box = []
+        if len(box) != 4:
+            raise ImageRejected(
+                f"This SVG drawing's viewBox “{view_box[:40]}” is not four numbers. Export it "
+                "again and upload the new file."
+            )
+    sizes = [length for length in lengths if length is not None] + (box[2:] if box else [])
+    if box and not all(math.isfinite(value) for value in box[:2]):
+        sizes.append(math.inf)
+    for size in sizes:
+        if not math.isfinite(size) or size <= 0 or size > SVG_MAX_UNITS:
+            raise ImageRejected(
+                "This SVG drawing's width, height or viewBox is zero, negative or larger than "
+                f"{SVG_MAX_UNITS:,} units, which no screen is. Export it again at the screen's "
+                "own size and upload the new file."
+            )
+    if None not in lengths:
+        return lengths[0], lengths[1]
+    if box:
+        return box[2], box[3]
+    return 100.0, 100.0
+
+
+def _svg_length(value):
+    """An absolute length in CSS pixels, or None (absent, a percentage, em...)."""
+    if value is None:
+        return None
+    match = SVG_LENGTH.fullmatch(value)
+    if match is None:
+        return None
+    return float(match.group(1)) * SVG_UNITS[match.group(2) or ""]
+
+
+def _disarm_svg(root, limits):
+    """Remove scripts and event handlers, and every reference to anything outside the file.
+
+    resvg runs no script and fetches nothing from the network, but it reads an image's `href`
+    as a path on this server's disk; only references inside the drawing (`#id`) and embedded
+    PNG or JPEG pictures within the pixel limits are kept. CSS imports and outside url()s go
+    too, though resvg reads neither: what it is given should hold nothing that points out.
+    """
+    embedded_pixels = 0
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if _local_name(child.tag) in SVG_INERT_ELEMENTS:
+                parent.remove(child)
+    for element in root.iter():
+        if _local_name(element.tag) == "style" and element.text:
+            element.text = CSS_OUTSIDE_REFERENCE.sub("none", element.text)
+        for key in list(element.attrib):
+            local = _local_name(key)
+            if local.lower().startswith("on"):
+                del element.attrib[key]
+            elif key in ("href", XLINK_HREF):
+                reference = element.attrib[key].strip()
+                if reference.startswith("#"):
+                    continue
+                pixels = _embedded_picture_pixels(reference, limits)
+                if pixels is None:
+                    del element.attrib[key]
+                else:
+                    embedded_pixels += pixels
+            else:
+                # style="…", and presentation attributes such as fill="url(…)".
+                element.attrib[key] = CSS_OUTSIDE_REFERENCE.sub("none", element.attrib[key])
+    if embedded_pixels > limits.max_colour_png_pixels:
+        raise ImageRejected(
+            f"This SVG drawing embeds pictures of more than "
+            f"{limits.max_colour_png_pixels / 1_000_000:g} megapixels in all. Export it with "
+            "smaller pictures, or export the screen as PNG, and upload that."
+        )
+
+
+def _embedded_picture_pixels(reference, limits):
+    """The pixel count of an embedded PNG or JPEG (read from its header), or None when the
+    reference is anything else: a path, a web address, a nested SVG, an unreadable picture."""
+    match = re.fullmatch(r"data:([\w/+.-]+)\s*;\s*base64\s*,(.*)", reference, re.DOTALL)
+    if match is None or match.group(1).lower() not in SVG_EMBEDDED_FORMATS:
+        return None
+    try:
+        picture = base64.b64decode(re.sub(r"\s+", "", match.group(2)), validate=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(picture), formats=["PNG", "JPEG"]) as image:
+                return image.width * image.height
+    except (binascii.Error, ValueError, OSError, Image.DecompressionBombWarning):
+        return None
+    except Image.DecompressionBombError:
+        raise _too_large(limits) from None
+
+
+def _local_name(tag):
+    return tag.rsplit("}", 1)[-1]
+
+
+def _svg_element_count(root, limit):
+    """Elements resvg would draw, counting each `<use>` as a copy of what it points to, so
+    that a chain of uses each repeating the last ten times (SVG's billion laughs) is seen
+    for what it expands to. Counting stops a little past `limit`."""
+    by_id = {element.get("id"): element for element in root.iter() if element.get("id")}
+    counted = {}
+    in_progress = set()
+
+    def count(element):
+        key = id(element)
+        if key in counted:
+            return counted[key]
+        if key in in_progress:
+            return 0  # A use that refers to itself: resvg refuses to draw the cycle.
+        in_progress.add(key)
+        total = 1
+        for child in element:
+            total = min(limit + 1, total + count(child))
+        if _local_name(element.tag) == "use":
+            reference = (element.get("href") or element.get(XLINK_HREF) or "").strip()
+            target = by_id.get(reference[1:]) if reference.startswith("#") else None
+            if target is not None:
+                total = min(limit + 1, total + count(target))
+        in_progress.discard(key)
+        counted[key] = total
+        return total
+
+    return count(root)
 
 
 def _render_pdf(data, limits, first_page_only):

@@ -9,6 +9,7 @@ from prototypes.authoring.models import (
     SharedHotspotSet,
 )
 from prototypes.cardsorts.models import Card, Category, GroupMerge
+from prototypes.figma.models import FigmaHotspot, FigmaImport, FigmaScreen
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.jobs import Job
 from prototypes.live.models import Observation, ObserverInvite, ObserverNote
@@ -73,6 +74,9 @@ __all__ = [
     "Endpoint",
     "Event",
     "EvidenceImport",
+    "FigmaHotspot",
+    "FigmaImport",
+    "FigmaScreen",
     "GroupMerge",
     "HeatmapImage",
     "Hotspot",

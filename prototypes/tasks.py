@@ -1,6 +1,7 @@
 """Celery discovers tasks here; each area keeps its own tasks module."""
 
 import prototypes.authoring.tasks  # noqa: F401
+import prototypes.figma.tasks  # noqa: F401
 import prototypes.friction.tasks  # noqa: F401
 import prototypes.recruitment.tasks  # noqa: F401
 import prototypes.reports.tasks  # noqa: F401

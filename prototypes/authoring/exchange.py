@@ -189,7 +189,7 @@ def read_archive(file):
                 if name not in entries:
                     raise ImportRefused(f"flow.json, screen {number}: “{name}” is not in the ZIP.")
                 data = read_entry(archive, entries[name], settings.UPLOAD_MAX_BYTES)
-                if imaging.sniff(data[:64]) is None:
+                if imaging.sniff(data[:2048]) is None:
                     raise ImportRefused(
                         f"“{name}” is not an image we can use. {imaging.ACCEPTED_DESCRIPTION}"
                     )

@@ -20,8 +20,8 @@ from prototypes.jobs import enqueue
 
 # For the file picker; the real check is `imaging.sniff` on the file's first bytes.
 ACCEPT_ATTRIBUTE = (
-    "image/jpeg,image/png,image/webp,image/heic,image/heif,application/pdf,"
-    ".jpg,.jpeg,.png,.webp,.heic,.heif,.pdf"
+    "image/jpeg,image/png,image/webp,image/heic,image/heif,application/pdf,image/svg+xml,"
+    ".jpg,.jpeg,.png,.webp,.heic,.heif,.pdf,.svg"
 )
 
 
@@ -45,7 +45,7 @@ def check_upload(file):
     file.seek(0)
     head = file.read(2048)
     file.seek(0)
-    if imaging.sniff(head[:64]) is None:
+    if imaging.sniff(head) is None:
         raise UploadRefused(imaging.describe_unaccepted(head, subject=f"“{file.name}”"))
 
 

@@ -5,6 +5,7 @@ rebuild them); `write_large_corpus` writes the big ones, which tests generate in
 folder. Everything is deterministic. README.md lists what each file is and what must happen to it.
 """
 
+import base64
 import hashlib
 import io
 import struct
@@ -34,6 +35,15 @@ def write_small_corpus(folder):
         "real_png_named.jpg": _wireframe_png(),
         "polyglot_jpeg_html.jpg": _jpeg_html_polyglot(),
         "script.svg": SVG_WITH_SCRIPT,
+        "external_href.svg": SVG_WITH_EXTERNAL_REFERENCES,
+        "billion_laughs.svg": SVG_BILLION_LAUGHS,
+        "external_entity.svg": SVG_EXTERNAL_ENTITY,
+        "use_bomb.svg": _svg_use_bomb(),
+        "enormous_viewbox.svg": SVG_ENORMOUS_VIEWBOX,
+        "huge_canvas.svg": SVG_HUGE_CANVAS,
+        "svg11_doctype.svg": SVG_11_DOCTYPE,
+        "slow_blurs.svg": SVG_SLOW_BLURS,
+        "nested_layers.svg": SVG_NESTED_LAYERS,
         "page.png": HTML_PAGE,
         "drawing.eps": EPS_FILE,
         "scan.tif": _encode(_wireframe(), "TIFF", compression="tiff_deflate"),
@@ -81,6 +91,90 @@ SVG_WITH_SCRIPT = b"""<?xml version="1.0" encoding="UTF-8"?>
 </svg>
 """
 
+NESTED_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b'<image href="/etc/hostname"/></svg>'
+)
+
+# Every way an SVG can point outside itself: resvg fetches nothing from the network, but reads
+# an image path from the server's disk; the nested SVG's own reference would escape a check
+# made on the outer file only.
+SVG_WITH_EXTERNAL_REFERENCES = b"""<?xml version="1.0" encoding="UTF-8"?>
+<?xml-stylesheet href="https://attacker.example/style.css"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+     width="390" height="844">
+  <style>@import url("https://attacker.example/track.css");</style>
+  <image href="https://attacker.example/pixel.png" width="390" height="844"/>
+  <image xlink:href="file:///etc/passwd" width="390" height="844"/>
+  <image href="/usr/share/pixmaps/debian-logo.png" width="390" height="844"/>
+  <image href="data:image/svg+xml;base64,%s" width="390" height="844"/>
+  <use href="https://attacker.example/sprite.svg#icon"/>
+  <rect width="10" height="10" style="fill: url('https://attacker.example/paint.svg#p')"
+        stroke="url(file:///etc/passwd#p)"/>
+  <filter id="f"><feImage href="file:///etc/shadow"/></filter>
+  <rect x="20" y="20" width="350" height="60" fill="black" filter="url(#f)"/>
+  <a href="javascript:alert(1)"><rect x="20" y="100" width="350" height="60" fill="black"/></a>
+</svg>
+""" % base64.b64encode(NESTED_SVG)
+
+SVG_BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE svg [
+  <!ENTITY lol "lol">
+  <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+  <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+  <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+  <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+  <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+  <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+  <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<svg xmlns="http://www.w3.org/2000/svg" width="390" height="844"><text y="20">&lol9;</text></svg>
+"""
+
+SVG_EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE svg [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<svg xmlns="http://www.w3.org/2000/svg" width="390" height="844"><text y="20">&secret;</text></svg>
+"""
+
+SVG_ENORMOUS_VIEWBOX = b"""<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1e15 2e15">
+  <rect width="1e15" height="2e15" fill="black"/>
+</svg>
+"""
+
+# Claims to be a million pixels square: drawn at display size all the same.
+SVG_HUGE_CANVAS = b"""<svg xmlns="http://www.w3.org/2000/svg" width="1000000" height="1000000"
+     viewBox="0 0 10 10"><rect x="0" y="0" width="5" height="10" fill="black"/></svg>
+"""
+
+# Ten rectangles blurred far past the page: resvg takes minutes to draw them at display size.
+SVG_SLOW_BLURS = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+    b'<filter id="b" x="-50%" y="-50%" width="200%" height="200%">'
+    b'<feGaussianBlur stdDeviation="50"/></filter>'
+    + b"".join(b'<rect x="%d" width="100" height="100" filter="url(#b)"/>' % n for n in range(10))
+    + b"</svg>\n"
+)
+
+# 150 groups with opacity, one inside the other: each is a canvas-sized layer kept while the
+# next is drawn, 2.4 GB at display size.
+SVG_NESTED_LAYERS = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+    + b'<g opacity="0.99">' * 150
+    + b'<rect width="100" height="100"/>'
+    + b"</g>" * 150
+    + b"</svg>\n"
+)
+
+# Older exports name the SVG 1.1 DTD; nothing is declared, and the DTD is never fetched.
+SVG_11_DOCTYPE = b"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"
+  "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="390" height="844">
+  <rect x="0" y="0" width="195" height="844" fill="black"/>
+</svg>
+"""
+
 HTML_PAGE = b"""<!DOCTYPE html>
 <html><head><title>Checkout</title></head>
 <body><script>alert(document.domain)</script><h1>Checkout</h1></body></html>
@@ -94,6 +188,18 @@ showpage
 """
 
 POLYGLOT_HTML = b"<html><body><script>alert('polyglot')</script></body></html>"
+
+
+def _svg_use_bomb():
+    """SVG's billion laughs without a DTD: each group repeats the one before ten times, so
+    eight groups of ten uses draw 10^8 rectangles."""
+    groups = "".join(
+        f'<g id="g{level}">' + f'<use href="#g{level - 1}"/>' * 10 + "</g>" for level in range(1, 9)
+    )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="390" height="844"><defs>'
+        f'<rect id="g0" width="1" height="1"/>{groups}</defs><use href="#g8"/></svg>\n'
+    ).encode()
 
 
 def _encode(image, format, **options):

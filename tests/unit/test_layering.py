@@ -28,6 +28,8 @@ LAYERS = [
     # live.feed: what the channel says about sessions (the player announces its batches).
     "sessions live.feed",
     "authoring treetests.models",
+    # Imports into authoring's drafts from outside tools.
+    "figma",
     # Webhooks record what happened where it happens: here, and in the player and reports.
     "studies cardsorts.models treetests.services treetests.forms"
     " webhooks webhooks.models webhooks.services webhooks.delivery webhooks.tasks",

@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from prototypes.api.access import create_token, revoke
 from prototypes.authoring.shared import share
+from prototypes.figma.models import FigmaImport
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.live.models import Observation, ObserverInvite, ObserverNote
 from prototypes.recruitment.models import (
@@ -108,11 +109,13 @@ def build_workspace_graph(workspace):
     Observation.objects.create(study=study, allowed=True, since_consent_version=1)
     observer_invite = ObserverInvite.objects.create(study=study, label="Ada")
     note = ObserverNote.objects.create(session=session, t_ms=0, text="Hm", author_name="Ada")
+    figma_import = FigmaImport.objects.create(prototype=prototype, file_key="AbCdEfGhIjKlMnOp")
     return {
         "endpoint_pk": endpoint.pk,
         "delivery_pk": delivery.pk,
         "invite_pk": observer_invite.pk,
         "note_pk": note.pk,
+        "figma_import_pk": figma_import.pk,
         "theme_pk": theme.pk,
         "evidence_import_pk": evidence_import.pk,
         "workspace_pk": workspace.pk,
