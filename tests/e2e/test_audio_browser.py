@@ -179,6 +179,36 @@ def test_the_voice_of_a_participant_who_went_offline_is_stored_whole(live_server
     assert segment.start_ms <= first_task.t_ms
 
 
+def test_a_reload_starts_a_new_segment_and_loses_no_chunk_already_made(live_server, page, study):
+    # The server leaves the first page's chunks unanswered: they wait in IndexedDB.
+    server = {"answers": False}
+    page.route(
+        lambda url: "/audio?" in url,
+        lambda route: route.continue_() if server["answers"] else None,
+    )
+    hand = Mouse(page)
+    start(page, hand, live_server, study, record=True)
+    begin_task(page, hand, 1)
+    page.wait_for_timeout(2 * CHUNK_MS + 500)
+    server["answers"] = True
+    page.reload()
+    expect(page.get_by_text("Recording your voice")).to_be_visible()
+    follow(page, hand, FIND_ORDER)
+    answer_seq(page, hand, 6)
+    begin_task(page, hand, 2)
+    follow(page, hand, CONTACT_US)
+    answer_seq(page, hand, 5)
+    finish(page, hand, [4, 2, 5, 1, 4, 2, 5, 1, 4, 2])
+
+    audio = assembled_audio(the_session(study))
+    first, second = audio.segments
+    assert len(first.chunks) >= 2, "the first page's chunks were sent by the second"
+    assert [gap.reason for gap in audio.gaps] == ["not_recorded"]
+    assert (audio.gaps[0].start_ms, audio.gaps[0].end_ms) == (first.end_ms, second.start_ms)
+    for segment in (first, second):
+        assert abs(decoded_ms(segment.read()) - segment.duration_ms) <= CHUNK_MS
+
+
 def test_a_participant_who_declines_to_be_recorded_takes_the_study(live_server, page, study):
     hand = Mouse(page)
     start(page, hand, live_server, study, record=False)
