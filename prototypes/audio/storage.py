@@ -104,8 +104,9 @@ def store_chunk(session, *, segment, index, offset_ms, duration_ms, mime_type, d
                 413,
                 "session_full",
             )
+        # One flat folder, as storage_sweep lists it; the random part makes names unguessable.
         name = default_storage.save(
-            f"audio/{recording.pk}/{segment}-{index}-{secrets.token_hex(8)}."
+            f"audio/{recording.pk}-{segment}-{index}-{secrets.token_hex(16)}."
             f"{EXTENSIONS[container]}",
             ContentFile(data),
         )
