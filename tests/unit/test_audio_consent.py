@@ -9,14 +9,12 @@ from tests.unit.test_player_support import build_player_study
 pytestmark = pytest.mark.django_db
 
 
-def player_page(client, think_aloud, retention_days=None):
-    setup = build_player_study()
+def player_page(client, think_aloud, retention_days=None, language="en"):
+    setup = build_player_study(language=language)
     setup.study.think_aloud = think_aloud
     setup.study.save()
     if retention_days:
-        PanelSettings.objects.create(
-            workspace=setup.study.workspace, retention_days=retention_days
-        )
+        PanelSettings.objects.create(workspace=setup.study.workspace, retention_days=retention_days)
     return client.get(reverse("player_start", args=[setup.link.token])).content.decode()
 
 
@@ -44,3 +42,11 @@ def test_a_required_recording_says_so_before_consent(client):
     assert 'name="audio"' not in html
     assert "until the team deletes it" in html
     assert "Test my microphone" in html
+
+
+def test_participants_of_a_french_study_read_it_in_french(client):
+    html = player_page(client, "optional", retention_days=30, language="fr")
+    assert "Penser à voix haute" in html
+    assert "Durée de conservation : 30 jours, puis il est supprimé." in html
+    assert "Enregistrer ma voix" in html
+    assert "Nous vous entendons." in html
