@@ -18,6 +18,7 @@ from prototypes.sessions.models import Event
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.axe import assert_accessible
 from tests.e2e.drivers import Mouse
+from tests.e2e.test_csp import Watch
 from tests.e2e.test_player_browser import (
     CONTACT_US,
     DESKTOP,
@@ -127,6 +128,8 @@ def test_the_voice_of_a_participant_who_went_offline_is_stored_whole(live_server
             "/audio?" in response.url and response.status == 201 and stored.append(response.url)
         ),
     )
+    # No CSP violation and no script error, from the microphone check to the end.
+    watch = Watch(page)
     hand = Mouse(page)
     start(page, hand, live_server, study, record=True)
     expect(page.get_by_text("Recording your voice")).to_be_visible()
@@ -158,6 +161,7 @@ def test_the_voice_of_a_participant_who_went_offline_is_stored_whole(live_server
     sus = [4, 2, 5, 1, 4, 2, 5, 1, 4, 2]
     finish(page, hand, sus)
     assert_completed_directly(study, seqs=[6, 5], sus=sus, open_answer=OPEN_ANSWER)
+    watch.assert_clean("the player, recording")
 
     session = the_session(study)
     assert AudioChunk.objects.count() == len(stored) > sent_before
