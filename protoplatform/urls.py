@@ -12,6 +12,7 @@ urlpatterns = [
     # participant), and Django tries the patterns in order. No other pattern matches its paths.
     path("", include("prototypes.player.urls")),
     path("", include("prototypes.api.urls")),
+    path("", include("prototypes.audio.urls")),
     path("", include("prototypes.workspaces.urls")),
     path("", include("prototypes.dashboard.urls")),
     path("", include("prototypes.friction.urls")),

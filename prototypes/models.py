@@ -1,6 +1,7 @@
 """All models of the app, defined by area in their own modules."""
 
 from prototypes.api.models import AccessToken
+from prototypes.audio.models import AudioChunk, Recording
 from prototypes.authoring.models import (
     Hotspot,
     Prototype,
@@ -60,6 +61,7 @@ __all__ = [
     "AccessToken",
     "Admission",
     "Answer",
+    "AudioChunk",
     "Card",
     "Category",
     "Comment",
@@ -96,6 +98,7 @@ __all__ = [
     "PrototypeVersion",
     "Question",
     "QuoteCuration",
+    "Recording",
     "ReportExport",
     "ReportShare",
     "Role",

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from prototypes.audio.consent import think_aloud_context
 from prototypes.authoring.models import Prototype
 from prototypes.authoring.script_publish import playback_context
 from prototypes.player import services
@@ -49,6 +50,7 @@ def player(request, token):
                 # A personal invitation from the panel arrives with its token.
                 "invitation": request.GET.get("inv", "")[:64],
                 "warmup": warmup_images(study),
+                "think_aloud": think_aloud_context(study),
             }
             context["stylesheets"] = player_stylesheets(context["scripted"])
             # Without a screener or a flow, the player starts the session in the background.

@@ -33,8 +33,10 @@ LAYERS = [
     # Webhooks record what happened where it happens: here, and in the player and reports.
     "studies cardsorts.models treetests.services treetests.forms"
     " webhooks webhooks.models webhooks.services webhooks.delivery webhooks.tasks",
+    # Think-aloud audio: what recruitment's erasure deletes sits below it, the endpoints above.
+    "audio.models audio.storage",
     "recruitment",
-    "player treetests.events treetests.demo",
+    "player treetests.events treetests.demo audio",
     "live",
     "reports treetests.report treetests.views treetests.urls cardsorts.report webhooks.verdicts",
     "dashboard api webhooks.views webhooks.forms webhooks.urls",

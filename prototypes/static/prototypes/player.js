@@ -188,6 +188,9 @@
         showMessage(strings.session_gone);
       },
     });
+    // For the think-aloud recorder (player-audio.js), which records on the same clock.
+    const detail = { token: state.sessionToken, startedAt: state.startedAt, phase: state.phase };
+    root.dispatchEvent(new CustomEvent("player:session", { detail: detail }));
   }
 
   async function boot() {
@@ -1225,6 +1228,7 @@
   async function finish() {
     if (state.phase !== "finishing") {
       queue.record("session_end", {});
+      root.dispatchEvent(new CustomEvent("player:session-end"));
       state.phase = "finishing";
       saveState();
     }
@@ -1232,6 +1236,8 @@
     await queue.drained();
     // Sending stopped (a reload will try again), or the session never started.
     if (queue.events.length || state.phase !== "finishing") return;
+    // The think-aloud recorder's last chunks (player-audio.js), before "you can close this page".
+    if (window.Protoplatform.Audio) await window.Protoplatform.Audio.drained();
     let completion = null;
     try {
       const response = await window.fetch(sessionUrl("stateUrl", state.sessionToken), {
