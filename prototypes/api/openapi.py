@@ -14,6 +14,8 @@ from functools import cache
 from prototypes.api import participant_prose as prose
 from prototypes.api.access import API_LIMIT, MAX_TOKEN_CHARS
 from prototypes.api.views import DEFAULT_EVENTS_PER_PAGE, MAX_EVENTS_PER_PAGE, PER_PAGE
+from prototypes.audio.api import AUDIO_LIMIT
+from prototypes.audio.storage import MAX_CHUNK_BYTES, MAX_SESSION_BYTES
 from prototypes.authoring.models import Prototype
 from prototypes.player.api import EVENTS_LIMIT, SESSIONS_LIMIT
 from prototypes.player.ingestion import MAX_BATCH_EVENTS
@@ -271,6 +273,21 @@ SCHEMAS = {
         "properties": {
             "stored": {"type": "integer", "minimum": 0},
             "duplicates": {"type": "integer", "minimum": 0},
+        },
+    },
+    "AudioStored": {
+        "type": "object",
+        "required": ["stored", "total_bytes"],
+        "properties": {
+            "stored": {
+                "type": "boolean",
+                "description": "False when this chunk was stored already (sent again).",
+            },
+            "total_bytes": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "The session's recorded bytes so far.",
+            },
         },
     },
     "TypedAnswer": {
@@ -600,6 +617,58 @@ PATHS = {
                 "410": error("The session is over."),
                 "413": error(f"Over {MAX_BATCH_EVENTS} events or 1 MB."),
                 "429": too_many(f"Over {EVENTS_LIMIT.requests} batches a minute for the session."),
+            },
+        }
+    },
+    "/api/sessions/{token}/audio": {
+        "post": {
+            "tags": ["Participant API"],
+            "operationId": "api_audio_chunk",
+            "summary": "Record a chunk of think-aloud audio",
+            "description": (
+                "For a study that asks participants to think aloud: one chunk of the "
+                "participant's MediaRecorder stream (Opus in WebM or Ogg), at its place in the "
+                "session. A chunk sent again is stored once. See docs/audio.md."
+            ),
+            "parameters": [
+                SESSION_TOKEN,
+                *(
+                    {
+                        "name": name,
+                        "in": "query",
+                        "required": True,
+                        "description": description,
+                        "schema": {"type": "integer", "minimum": 0},
+                    }
+                    for name, description in [
+                        ("segment", "The recorder: its start, in ms on the session's clock."),
+                        ("index", "The chunk's number within its segment, from 0."),
+                        ("offset_ms", "The chunk's start on the session's clock."),
+                        ("duration_ms", "The chunk's length."),
+                    ]
+                ),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    media: {"schema": {"type": "string", "format": "binary"}}
+                    for media in ("audio/webm", "audio/ogg")
+                },
+            },
+            "responses": {
+                "200": json_body(ref("AudioStored"), "Stored already: nothing changed."),
+                "201": json_body(ref("AudioStored"), "Stored."),
+                "400": error("A position that is not a whole number, 0 or more."),
+                "403": error("A foreign `Origin`, or a study that does not record audio."),
+                "404": error("No such session."),
+                "405": {"description": "Another method than POST."},
+                "410": error("The session is over."),
+                "413": error(
+                    f"A chunk over {MAX_CHUNK_BYTES:,} bytes or a session over "
+                    f"{MAX_SESSION_BYTES:,} bytes."
+                ),
+                "415": error("Not Opus audio in WebM or Ogg."),
+                "429": too_many(f"Over {AUDIO_LIMIT.requests} chunks a minute for the session."),
             },
         }
     },

@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from prototypes.api import access
 from prototypes.api.openapi import document
+from prototypes.audio import api as audio_api
 from prototypes.player import api as player_api
 from prototypes.ratelimit import Limit
 from prototypes.reports.models import ReportShare
@@ -47,12 +48,15 @@ def world(transactional_db, monkeypatch):
         (access, "API_LIMIT"),
         (player_api, "SESSIONS_LIMIT"),
         (player_api, "EVENTS_LIMIT"),
+        (audio_api, "AUDIO_LIMIT"),
     ]:
         monkeypatch.setattr(module, name, Limit(name, requests=100_000, seconds=60))
     workspace = factories.WorkspaceFactory(name="Acme")
     designer = factories.MembershipFactory(workspace=workspace, role="designer").user
     version = factories.published_shop_version(workspace)
-    study = factories.StudyFactory(workspace=workspace, prototype_version=version, state="live")
+    study = factories.StudyFactory(
+        workspace=workspace, prototype_version=version, state="live", think_aloud="optional"
+    )
     task = factories.TaskFactory(study=study, start_screen=version.screens.first())
     factories.CriterionFactory(study=study, task=task)
     factories.QuestionFactory(study=study)
@@ -74,6 +78,12 @@ def world(transactional_db, monkeypatch):
 # the same). Loaded here rather than from the live server: Schemathesis' lazy loader from a
 # fixture reads a pytest internal (`Node._nodeid`) that pytest 9 no longer has.
 schema = schemathesis.openapi.from_dict(document())
+
+
+@schemathesis.serializer("audio/webm", "audio/ogg")
+def audio_bytes(ctx, value):
+    """A recorded chunk is raw bytes; generated strings are sent as their UTF-8."""
+    return value if isinstance(value, bytes) else str(value).encode()
 
 
 def real_half(value, real):
