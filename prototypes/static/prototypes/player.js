@@ -188,7 +188,12 @@
         showMessage(strings.session_gone);
       },
     });
-    // For the think-aloud recorder (player-audio.js), which records on the same clock.
+    if (token) announceSession();
+  }
+
+  // For the think-aloud recorder (player-audio.js), which records on the same clock, once the
+  // session has its token (at once on a resume, when the start answers on a background start).
+  function announceSession() {
     const detail = { token: state.sessionToken, startedAt: state.startedAt, phase: state.phase };
     root.dispatchEvent(new CustomEvent("player:session", { detail: detail }));
   }
@@ -320,6 +325,7 @@
         "protoplatform.events." + state.sessionToken,
       );
       saveState();
+      announceSession();
       return;
     }
     queue.abandon();
