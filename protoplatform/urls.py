@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("prototypes.treetests.urls")),
     path("", include("prototypes.reports.urls")),
     path("", include("prototypes.recruitment.urls")),
+    path("", include("prototypes.moderation.urls")),
 ]

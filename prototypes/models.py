@@ -10,6 +10,7 @@ from prototypes.authoring.models import (
 from prototypes.cardsorts.models import Card, Category, GroupMerge
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.jobs import Job
+from prototypes.moderation.models import Command, ModeratedSession, Note, WizardTurn
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
@@ -57,6 +58,7 @@ __all__ = [
     "Answer",
     "Card",
     "Category",
+    "Command",
     "Comment",
     "ConceptAssignment",
     "ConsentText",
@@ -74,6 +76,8 @@ __all__ = [
     "Job",
     "LinkSettings",
     "Membership",
+    "ModeratedSession",
+    "Note",
     "OptOut",
     "PanelSettings",
     "ParticipantSession",
@@ -100,5 +104,6 @@ __all__ = [
     "TaskAttempt",
     "Theme",
     "TreeNode",
+    "WizardTurn",
     "Workspace",
 ]

@@ -23,6 +23,12 @@ def player(request, token):
     link = participants.find_link(token)
     if link is None:
         return render(request, "player/not_accepting.html", {"reason": "unknown"}, status=404)
+    return render_player(request, link)
+
+
+def render_player(request, link, template="player/player.html", extra=None):
+    """The player page for `link`; a page built on the player (a moderated session's) passes
+    its own template, extending player/player.html, and `extra` context."""
     study = link.study
     reason = participants.closing_reason(link)
     with translation.override(study.language):
@@ -54,7 +60,7 @@ def player(request, token):
                 # the script fills in once the session has started.
                 route_url = reverse("script_route", args=["SESSION"])
                 context.update(playback_context(study.prototype_version, route_url))
-            response = render(request, "player/player.html", context)
+            response = render(request, template, {**context, **(extra or {})})
     response["Content-Language"] = study.language
     return response
 

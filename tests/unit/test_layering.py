@@ -15,7 +15,8 @@ APP = Path(__file__).resolve().parents[2] / "prototypes"
 # package or top-level module is one more name on the line of its layer (or a new line).
 LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
-    "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms",
+    "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms "
+    "moderation.machine",
     # A study kind's package spans the flow: each of its modules sits on the layer it serves.
     "treetests treetests.analysis treetests.tree treetests.pictures",
     "cardsorts cardsorts.analysis cardsorts.pictures",
@@ -25,9 +26,9 @@ LAYERS = [
     # What participants' sessions recorded: every area above reads these.
     "sessions",
     "authoring treetests.models",
-    "studies cardsorts.models treetests.services treetests.forms",
+    "studies cardsorts.models treetests.services treetests.forms moderation.models",
     "recruitment",
-    "player treetests.events treetests.demo",
+    "player treetests.events treetests.demo moderation",
     "reports treetests.report treetests.views treetests.urls cardsorts.report",
     "dashboard",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.

@@ -8,9 +8,12 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from prototypes.authoring.shared import share
 from prototypes.friction.models import EvidenceImport, Item, Theme
+from prototypes.moderation.models import WizardTurn
+from prototypes.moderation.services import schedule
 from prototypes.recruitment.models import (
     Contact,
     ContactImport,
@@ -95,7 +98,15 @@ def build_workspace_graph(workspace):
         mapping={"text": "text"},
         data=b"text\nWhere is it?\n",
     )
+    moderated = schedule(study, "Ada", timezone.now(), None)
+    moderated.participant_session = session
+    moderated.save()
+    turn = WizardTurn.objects.create(
+        moderated=moderated, step="start", text="hello", deadline=timezone.now()
+    )
     return {
+        "moderated_pk": moderated.pk,
+        "turn_pk": turn.pk,
         "theme_pk": theme.pk,
         "evidence_import_pk": evidence_import.pk,
         "workspace_pk": workspace.pk,
