@@ -50,7 +50,7 @@ def moderated_player(request, token):
         "attach": reverse("moderated_api_attach", args=[moderated.token]),
         "commands": reverse("moderated_api_commands", args=[moderated.token]),
         "route": reverse("moderated_api_route", args=[moderated.token]),
-        "turn": reverse("moderated_api_turn", args=[moderated.token, 0]),
+        "turn": reverse("moderated_api_turn", args=[moderated.token]),
     }
     return render_player(
         request,
@@ -128,10 +128,16 @@ def route(request, token):
 @never_cache
 @public_view
 @participant_endpoint(per_moderated_session)
-def turn(request, token, turn_pk):
-    """A wizard turn as it stands; past its deadline it is settled by the script's fallback."""
+def turn(request, token):
+    """The wizard turn `id` as it stands; past its deadline it is settled by the script's
+    fallback."""
     moderated = find(token)
-    found = moderated and WizardTurn.objects.filter(moderated=moderated, pk=turn_pk).first()
+    turn_pk = request.GET.get("id", "")
+    found = (
+        moderated
+        and turn_pk.isdigit()
+        and WizardTurn.objects.filter(moderated=moderated, pk=turn_pk).first()
+    )
     if not found:
         return error("No such turn.", 404)
     return JsonResponse({"turn": services.settle(found, timezone.now()).outcome()})

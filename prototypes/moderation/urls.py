@@ -7,7 +7,7 @@ urlpatterns = [
     path("api/moderated/<str:token>/attach", api.attach, name="moderated_api_attach"),
     path("api/moderated/<str:token>/commands", api.commands, name="moderated_api_commands"),
     path("api/moderated/<str:token>/route", api.route, name="moderated_api_route"),
-    path("api/moderated/<str:token>/turns/<int:turn_pk>", api.turn, name="moderated_api_turn"),
+    path("api/moderated/<str:token>/turn", api.turn, name="moderated_api_turn"),
     path("studies/<int:study_pk>/moderated/", views.moderated_sessions, name="moderated_sessions"),
     path("moderated/<int:moderated_pk>/", views.moderated_console, name="moderated_console"),
     path(
