@@ -153,6 +153,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "")
+# The live channel's fan-out (docs/live.md): Redis pub/sub when set, else within one process.
+LIVE_REDIS_URL = env("LIVE_REDIS_URL", REDIS_URL)
+# A live stream ends after this long and the browser reconnects (permissions checked again).
+LIVE_STREAM_SECONDS = env_int("LIVE_STREAM_SECONDS", 120)
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

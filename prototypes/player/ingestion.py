@@ -18,12 +18,14 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from prototypes.authoring.models import Hotspot, Screen
+from prototypes.live import feed as live_feed
 from prototypes.player import attempts
 from prototypes.recruitment import admission
 from prototypes.recruitment.models import Admission
@@ -225,6 +227,12 @@ def ingest_events(session_token, events, dropped=0):
         if comments:
             _create_comments(session, comments)
         _update_session(session, new, dropped)
+        if new:
+            # Observers hear of the batch once it is stored, never before nor instead; a failing
+            # live channel is logged (robust), never an ingestion error.
+            transaction.on_commit(
+                partial(live_feed.announce_batch, session.id, session.study_id, new), robust=True
+            )
     return IngestResult(stored=len(new), duplicates=len(events) - len(new))
 
 

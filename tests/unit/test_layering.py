@@ -17,6 +17,8 @@ LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
     "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms "
     "moderation.machine",
+    # The live channel (transport only: topics and messages, no area's data).
+    "live.channel",
     # A study kind's package spans the flow: each of its modules sits on the layer it serves.
     "treetests treetests.analysis treetests.tree treetests.pictures",
     "cardsorts cardsorts.analysis cardsorts.pictures",
@@ -24,11 +26,15 @@ LAYERS = [
     # The evidence inbox: what customers said, before any prototype.
     "friction",
     # What participants' sessions recorded: every area above reads these.
-    "sessions",
+    # live.feed: what the channel says about sessions (the player announces its batches).
+    "sessions live.feed",
     "authoring treetests.models",
     "studies cardsorts.models treetests.services treetests.forms moderation.models",
     "recruitment",
-    "player treetests.events treetests.demo moderation",
+    "player treetests.events treetests.demo",
+    "live",
+    # Moderated sessions: the player's page with a facilitator, pushed through the live channel.
+    "moderation",
     "reports treetests.report treetests.views treetests.urls cardsorts.report",
     "dashboard",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
