@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.flowscript import MAX_ANSWER_CHARS, ScriptError
+from prototypes.live import channel
 from prototypes.moderation import services
 from prototypes.moderation.models import ModeratedSession, WizardTurn
 from prototypes.player.api import MAX_TOKEN_CHARS, error, participant_endpoint
@@ -49,6 +50,7 @@ def moderated_player(request, token):
     urls = {
         "attach": reverse("moderated_api_attach", args=[moderated.token]),
         "commands": reverse("moderated_api_commands", args=[moderated.token]),
+        "stream": reverse("moderated_api_stream", args=[moderated.token]),
         "route": reverse("moderated_api_route", args=[moderated.token]),
         "turn": reverse("moderated_api_turn", args=[moderated.token]),
     }
@@ -88,6 +90,21 @@ def commands(request, token):
     except ValueError:
         return error("after must be the id of the last command seen.", 400)
     return JsonResponse(where_it_stands(moderated, after))
+
+
+@require_GET
+@public_view
+@participant_endpoint(per_moderated_session)
+def command_stream(request, token):
+    """The facilitator's commands as server-sent events, after those the player has seen."""
+    moderated = find(token)
+    if moderated is None:
+        return error("No such session.", 404)
+    return channel.stream(
+        request,
+        services.participant_topic(moderated.pk),
+        lambda last_event_id: services.command_catch_up(moderated, last_event_id),
+    )
 
 
 def where_it_stands(moderated, after):

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from prototypes.authoring.script_publish import load_flow, route_typed_answer
+from prototypes.live import channel
+from prototypes.live.feed import session_topic
 from prototypes.moderation import machine
 from prototypes.moderation.models import Command, ModeratedSession, Note, WizardTurn
 from prototypes.player.services import shown_version
@@ -21,6 +23,28 @@ from prototypes.studies.models import ShareLink
 # A console polls every few seconds; a facilitator is "here" for the participant while their
 # console has asked within this window.
 PRESENCE_SECONDS = 15
+
+
+def participant_topic(moderated_id):
+    """Where the participant's player hears the facilitator's commands."""
+    return f"moderated:{moderated_id}"
+
+
+def command_message(command):
+    # The command's id is the SSE id: a player that reconnects resumes after the last it saw.
+    return {"event": "command", **command.as_message()}
+
+
+def announce(moderated, stored=None):
+    """Once committed: the command to the participant's player, and a nudge to the consoles
+    following the participant's session (without an id: they catch up from their own feed)."""
+    if stored is not None:
+        channel.publish_on_commit(participant_topic(moderated.pk), command_message(stored))
+    if moderated.participant_session_id is not None:
+        channel.publish_on_commit(
+            session_topic(moderated.participant_session_id),
+            {"event": "moderation", "state": moderated.state},
+        )
 
 
 def wizard_timeout():
@@ -79,6 +103,7 @@ def command(moderated, action, user):
     locked.save(update_fields=fields)
     stored = Command.objects.create(moderated=locked, kind=action, created_by=user)
     moderated.refresh_from_db()
+    announce(moderated, stored)
     return stored
 
 
@@ -103,6 +128,16 @@ def attach(moderated, session_token):
 
 def commands_after(moderated, after_id):
     return [command.as_message() for command in moderated.commands.filter(id__gt=after_id)[:200]]
+
+
+def command_catch_up(moderated, last_event_id):
+    """The stored commands after the SSE id a reconnecting player sends (all on a first
+    connection), as the stream sends them."""
+    try:
+        after = int(last_event_id or 0)
+    except ValueError:
+        after = 0
+    return [command_message(command) for command in moderated.commands.filter(id__gt=after)[:200]]
 
 
 def add_note(moderated, user, text):
@@ -146,6 +181,7 @@ def route(moderated, step_name, text, choice=None):
         deadline=timezone.now() + wizard_timeout(),
         t_ms=elapsed_ms(moderated),
     )
+    announce(moderated)
     return {"turn": turn.outcome(), "wait_ms": int(wizard_timeout().total_seconds() * 1000)}
 
 
@@ -185,12 +221,13 @@ def answer(turn, user, target="", reply=""):
     locked.answered_by = user
     locked.resolved_at = timezone.now()
     locked.save(update_fields=["state", "target", "reply", "answered_by", "resolved_at"])
-    Command.objects.create(
+    stored = Command.objects.create(
         moderated=locked.moderated,
         kind=Command.Kind.WIZARD,
         data={"turn": locked.outcome()},
         created_by=user,
     )
+    announce(locked.moderated, stored)
     return locked
 
 

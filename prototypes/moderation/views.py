@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from prototypes.authoring.models import Prototype
 from prototypes.authoring.script_publish import playback_context
 from prototypes.flowscript import ScriptError
+from prototypes.live import channel
+from prototypes.live.feed import session_topic
 from prototypes.moderation import machine, services
 from prototypes.moderation.feed import feed
 from prototypes.moderation.forms import CommandForm, NoteForm, ScheduleForm, WizardAnswerForm
@@ -152,6 +154,20 @@ def moderated_feed(request: WorkspaceRequest, moderated_pk):
     except ValueError:
         after = 0
     return JsonResponse(feed(moderated, after, timezone.now()))
+
+
+@require_GET
+@workspace_view(Role.VIEWER)
+def moderated_stream(request: WorkspaceRequest, moderated_pk):
+    """Server-sent events whenever the participant's session records something or the
+    moderation changes: a nudge for the console to read its feed at once. Nothing is replayed
+    here; the feed catches up by event id."""
+    moderated = scoped_session(request, moderated_pk)
+    if moderated.participant_session_id is None:
+        return JsonResponse({"error": "The participant has not started yet."}, status=409)
+    return channel.stream(
+        request, session_topic(moderated.participant_session_id), lambda last_event_id: []
+    )
 
 
 @require_POST

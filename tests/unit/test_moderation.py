@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prototypes.authoring.script_publish import create_scripted_prototype, publish_script
+from prototypes.live import channel
+from prototypes.live.feed import session_topic
 from prototypes.moderation import machine, services
 from prototypes.moderation.models import Command, ModeratedSession, Note, WizardTurn
 from prototypes.studies import participants
@@ -440,3 +442,60 @@ def test_the_console_draws_the_flow_for_a_scripted_study(designer_client, starte
     page = designer_client.get(reverse("moderated_console", args=[started.pk])).content.decode()
     assert 'data-step="ask"' in page
     assert json.dumps(reverse("moderated_feed", args=[started.pk]))[1:-1] in page
+
+
+# --- The push -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def memory_channel(settings):
+    settings.LIVE_REDIS_URL = ""
+    settings.LIVE_STREAM_SECONDS = 5
+    channel._brokers.clear()
+    yield
+    channel._brokers.clear()
+
+
+def sse_data(chunk):
+    if isinstance(chunk, bytes):
+        chunk = chunk.decode()
+    return [json.loads(line[6:]) for line in chunk.split("\n") if line.startswith("data: ")]
+
+
+def test_the_player_stream_replays_commands_after_its_last_id_then_pushes_new_ones(
+    client, started, designer, memory_channel, django_capture_on_commit_callbacks
+):
+    services.command(started, "join", designer)
+    services.command(started, "pause", designer)
+    seen = started.commands.first().pk
+
+    response = client.get(api("moderated_api_stream", started), HTTP_LAST_EVENT_ID=str(seen))
+    body = iter(response.streaming_content)
+    replayed = sse_data(next(body)) + sse_data(next(body))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.command(started, "resume", designer)
+    pushed = sse_data(next(body))
+    response.close()
+
+    assert [message["kind"] for message in replayed] == ["pause"]
+    assert pushed[0]["kind"] == "resume" and pushed[0]["event"] == "command"
+
+
+def test_the_console_is_nudged_on_the_participants_session_topic(
+    started, designer, memory_channel, django_capture_on_commit_callbacks
+):
+    received = []
+    subscription = channel.broker().subscribe(session_topic(started.participant_session_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.command(started, "join", designer)
+        services.route(started, "start", "hello", None)
+    while (payload := subscription.get(0.1)) is not None:
+        received.append(json.loads(payload))
+    subscription.close()
+    assert [message["event"] for message in received] == ["moderation", "moderation"]
+    assert all("id" not in message for message in received)
+
+
+def test_the_console_stream_waits_for_the_participant(designer_client, moderated):
+    response = designer_client.get(reverse("moderated_stream", args=[moderated.pk]))
+    assert response.status_code == 409
