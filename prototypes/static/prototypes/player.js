@@ -273,6 +273,7 @@
       };
       saveState();
       setUp(payload);
+      root.dispatchEvent(new CustomEvent("player:session", { detail: { token: state.sessionToken } }));
       goToTask(0);
     } else if (response && answer.code === "screener") {
       screenerError.hidden = false;
@@ -1232,6 +1233,21 @@
     const button = event.target.closest("[data-action]");
     if (button && actions[button.dataset.action]) actions[button.dataset.action](event);
   });
+
+  // A moderated session's facilitator (moderation-participant.js) follows the session and moves
+  // it on through these; what they cause is recorded like the participant's own doing.
+  window.Protoplatform.Player = {
+    sessionToken: () => (state ? state.sessionToken : null),
+    nextTask: () => {
+      if (state && state.phase === "prototype") endTask("done");
+    },
+    end: () => {
+      if (!state || !state.sessionToken || ["finishing", "done"].includes(state.phase)) return;
+      if (state.phase === "prototype") endTask("done");
+      if (slot("ended-dialog").open) slot("ended-dialog").close();
+      finish();
+    },
+  };
 
   boot();
 })();
