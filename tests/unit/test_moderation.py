@@ -499,3 +499,32 @@ def test_the_console_is_nudged_on_the_participants_session_topic(
 def test_the_console_stream_waits_for_the_participant(designer_client, moderated):
     response = designer_client.get(reverse("moderated_stream", args=[moderated.pk]))
     assert response.status_code == 409
+
+
+# --- Replays ------------------------------------------------------------------------------------
+
+
+def test_the_replay_shows_which_replies_came_from_the_wizard_and_the_notes(
+    designer_client, started, designer
+):
+    services.command(started, "join", designer)
+    services.route(started, "ask", "482913", None)
+    services.answer(WizardTurn.objects.get(), designer, reply="Let me check.")
+    services.route(started, "ask", "still there?", None)
+    late = WizardTurn.objects.order_by("id").last()
+    services.settle(late, late.deadline)
+    services.add_note(started, designer, "Waits patiently")
+
+    session = started.participant_session
+    page = designer_client.get(reverse("session_replay", args=[session.pk])).content.decode()
+
+    assert "Moderated by a facilitator" in page
+    assert "<strong>the wizard</strong> replied “Let me check.”" in page
+    assert "<strong>the script's fallback</strong>" in page and "went on to confused" in page
+    assert "Waits patiently" in page
+
+
+def test_an_unmoderated_replay_has_no_moderation_section(designer_client, scripted_study):
+    session = participants.start_session(scripted_study)
+    page = designer_client.get(reverse("session_replay", args=[session.pk])).content.decode()
+    assert "Moderated by a facilitator" not in page
