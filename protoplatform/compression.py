@@ -20,6 +20,9 @@ COMPRESSIBLE_TYPES = (
 class TextGZipMiddleware(GZipMiddleware):
     def process_response(self, request, response):
         content_type = response.get("Content-Type", "")
-        if not content_type.startswith(COMPRESSIBLE_TYPES):
+        # A live stream's events must reach the browser as written, never held for a block.
+        if not content_type.startswith(COMPRESSIBLE_TYPES) or content_type.startswith(
+            "text/event-stream"
+        ):
             return response
         return super().process_response(request, response)

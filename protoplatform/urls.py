@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("prototypes.treetests.urls")),
     path("", include("prototypes.reports.urls")),
     path("", include("prototypes.recruitment.urls")),
+    path("", include("prototypes.live.urls")),
     path("", include("prototypes.moderation.urls")),
 ]

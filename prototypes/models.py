@@ -10,6 +10,7 @@ from prototypes.authoring.models import (
 from prototypes.cardsorts.models import Card, Category, GroupMerge
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.jobs import Job
+from prototypes.live.models import Observation, ObserverInvite, ObserverNote
 from prototypes.moderation.models import Command, ModeratedSession, Note, WizardTurn
 from prototypes.recruitment.models import (
     Admission,
@@ -54,6 +55,9 @@ from prototypes.treetests.models import TreeNode
 from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 
 __all__ = [
+    "Observation",
+    "ObserverInvite",
+    "ObserverNote",
     "Admission",
     "Answer",
     "Card",

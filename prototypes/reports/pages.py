@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET
+from prototypes.live.observe import quoted_notes
 from prototypes.reports import charts, quotes
 from prototypes.reports.concepts import compare_concepts
 from prototypes.reports.decisions import latest_decision
@@ -147,6 +148,7 @@ def summary_context(report, for_pdf=False, approved_only=False):
         "quote_max_chars": quotes.QUOTE_MAX_CHARS,
         "concepts": compare_concepts(report.study, report.revision),
         "decision": latest_decision(report.study),
+        "observer_notes": list(quoted_notes(report.study)),
     }
 
 

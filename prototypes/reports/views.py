@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from prototypes.authoring.models import Screen
 from prototypes.jobs import enqueue
+from prototypes.live.observe import observer_notes, with_notes
 from prototypes.moderation.replay import moderation_log
 from prototypes.ratelimit import Limit, rate_limited
 from prototypes.reports import exports, quality, quotes
@@ -126,7 +127,8 @@ def session_replay(request, session_pk):
     context = {
         "session": session,
         "study": study,
-        "replay": replay_data(session),
+        "replay": with_notes(replay_data(session), session),
+        "observer_notes": observer_notes(session),
         "steps": scripted_steps(session),
         "device": version.prototype.device,
         "aspect_ratio": version.prototype.aspect_ratio,

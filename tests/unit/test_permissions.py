@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from prototypes.authoring.shared import share
 from prototypes.friction.models import EvidenceImport, Item, Theme
+from prototypes.live.models import Observation, ObserverInvite, ObserverNote
 from prototypes.moderation.models import WizardTurn
 from prototypes.moderation.services import schedule
 from prototypes.recruitment.models import (
@@ -104,9 +105,15 @@ def build_workspace_graph(workspace):
     turn = WizardTurn.objects.create(
         moderated=moderated, step="start", text="hello", deadline=timezone.now()
     )
+    # Observed live: the study allows it and its participant was told (consent version 1).
+    Observation.objects.create(study=study, allowed=True, since_consent_version=1)
+    observer_invite = ObserverInvite.objects.create(study=study, label="Ada")
+    note = ObserverNote.objects.create(session=session, t_ms=0, text="Hm", author_name="Ada")
     return {
         "moderated_pk": moderated.pk,
         "turn_pk": turn.pk,
+        "invite_pk": observer_invite.pk,
+        "note_pk": note.pk,
         "theme_pk": theme.pk,
         "evidence_import_pk": evidence_import.pk,
         "workspace_pk": workspace.pk,

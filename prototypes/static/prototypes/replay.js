@@ -286,6 +286,8 @@
         return `Answered ${event.answer}`;
       case "session_end":
         return "Finished the session";
+      case "note":
+        return `Observer note (${event.author}${event.tags.map((tag) => ` #${tag}`).join("")}): “${event.text}”`;
       default:
         return event.type;
     }

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('prototypes', '0014_evidence_import_status'),
+        ('prototypes', '0015_live_observation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

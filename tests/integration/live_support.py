@@ -1,0 +1,120 @@
+"""A web process under ASGI (gunicorn with uvicorn workers, as the `live` process runs in
+production) and a small server-sent events client that reconnects the way EventSource does."""
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from tests.integration.services import port_open, start_process, tail, wait_for
+
+
+def start_asgi(env, log_path, port, workers=1):
+    process = start_process(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "protoplatform.asgi",
+            "-c",
+            "gunicorn.conf.py",
+            "-k",
+            "uvicorn_worker.UvicornWorker",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+        ],
+        env,
+        log_path,
+    )
+    process.port = port
+    process.url = f"http://127.0.0.1:{port}"
+
+    def answers():
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn (ASGI) exited:\n{tail(log_path)}")
+        try:
+            requests.get(f"{process.url}/not-a-page", timeout=5)
+        except requests.RequestException:
+            return False
+        return True
+
+    wait_for(answers, 60, f"gunicorn (ASGI) on port {port}")
+    return process
+
+
+def free_port_in(ports):
+    for port in ports:
+        if not port_open(port):
+            return port
+    raise RuntimeError(f"No free port in {ports}.")
+
+
+class Observer:
+    """Follows an SSE URL in a thread: reconnects after each end or error, with the last id
+    received as Last-Event-ID and after the server's `retry`, as a browser's EventSource does.
+    `messages` holds every (arrival time, event name, data) received, in order."""
+
+    def __init__(self, session, url):
+        self.session = session
+        self.url = url
+        self.messages = []
+        self.connections = 0
+        self.last_event_id = None
+        self.retry_ms = 1000
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def ids(self, event="activity"):
+        return [data["id"] for _, name, data in self.messages if name == event]
+
+    def wait_for(self, event_id, timeout=10):
+        """The time (time.monotonic) the event arrived; raises after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for arrived, name, data in list(self.messages):
+                if name == "activity" and data["id"] == event_id:
+                    return arrived
+            time.sleep(0.005)
+        raise AssertionError(f"Event {event_id} never reached the observer of {self.url}.")
+
+    def stop(self):
+        self._stop.set()
+
+    def _run(self):
+        while not self._stop.is_set():
+            headers = {"Accept": "text/event-stream"}
+            if self.last_event_id:
+                headers["Last-Event-ID"] = self.last_event_id
+            try:
+                with self.session.get(self.url, headers=headers, stream=True, timeout=30) as answer:
+                    if answer.status_code != 200:
+                        raise RuntimeError(f"{self.url} answered {answer.status_code}")
+                    self.connections += 1
+                    self._read(answer)
+            except requests.RequestException:
+                pass
+            self._stop.wait(self.retry_ms / 1000)
+
+    def _read(self, answer):
+        name, data, event_id = "message", [], None
+        for line in answer.iter_lines(decode_unicode=True, chunk_size=1):
+            if self._stop.is_set():
+                return
+            if line == "":
+                if data:
+                    if event_id is not None:
+                        self.last_event_id = event_id
+                    self.messages.append((time.monotonic(), name, json.loads("\n".join(data))))
+                name, data, event_id = "message", [], None
+            elif line.startswith("data: "):
+                data.append(line[6:])
+            elif line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("id: "):
+                event_id = line[4:]
+            elif line.startswith("retry: "):
+                self.retry_ms = int(line[7:])
