@@ -114,6 +114,7 @@ def test_a_moderated_session_end_to_end(live_server, new_page, designer, workspa
     presence = participant.locator("#moderation-presence")
     expect(presence).to_have_text("Your facilitator is here.")
     expect(presence).to_have_attribute("aria-live", "polite")
+    expect(presence).to_have_attribute("role", "status")
     start_as_participant(participant, live_server.url + moderated.get_absolute_url())
 
     # What the participant sees and clicks appears on the console.

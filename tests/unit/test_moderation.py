@@ -5,6 +5,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -528,3 +530,18 @@ def test_an_unmoderated_replay_has_no_moderation_section(designer_client, script
     session = participants.start_session(scripted_study)
     page = designer_client.get(reverse("session_replay", args=[session.pk])).content.decode()
     assert "Moderated by a facilitator" not in page
+
+
+def test_the_list_of_moderated_sessions_takes_the_same_queries_however_long(
+    designer_client, scripted_study, designer, django_assert_max_num_queries
+):
+    url = reverse("moderated_sessions", args=[scripted_study.pk])
+    for name in ("Ada", "Bo"):
+        services.schedule(scripted_study, name, timezone.now(), designer)
+    with CaptureQueriesContext(connection) as few:
+        designer_client.get(url)
+    for index in range(6):
+        services.schedule(scripted_study, f"P{index}", timezone.now(), designer)
+    with django_assert_max_num_queries(len(few)):
+        page = designer_client.get(url).content.decode()
+    assert page.count("Open the console") == 8

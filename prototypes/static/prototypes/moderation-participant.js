@@ -89,7 +89,7 @@
     else if (state === "paused") text = messages.paused;
     else if (facilitator) text = messages.here;
     if (presenceText.textContent !== text) presenceText.textContent = text;
-    presence.hidden = !text;
+    presence.classList.toggle("is-shown", Boolean(text));
     presence.classList.toggle("is-paused", state === "paused");
     pauseNote.hidden = state !== "paused";
     root.inert = state === "paused";
