@@ -15,6 +15,7 @@ from prototypes.moderation.models import Note, WizardTurn
 from prototypes.sessions.models import Event
 from prototypes.studies.models import Study
 from tests import factories
+from tests.e2e.axe import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -133,11 +134,14 @@ def test_a_moderated_session_end_to_end(live_server, new_page, designer, workspa
     expect(console.locator("#notes")).to_contain_text("Found the return button at once")
     note = Note.objects.get()
     assert note.t_ms is not None and note.t_ms > 0
+    assert_accessible(console, "the facilitator's console")
+    assert_accessible(participant, "the player with a facilitator there")
 
     # Pause and resume: the participant is told and cannot click meanwhile.
     console.get_by_role("button", name="Pause").click()
     expect(participant.locator("#moderation-pause")).to_be_visible()
     expect(presence).to_contain_text("paused")
+    assert_accessible(participant, "the player paused by the facilitator")
     console.get_by_role("button", name="Resume").click()
     expect(participant.locator("#moderation-pause")).to_be_hidden()
     expect(presence).to_have_text("Your facilitator is here.")
