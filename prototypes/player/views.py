@@ -127,6 +127,8 @@ def player_strings():
             "noMatch": _("Sorry, there is no reply to that. Try other words or a button."),
             "missingStep": _("This button does not lead anywhere yet."),
             "offline": _("Your answer could not be sent. Check the connection and try again."),
+            # A step a person answers, in a moderated session (moderation-participant.js).
+            "typing": _("The assistant is typing…"),
         },
         # First-click, five-second and preference tests (player-kinds.js).
         "kinds": {
