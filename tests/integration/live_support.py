@@ -1,5 +1,6 @@
-"""A web process under ASGI (gunicorn with uvicorn workers, as the `live` process runs in
-production) and a small server-sent events client that reconnects the way EventSource does."""
+"""Web processes under ASGI (gunicorn with uvicorn workers, as the `live` process runs in
+production) or WSGI, and a small server-sent events client that reconnects the way
+EventSource does."""
 
 import json
 import sys
@@ -13,18 +14,34 @@ from tests.integration.services import port_open, start_process, tail, wait_for
 
 
 def start_asgi(env, log_path, port, workers=1):
+    return start_server(
+        env,
+        log_path,
+        port,
+        "protoplatform.asgi",
+        "-k",
+        "uvicorn_worker.UvicornWorker",
+        workers=workers,
+    )
+
+
+def start_server(env, log_path, port, app="protoplatform.wsgi", *options, workers=1):
+    """gunicorn.conf.py's server on 127.0.0.1:port, once Django answers (a 404 for a path of no
+    view). A new worker's first request imports the whole URLconf: on a busy machine that takes
+    a while, hence the long wait."""
     process = start_process(
         [
             str(Path(sys.executable).parent / "gunicorn"),
-            "protoplatform.asgi",
+            app,
             "-c",
             "gunicorn.conf.py",
-            "-k",
-            "uvicorn_worker.UvicornWorker",
+            *options,
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            "--max-requests",
+            "0",
         ],
         env,
         log_path,
@@ -34,14 +51,14 @@ def start_asgi(env, log_path, port, workers=1):
 
     def answers():
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn (ASGI) exited:\n{tail(log_path)}")
+            raise RuntimeError(f"gunicorn ({app}) exited:\n{tail(log_path)}")
         try:
             requests.get(f"{process.url}/not-a-page", timeout=5)
         except requests.RequestException:
             return False
         return True
 
-    wait_for(answers, 60, f"gunicorn (ASGI) on port {port}")
+    wait_for(answers, 120, f"gunicorn ({app}) on port {port}")
     return process
 
 
