@@ -100,6 +100,9 @@ def command(moderated, action, user):
     elif action == "end":
         locked.ended_at = now
         fields.append("ended_at")
+        if locked.participant_session_id is None:
+            # Ended before the participant came: the session is cancelled, its link stops.
+            ShareLink.objects.filter(pk=locked.share_link_id).update(revoked_at=now)
     locked.save(update_fields=fields)
     stored = Command.objects.create(moderated=locked, kind=action, created_by=user)
     moderated.refresh_from_db()

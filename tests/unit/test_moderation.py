@@ -545,3 +545,16 @@ def test_the_list_of_moderated_sessions_takes_the_same_queries_however_long(
     with django_assert_max_num_queries(len(few)):
         page = designer_client.get(url).content.decode()
     assert page.count("Open the console") == 8
+
+
+def test_ending_a_session_nobody_started_cancels_its_link(client, moderated, designer):
+    services.command(moderated, "end", designer)
+    moderated.share_link.refresh_from_db()
+    assert moderated.share_link.revoked_at is not None
+    assert client.get(moderated.get_absolute_url()).status_code == 410
+
+
+def test_ending_a_started_session_keeps_its_link_for_the_thank_you_page(started, designer):
+    services.command(started, "end", designer)
+    started.share_link.refresh_from_db()
+    assert started.share_link.revoked_at is None
