@@ -232,6 +232,13 @@
     refresh();
   });
 
+  if (part("step-form")) {
+    part("step-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      answer({ target: event.target.elements.target.value });
+    });
+  }
+
   part("reply-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const reply = event.target.elements.reply.value.trim();
