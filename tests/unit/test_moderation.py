@@ -558,3 +558,27 @@ def test_ending_a_started_session_keeps_its_link_for_the_thank_you_page(started,
     services.command(started, "end", designer)
     started.share_link.refresh_from_db()
     assert started.share_link.revoked_at is None
+
+
+def test_the_feed_takes_the_same_queries_however_many_events(
+    designer_client, started, designer, django_assert_max_num_queries
+):
+    session = started.participant_session
+    screens = list(started.study.prototype_version.screens.all())
+    url = reverse("moderated_feed", args=[started.pk])
+
+    def record(count):
+        for index in range(count):
+            screen = screens[index % len(screens)]
+            hotspot = screen.hotspots.first()
+            factories.EventFactory(
+                session=session, type="click", t_ms=index, screen=screen, hotspot=hotspot
+            )
+
+    record(2)
+    with CaptureQueriesContext(connection) as few:
+        designer_client.get(url)
+    record(30)
+    with django_assert_max_num_queries(len(few)):
+        body = designer_client.get(url).json()
+    assert len(body["events"]) == 32
