@@ -13,7 +13,8 @@ Stable API (other areas build on it; see docs/live.md for the protocol):
   header, or the `last_event_id` query parameter, or None on a first connection) returns the
   stored messages to replay, then the live messages of `topic` follow. The subscription is
   made before `catch_up` runs, so nothing committed in between is missed; a live message
-  whose "id" was already replayed is skipped. Check permissions before calling it.
+  whose "id" was already replayed is skipped. Check permissions before calling it. The
+  optional `keep(message) -> bool` (sync, it may query the database) filters live messages.
 
 A message is a dict. Two keys have a meaning to the channel: "id" (a str or int, sent as the
 SSE `id:` so the browser sends it back as `Last-Event-ID` when it reconnects; leave it out on
@@ -44,7 +45,7 @@ import redis.asyncio
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import StreamingHttpResponse
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
@@ -76,8 +77,7 @@ def publish_many(topic, messages):
     if not messages:
         return
     try:
-        payloads = [json.dumps(message, separators=(",", ":")) for message in messages]
-        broker().publish(topic, payloads)
+        broker().publish(topic, messages)
     except Exception:
         logger.warning("Live channel: could not publish to %s", topic, exc_info=True)
 
@@ -86,12 +86,12 @@ def publish_on_commit(topic, message):
     transaction.on_commit(lambda: publish(topic, message))
 
 
-def stream(request, topic, catch_up):
+def stream(request, topic, catch_up, *, keep=None):
     last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
     if isinstance(request, ASGIRequest):
-        body = _async_stream(topic, catch_up, last_event_id or None)
+        body = _async_stream(topic, catch_up, last_event_id or None, keep)
     else:
-        body = _sync_stream(topic, catch_up, last_event_id or None)
+        body = _sync_stream(topic, catch_up, last_event_id or None, keep)
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     # nginx buffers responses unless told not to, which would hold the events back.
@@ -109,11 +109,27 @@ def format_event(message):
     return "\n".join(lines) + "\n\n"
 
 
+def _released(function, *args):
+    """What `function(*args)` returns; then the database connections are closed, as a stream
+    would otherwise hold one idle for minutes (one per observer)."""
+    try:
+        return function(*args)
+    finally:
+        for connection in connections.all(initialized_only=True):
+            # Not inside a transaction (a test's): Django reconnects on the next query.
+            if not connection.in_atomic_block:
+                connection.close()
+
+
+def _listed(catch_up, last_event_id):
+    return list(catch_up(last_event_id))
+
+
 def _stream_seconds():
     return getattr(settings, "LIVE_STREAM_SECONDS", 120)
 
 
-def _sync_stream(topic, catch_up, last_event_id):
+def _sync_stream(topic, catch_up, last_event_id, keep=None):
     yield f"retry: {RETRY_MS}\n\n"
     try:
         subscription = broker().subscribe(topic)
@@ -122,7 +138,7 @@ def _sync_stream(topic, catch_up, last_event_id):
         subscription = None
     try:
         replayed = set()
-        for message in catch_up(last_event_id):
+        for message in _released(_listed, catch_up, last_event_id):
             replayed.add(message.get("id"))
             yield format_event(message)
         if subscription is None:
@@ -139,14 +155,16 @@ def _sync_stream(topic, catch_up, last_event_id):
                 yield ": ping\n\n"
                 continue
             message = json.loads(payload)
-            if message.get("id") is None or message["id"] not in replayed:
+            if message.get("id") is not None and message["id"] in replayed:
+                continue
+            if keep is None or _released(keep, message):
                 yield format_event(message)
     finally:
         if subscription is not None:
             subscription.close()
 
 
-async def _async_stream(topic, catch_up, last_event_id):
+async def _async_stream(topic, catch_up, last_event_id, keep=None):
     yield f"retry: {RETRY_MS}\n\n"
     try:
         subscription = await broker().asubscribe(topic)
@@ -155,7 +173,7 @@ async def _async_stream(topic, catch_up, last_event_id):
         subscription = None
     try:
         replayed = set()
-        for message in await sync_to_async(lambda: list(catch_up(last_event_id)))():
+        for message in await sync_to_async(_released)(_listed, catch_up, last_event_id):
             replayed.add(message.get("id"))
             yield format_event(message)
         if subscription is None:
@@ -172,11 +190,17 @@ async def _async_stream(topic, catch_up, last_event_id):
                 yield ": ping\n\n"
                 continue
             message = json.loads(payload)
-            if message.get("id") is None or message["id"] not in replayed:
+            if message.get("id") is not None and message["id"] in replayed:
+                continue
+            if keep is None or await sync_to_async(_released)(keep, message):
                 yield format_event(message)
     finally:
         if subscription is not None:
             await subscription.aclose()
+
+
+def _payloads(messages):
+    return [json.dumps(message, separators=(",", ":")) for message in messages]
 
 
 # Brokers ------------------------------------------------------------------------------------
@@ -201,9 +225,13 @@ class MemoryBroker:
         self._lock = threading.Lock()
         self._subscribers = {}
 
-    def publish(self, topic, payloads):
+    def publish(self, topic, messages):
         with self._lock:
             subscribers = list(self._subscribers.get(topic, ()))
+        if not subscribers:
+            # The common case for the events API: nobody watches this session.
+            return
+        payloads = _payloads(messages)
         for subscriber in subscribers:
             for payload in payloads:
                 subscriber.put(payload)
@@ -281,7 +309,8 @@ class RedisBroker:
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    def publish(self, topic, payloads):
+    def publish(self, topic, messages):
+        payloads = _payloads(messages)
         if time.monotonic() < self._paused_until:
             raise ChannelDown("paused after a failure")
         with self._lock:

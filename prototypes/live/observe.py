@@ -96,6 +96,20 @@ def observable_session(study, session_pk):
     return observable_sessions(study).filter(pk=session_pk).first()
 
 
+def observable_filter(study):
+    """A channel `keep` for the study's topic: only lines about sessions observers may watch
+    (each session looked up once per stream)."""
+    known = {}
+
+    def keep(message):
+        session_id = message.get("session")
+        if session_id not in known:
+            known[session_id] = observable_session(study, session_id) is not None
+        return known[session_id]
+
+    return keep
+
+
 def parse_tags(text):
     tags = []
     for tag in TAG.findall(text.casefold()):

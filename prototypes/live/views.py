@@ -80,7 +80,12 @@ def study_live_stream(request, study_pk):
     study = _study(request, study_pk)
     if not observe.is_allowed(study):
         raise Http404("Live observation is off for this study.")
-    return channel.stream(request, feed.study_topic(study.pk), lambda last_event_id: [])
+    return channel.stream(
+        request,
+        feed.study_topic(study.pk),
+        lambda last_event_id: [],
+        keep=observe.observable_filter(study),
+    )
 
 
 @require_POST
@@ -192,7 +197,12 @@ def watch_study(request, token):
 @public_view
 def watch_study_stream(request, token):
     invite, _ = _invited(token)
-    return channel.stream(request, feed.study_topic(invite.study_id), lambda last_event_id: [])
+    return channel.stream(
+        request,
+        feed.study_topic(invite.study_id),
+        lambda last_event_id: [],
+        keep=observe.observable_filter(invite.study),
+    )
 
 
 @require_GET

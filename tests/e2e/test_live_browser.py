@@ -6,8 +6,12 @@ import pytest
 from playwright.sync_api import expect
 
 from prototypes.live import channel, observe
+from prototypes.live.models import ObserverInvite
 from prototypes.sessions.models import ParticipantSession
+from prototypes.studies import participants
 from tests import factories
+from tests.e2e import axe
+from tests.e2e.conftest import PHONE
 from tests.e2e.drivers import Mouse
 from tests.e2e.test_player_browser import (
     DESKTOP,
@@ -129,3 +133,25 @@ def test_an_observer_whose_connection_drops_catches_up_on_what_they_missed(
         "items => items.map((item) => item.dataset.eventId)"
     )
     assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["laptop", "phone"])
+def test_the_live_pages_have_no_serious_accessibility_problem(
+    live_server, new_page, log_in, study, viewport
+):
+    session = participants.start_session(study.study, link=study.link)
+    ObserverInvite.objects.create(study=study.study, label="Sam from sales")
+    owner = study.study.workspace.memberships.get().user
+    page = new_page(**viewport)
+    log_in(page, owner)
+    found = []
+    for path in (f"/studies/{study.study.pk}/live/", f"/live/sessions/{session.pk}/"):
+        page.goto(live_server.url + path)
+        expect(page.locator("h1")).to_be_visible()
+        blocking = [v for v in axe.violations(page) if v["impact"] in axe.BLOCKING_IMPACTS]
+        if blocking:
+            found.append(f"== {path}\n{axe.describe(blocking)}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > viewport["viewport"]["width"]:
+            found.append(f"== {path}: {width} px wide")
+    assert not found, "\n".join(found)

@@ -83,6 +83,11 @@ def test_the_response_is_an_uncached_event_stream():
     assert response["X-Accel-Buffering"] == "no"
 
 
+def test_without_subscribers_the_memory_broker_does_nothing():
+    # Not even serialise: most sessions are never watched.
+    channel.publish("t", {"n": object()})
+
+
 def test_several_subscribers_each_get_every_message_in_order():
     subscriptions = [channel.broker().subscribe("t") for _ in range(3)]
     channel.publish_many("t", [{"n": 1}, {"n": 2}])
@@ -140,7 +145,9 @@ def test_publishing_never_raises_when_redis_is_down(settings, caplog):
 
 
 def test_publishing_refuses_what_is_not_json_quietly(caplog):
+    subscription = channel.broker().subscribe("t")
     channel.publish("t", {"n": object()})
+    subscription.close()
 
     assert "could not publish" in caplog.text
 
@@ -157,3 +164,16 @@ def test_without_the_channel_a_stream_replays_and_asks_for_a_slower_reconnection
 def test_redis_channel_names_carry_the_database_number():
     assert channel.RedisBroker("redis://h:6379/3").prefix == "protoplatform:live:3:"
     assert channel.RedisBroker("redis://h:6379").prefix == "protoplatform:live:0:"
+
+
+def test_keep_filters_the_live_messages_but_not_the_catch_up():
+    body = channel._sync_stream(
+        "t", lambda last: [{"n": 0}], None, keep=lambda message: message["n"] % 2 == 0
+    )
+    chunks = [next(body), next(body)]
+    for n in (1, 2, 3, 4):
+        channel.publish("t", {"n": n})
+    chunks += [next(body), next(body)]
+    body.close()
+
+    assert [message["n"] for message in parse(chunks)] == [0, 2, 4]

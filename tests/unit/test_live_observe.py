@@ -264,3 +264,11 @@ def test_the_study_page_lists_sessions_in_the_same_queries_however_many(client, 
 
     assert response.content.decode().count('data-session="') == 6
     assert len(six) == len(one)
+
+
+def test_the_study_stream_speaks_only_of_sessions_that_can_be_watched(setup, watched):
+    told_nothing_study = build_player_study()
+    keep = observe.observable_filter(setup.study)
+
+    assert keep({"session": watched.pk}) is True
+    assert keep({"session": new_session(told_nothing_study).pk}) is False
