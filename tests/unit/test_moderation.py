@@ -298,6 +298,9 @@ def test_the_personal_link_serves_the_player_with_the_facilitators_side(client, 
     assert f'data-share-token="{moderated.share_link.token}"' in page
     assert 'id="moderation-presence"' in page and 'aria-live="polite"' in page
     assert "moderation-participant.js" in page
+    # Told before consenting that a facilitator follows the session.
+    consent = page[page.index('class="player-consent"') : page.index("I have read this")]
+    assert "This is a moderated session: a facilitator follows what you see" in consent
     assert client.get("/m/nonsense/").status_code == 404
 
 
