@@ -91,9 +91,11 @@ def test_commands_reach_the_participant_on_the_other_process_through_a_redis_res
         while player.connections == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         # Live: each command posted to process A reaches the player streaming from process B.
+        live_ms = []
         for action in ("join", "pause"):
             sent_at = time.monotonic()
-            assert arrival(player, command(web_a, action)) - sent_at < 5
+            live_ms.append((arrival(player, command(web_a, action)) - sent_at) * 1000)
+        assert max(live_ms) < 5000
 
         redis.stop()
         # Stored while the channel is down; the player catches up from the database.
@@ -104,7 +106,14 @@ def test_commands_reach_the_participant_on_the_other_process_through_a_redis_res
         redis.start()
         time.sleep(1)
         sent_at = time.monotonic()
-        assert arrival(player, command(web_a, "end"), timeout=15) - sent_at < 5
+        after_ms = (arrival(player, command(web_a, "end"), timeout=15) - sent_at) * 1000
+        assert after_ms < 5000
+        # The POST's own round trip is part of each figure (a busy shared machine: noisy).
+        print(
+            f"command → participant's player on the other process: "
+            f"{', '.join(f'{ms:.0f}' for ms in live_ms)} ms live, "
+            f"{after_ms:.0f} ms after the Redis restart"
+        )
     finally:
         player.stop()
 
