@@ -16,6 +16,7 @@ from prototypes.sessions.models import Event
 from prototypes.studies.models import Study
 from tests import factories
 from tests.e2e.axe import assert_accessible
+from tests.unit.test_player_support import build_player_study
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -242,3 +243,31 @@ def test_wizard_of_oz_three_answers_and_a_timeout(
     ]
     texts = Event.objects.filter(type="text").values_list("data__text", flat=True)
     assert list(texts) == ["Where is my parcel?", "I don't have it here", "It's 482913", "hello?"]
+
+
+def test_the_console_shows_a_paper_prototypes_screen_clicks_and_misclicks(
+    live_server, new_page, log_in
+):
+    setup = build_player_study()
+    designer = factories.MembershipFactory(workspace=setup.study.workspace, role="designer").user
+    moderated = services.schedule(setup.study, "Bo", timezone.now(), designer)
+    console = new_page()
+    participant = new_page()
+    log_in(console, designer)
+    console.goto(live_server.url + reverse("moderated_console", args=[moderated.pk]))
+    join(console)
+    start_as_participant(participant, live_server.url + moderated.get_absolute_url())
+
+    participant.get_by_role("button", name="My orders").click()
+    expect(console.locator("[data-console=screen-name]")).to_have_text("Orders", timeout=ACROSS)
+    participant.locator("[data-slot=screen]").click(position={"x": 5, "y": 5})
+    misses = console.locator("[data-console=clicks] .moderation-click.is-miss")
+    expect(misses).to_have_count(1, timeout=ACROSS)
+    expect(console.locator("[data-console=image]")).to_have_attribute("alt", "Orders")
+    expect(console.locator("[data-console=activity]")).to_contain_text(
+        "Clicked “My orders” on Home", timeout=ACROSS
+    )
+    assert_accessible(console, "the console of a paper prototype")
+
+    console.get_by_role("button", name="Next task").click()
+    expect(participant.locator("[data-phase=seq]")).to_be_visible(timeout=ACROSS)
