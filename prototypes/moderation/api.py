@@ -108,9 +108,13 @@ def command_stream(request, token):
 
 
 def where_it_stands(moderated, after):
+    """The state as of the command `last` (a player drops an answer older than what the push
+    already brought it)."""
+    last = moderated.commands.order_by("-id").values_list("id", flat=True).first() or 0
     return {
         "state": moderated.state,
         "facilitator": services.is_facilitated(moderated),
+        "last": last,
         "commands": services.commands_after(moderated, after),
     }
 

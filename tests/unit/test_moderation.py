@@ -313,6 +313,7 @@ def test_the_player_attaches_its_session_and_reads_commands(client, moderated, d
     body = client.get(api("moderated_api_commands", moderated) + "?after=0").json()
 
     assert body["state"] == "live" and body["facilitator"] is True
+    assert body["last"] == moderated.commands.get().pk
     assert [command["kind"] for command in body["commands"]] == ["join"]
 
 

@@ -129,6 +129,7 @@
     part("screen-name").textContent = screen.name;
     const flow = part("flow");
     if (flow) {
+      flow.hidden = false;
       flow.querySelectorAll(".sketch-device[data-aspect]").forEach((device) => {
         device.style.setProperty("--aspect", device.dataset.aspect);
       });

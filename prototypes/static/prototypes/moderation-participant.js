@@ -76,8 +76,11 @@
 
   function apply(body) {
     body.commands.forEach(run);
-    state = body.state;
-    facilitator = body.facilitator;
+    // An answer that left the server before a command the push has since brought is stale.
+    if (body.last >= lastCommand) {
+      state = body.state;
+      facilitator = body.facilitator;
+    }
     firstLook = false;
     render();
   }
