@@ -586,3 +586,14 @@ def test_the_feed_takes_the_same_queries_however_many_events(
     with django_assert_max_num_queries(len(few)):
         body = designer_client.get(url).json()
     assert len(body["events"]) == 32
+
+
+def test_the_controls_work_as_a_plain_form_too(designer_client, moderated):
+    url = reverse("moderated_command", args=[moderated.pk])
+    console = reverse("moderated_console", args=[moderated.pk])
+
+    joined = designer_client.post(url, {"action": "join"})
+    refused = designer_client.post(url, {"action": "resume"}, follow=True)
+
+    assert joined.status_code == 302 and joined["Location"] == console
+    assert "Only a paused session can be resumed." in refused.content.decode()
