@@ -310,6 +310,10 @@ FIGMA_MAX_FRAMES = env_int("FIGMA_MAX_FRAMES", 100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# How long a [wizard] step of a moderated session waits for the facilitator before the script's
+# fallback answers (docs/moderated.md).
+WIZARD_TIMEOUT_SECONDS = env_int("WIZARD_TIMEOUT_SECONDS", 60)
+
 # Security.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("prototypes.recruitment.urls")),
     path("", include("prototypes.webhooks.urls")),
     path("", include("prototypes.live.urls")),
+    path("", include("prototypes.moderation.urls")),
     # Last: a path under /api/ that nothing above takes answers JSON, not the site's 404 page.
     re_path(r"^api/", api_not_found, name="api_not_found"),
 ]

@@ -27,6 +27,7 @@ MAX_ANSWER_CHARS = 500
 PATTERN_TIMEOUT_SECONDS = 0.05
 
 ENDINGS = ("success", "failure")
+TAGS = ("chat", "wizard", *ENDINGS)
 
 
 class ScriptError(ValueError):
@@ -123,6 +124,9 @@ class Step:
     routes: tuple[Route, ...] = ()
     fallback: str | None = None
     ending: str | None = None  # None, "success" or "failure"
+    # Tagged [wizard]: in a moderated session a person (the facilitator) answers what the
+    # participant types or chooses here; routes, choices and the fallback become suggestions.
+    wizard: bool = False
     line: int = field(default=0, compare=False)
     fallback_line: int = field(default=0, compare=False)
 
@@ -250,6 +254,7 @@ class _StepDraft:
             routes=tuple(self.routes),
             fallback=self.fallback,
             ending=ending,
+            wizard="wizard" in self.tags,
             line=self.line,
             fallback_line=self.fallback_line,
         )
@@ -380,10 +385,10 @@ def _read_header(content, number, raw):
         if not match:
             break
         tag = match.group(1).lower()
-        if tag not in ("chat", *ENDINGS):
+        if tag not in TAGS:
             raise ScriptError(
-                f"unknown tag '[{match.group(1)}]'; a step can be tagged [chat], [success] "
-                "or [failure]",
+                f"unknown tag '[{match.group(1)}]'; a step can be tagged [chat], [wizard], "
+                "[success] or [failure]",
                 number,
                 _indent(raw) + rest_offset + match.start() + 1,
             )
@@ -658,6 +663,14 @@ def validate(flow):
                     "add 'field: ...' or tag the step [chat]",
                 )
             )
+        if step.wizard and step.fallback is None:
+            warnings.append(
+                ScriptWarning(
+                    step.line,
+                    f"wizard step '{step.name}' has no fallback: when nobody answers in time "
+                    "the participant stays on it; add '? * -> step_name'",
+                )
+            )
 
     reachable = _reached_from([flow.start], exits)
     for step in flow.steps:
@@ -724,6 +737,8 @@ def render_script(flow):
         has_bot = any(isinstance(block, BotMessage) for block in step.blocks)
         if step.kind == "chat" and not has_bot:
             header += " [chat]"
+        if step.wizard:
+            header += " [wizard]"
         if step.ending:
             header += f" [{step.ending}]"
         lines.append(header)

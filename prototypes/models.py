@@ -14,6 +14,7 @@ from prototypes.figma.models import FigmaHotspot, FigmaImport, FigmaScreen
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.jobs import Job
 from prototypes.live.models import Observation, ObserverInvite, ObserverNote
+from prototypes.moderation.models import Command, ModeratedSession, Note, WizardTurn
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
@@ -64,6 +65,7 @@ __all__ = [
     "AudioChunk",
     "Card",
     "Category",
+    "Command",
     "Comment",
     "ConceptAssignment",
     "ConsentText",
@@ -87,6 +89,8 @@ __all__ = [
     "Job",
     "LinkSettings",
     "Membership",
+    "ModeratedSession",
+    "Note",
     "Observation",
     "ObserverInvite",
     "ObserverNote",
@@ -118,5 +122,6 @@ __all__ = [
     "Theme",
     "TreeNode",
     "VerdictState",
+    "WizardTurn",
     "Workspace",
 ]

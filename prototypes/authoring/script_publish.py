@@ -235,6 +235,7 @@ def flow_description(version, flow):
                 "ending": step.ending,
                 "screen": screen.pk if screen else None,
                 "answers": bool(step.routes) or step.fallback is not None,
+                "wizard": step.wizard,
                 "choices": [
                     {"label": choice.label, "target": choice.target, "hotspot": hotspots.get(index)}
                     for index, choice in enumerate(step.choices)

@@ -25,6 +25,12 @@ def player(request, token):
     link = participants.find_link(token)
     if link is None:
         return render(request, "player/not_accepting.html", {"reason": "unknown"}, status=404)
+    return render_player(request, link)
+
+
+def render_player(request, link, template="player/player.html", extra=None):
+    """The player page for `link`; a page built on the player (a moderated session's) passes
+    its own template, extending player/player.html, and `extra` context."""
     study = link.study
     reason = participants.closing_reason(link)
     with translation.override(study.language):
@@ -61,7 +67,7 @@ def player(request, token):
                 # the script fills in once the session has started.
                 route_url = reverse("script_route", args=["SESSION"])
                 context.update(playback_context(study.prototype_version, route_url))
-            response = render(request, "player/player.html", context)
+            response = render(request, template, {**context, **(extra or {})})
     response["Content-Language"] = study.language
     return response
 
@@ -128,6 +134,8 @@ def player_strings():
             "noMatch": _("Sorry, there is no reply to that. Try other words or a button."),
             "missingStep": _("This button does not lead anywhere yet."),
             "offline": _("Your answer could not be sent. Check the connection and try again."),
+            # A step a person answers, in a moderated session (moderation-participant.js).
+            "typing": _("The assistant is typing…"),
         },
         # First-click, five-second and preference tests (player-kinds.js).
         "kinds": {

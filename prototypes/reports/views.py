@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from prototypes.authoring.models import Screen
 from prototypes.jobs import enqueue
 from prototypes.live.observe import observer_notes, with_notes
+from prototypes.moderation.replay import moderation_log
 from prototypes.ratelimit import Limit, rate_limited
 from prototypes.reports import exports, quality, quotes
 from prototypes.reports.compare import compare
@@ -138,6 +139,7 @@ def session_replay(request, session_pk):
         "exclusion": exclusion,
         "can_exclude": has_role(request, study.workspace_id, Role.DESIGNER),
         "exclusion_form": ExclusionForm(initial={"reason": "; ".join(flag.text for flag in flags)}),
+        "moderation": moderation_log(session),
     }
     return render(request, "reports/replay.html", context)
 

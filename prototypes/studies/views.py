@@ -247,7 +247,8 @@ def study_detail(request, study_pk):
     for task in tasks:
         task.path_names = [screen_names.get(pk, "?") for pk in task.expected_path]
     links = [
-        (link, settings.SITE_URL + link.get_absolute_url()) for link in study.share_links.all()
+        (link, settings.SITE_URL + link.get_absolute_url())
+        for link in study.share_links.filter(moderated_session=None)
     ]
     # Questions attached to a task are shown with it; these are asked after all the tasks.
     questions = list(study.questions.filter(task__isnull=True))

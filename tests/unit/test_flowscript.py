@@ -293,7 +293,7 @@ def test_script_error_formats_line_and_column():
         ("== : Welcome", 1, 1, "a step needs a name, like '== start: Welcome'"),
         ("==", 1, 1, "a step needs a name"),
         ("== my step: Welcome", 1, 4, "'my step' is not a valid step name; use letters, digits"),
-        ("== a [done]", 1, 6, "unknown tag '[done]'; a step can be tagged [chat], [success]"),
+        ("== a [done]", 1, 6, "unknown tag '[done]'; a step can be tagged [chat], [wizard]"),
         ("== a: Step [2]", 1, 12, "unknown tag '[2]'"),
         ("== a [success][failure]", 1, 6, "a step cannot be both [success] and [failure]"),
         ("title: A\ntitle: B\n== a", 2, 1, "the script title is set twice (first on line 1)"),
@@ -656,6 +656,7 @@ def steps(draw, name, target_names):
         routes=tuple(draw(st.lists(routes, max_size=3))),
         fallback=draw(st.none() | targets),
         ending=draw(st.sampled_from([None, "success", "failure"])),
+        wizard=draw(st.booleans()),
     )
 
 
@@ -676,3 +677,35 @@ def test_rendered_flows_parse_back_to_the_same_flow(flow):
     text = render_script(flow)
     assert parse(text) == flow
     assert render_script(parse(text)) == text
+
+
+# --- Steps answered by a person ----------------------------------------------------------------
+
+
+def test_a_step_tagged_wizard_is_answered_by_a_person_and_keeps_its_other_tags():
+    flow = parse(
+        "== start: Parcel [wizard]\nbot: Hi!\n? * -> done\n\n"
+        "== done: Thanks [chat] [wizard] [success]\n"
+    )
+    assert flow.step("start").wizard
+    assert flow.step("start").kind == "chat"
+    done = flow.step("done")
+    assert (done.wizard, done.kind, done.ending) == (True, "chat", "success")
+
+
+def test_a_step_without_the_wizard_tag_is_answered_by_the_script():
+    assert not parse("== start\n> Go -> start\n").step("start").wizard
+
+
+def test_the_wizard_tag_survives_printing_and_reading_again():
+    flow = parse("== start: Hello [wizard]\nbot: Hi\n? * -> start\n")
+    assert "== start: Hello [wizard]" in render_script(flow)
+    assert parse(render_script(flow)) == flow
+
+
+def test_a_wizard_step_without_a_fallback_is_warned_about():
+    flow = parse("== start [wizard]\nbot: Hi\n? yes -> done\n\n== done [success]\n")
+    messages = [warning.message for warning in validate(flow)]
+    assert any("wizard step 'start' has no fallback" in message for message in messages)
+    with_fallback = parse("== start [wizard]\nbot: Hi\n? * -> done\n\n== done [success]\n")
+    assert not any("wizard" in warning.message for warning in validate(with_fallback))

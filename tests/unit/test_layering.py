@@ -15,7 +15,8 @@ APP = Path(__file__).resolve().parents[2] / "prototypes"
 # package or top-level module is one more name on the line of its layer (or a new line).
 LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
-    "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms",
+    "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms "
+    "moderation.machine",
     # The live channel (transport only: topics and messages, no area's data).
     "live.channel",
     # A study kind's package spans the flow: each of its modules sits on the layer it serves.
@@ -31,13 +32,15 @@ LAYERS = [
     # Imports into authoring's drafts from outside tools.
     "figma",
     # Webhooks record what happened where it happens: here, and in the player and reports.
-    "studies cardsorts.models treetests.services treetests.forms"
+    "studies cardsorts.models treetests.services treetests.forms moderation.models"
     " webhooks webhooks.models webhooks.services webhooks.delivery webhooks.tasks",
     # Think-aloud audio: what recruitment's erasure deletes sits below it, the endpoints above.
     "audio.models audio.storage",
     "recruitment",
     "player treetests.events treetests.demo audio",
     "live",
+    # Moderated sessions: the player's page with a facilitator, pushed through the live channel.
+    "moderation",
     "reports treetests.report treetests.views treetests.urls cardsorts.report webhooks.verdicts",
     "dashboard api webhooks.views webhooks.forms webhooks.urls",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.

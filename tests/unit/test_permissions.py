@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from prototypes.api.access import create_token, revoke
 from prototypes.audio.storage import store_chunk
@@ -15,6 +16,8 @@ from prototypes.authoring.shared import share
 from prototypes.figma.models import FigmaImport
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.live.models import Observation, ObserverInvite, ObserverNote
+from prototypes.moderation.models import WizardTurn
+from prototypes.moderation.services import schedule
 from prototypes.recruitment.models import (
     Contact,
     ContactImport,
@@ -115,6 +118,12 @@ def build_workspace_graph(workspace):
     delivery = Delivery.objects.create(
         endpoint=endpoint, event_type="study.closed", happening="study.closed:1", payload={}
     )
+    moderated = schedule(study, "Ada", timezone.now(), None)
+    moderated.participant_session = session
+    moderated.save()
+    turn = WizardTurn.objects.create(
+        moderated=moderated, step="start", text="hello", deadline=timezone.now()
+    )
     # Observed live: the study allows it and its participant was told (consent version 1).
     Observation.objects.create(study=study, allowed=True, since_consent_version=1)
     observer_invite = ObserverInvite.objects.create(study=study, label="Ada")
@@ -123,6 +132,8 @@ def build_workspace_graph(workspace):
     return {
         "endpoint_pk": endpoint.pk,
         "delivery_pk": delivery.pk,
+        "moderated_pk": moderated.pk,
+        "turn_pk": turn.pk,
         "invite_pk": observer_invite.pk,
         "note_pk": note.pk,
         "figma_import_pk": figma_import.pk,

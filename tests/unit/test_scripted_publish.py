@@ -204,6 +204,7 @@ def test_flow_description_of_a_draft_has_no_screens(returns):
         "ending": None,
         "screen": None,
         "answers": False,
+        "wizard": False,
         "choices": [
             {"label": "Return an item", "target": "pick", "hotspot": None},
             {"label": "Talk to us", "target": "agent", "hotspot": None},

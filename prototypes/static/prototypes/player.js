@@ -191,7 +191,8 @@
     if (token) announceSession();
   }
 
-  // For the think-aloud recorder (player-audio.js), which records on the same clock, once the
+  // For the think-aloud recorder (player-audio.js) and the facilitator's commands
+  // (moderation-participant.js), which follow the session on the same clock, once the
   // session has its token (at once on a resume, when the start answers on a background start).
   function announceSession() {
     const detail = { token: state.sessionToken, startedAt: state.startedAt, phase: state.phase };
@@ -1325,6 +1326,21 @@
     const button = event.target.closest("[data-action]");
     if (button && actions[button.dataset.action]) actions[button.dataset.action](event);
   });
+
+  // A moderated session's facilitator (moderation-participant.js) follows the session and moves
+  // it on through these; what they cause is recorded like the participant's own doing.
+  window.Protoplatform.Player = {
+    sessionToken: () => (state ? state.sessionToken : null),
+    nextTask: () => {
+      if (state && state.phase === "prototype") endTask("done");
+    },
+    end: () => {
+      if (!state || !state.sessionToken || ["finishing", "done"].includes(state.phase)) return;
+      if (state.phase === "prototype") endTask("done");
+      if (slot("ended-dialog").open) slot("ended-dialog").close();
+      finish();
+    },
+  };
 
   boot();
 })();

@@ -37,6 +37,12 @@
  *                 Every event is also dispatched on the root element as a bubbling DOM
  *                 CustomEvent "scriptplayer" with detail {type, detail}, for listeners that did
  *                 not mount the player (the auto-mounted preview).
+ *   options.resolveAnswer({step, text, choice, typing})  answers a typed text (choice null) or,
+ *                       on a step with "wizard": true, a pressed choice (its index) instead of
+ *                       routeUrl: a promise of {target: name|null, reply: text}, where reply is
+ *                       a bot message to show on the same step. typing(true|false) shows the
+ *                       bot typing meanwhile. Default: window.ScriptPlayer.resolveAnswer, set by
+ *                       a page whose answers a person may give (moderation-participant.js).
  *   options.start       the step shown first (default: flow.start), e.g. to resume a session.
  *   options.messages    texts shown under the frame: {success, failure, noMatch, missingStep,
  *                       offline}; an empty string shows nothing.
@@ -53,6 +59,7 @@
     noMatch: "No reply for that answer. Try other words or a button.",
     missingStep: "This button leads to a step that does not exist yet.",
     offline: "Your answer could not be sent. Check the connection and try again.",
+    typing: "The assistant is typing…",
   };
   const INTERACTIVE = "button, input, textarea, select, label, a";
 
@@ -77,6 +84,7 @@
     const routeUrl = options.routeUrl || root.dataset.routeUrl;
     const csrfToken = options.csrfToken || csrfFromBody();
     const onEvent = options.onEvent || function () {};
+    const resolveAnswer = options.resolveAnswer || window.ScriptPlayer.resolveAnswer || null;
     const messages = Object.assign({}, DEFAULT_MESSAGES, options.messages || {});
     const frame = root.querySelector(".sketch-frame");
     const screenElement = root.querySelector("[data-script-screen]");
@@ -186,6 +194,48 @@
       }
     }
 
+    // While a person answers, the bot is shown typing (and a screen reader hears it once).
+    function typing(on) {
+      const body = sections.get(current).querySelector(".sketch-body");
+      body.querySelectorAll(".sketch-typing").forEach((element) => element.remove());
+      if (on) {
+        const dots = bubble("…", "sketch-bot sketch-typing");
+        dots.setAttribute("aria-hidden", "true");
+        body.append(dots);
+        screenElement.scrollTop = screenElement.scrollHeight;
+      }
+      say(on ? messages.typing : "");
+    }
+
+    // A reply typed by a person: the participant stays on the step and may answer again.
+    function showReply(said, reply) {
+      const body = sections.get(current).querySelector(".sketch-body");
+      body.append(bubble(said, "sketch-user"), bubble(reply, "sketch-bot"));
+      screenElement.scrollTop = screenElement.scrollHeight;
+    }
+
+    async function askPerson(index, label, buttons) {
+      buttons.forEach((button) => {
+        button.disabled = true;
+      });
+      let result;
+      try {
+        result = await resolveAnswer({ step: current, text: label, choice: index, typing: typing });
+      } catch (error) {
+        say(messages.offline);
+        return;
+      } finally {
+        buttons.forEach((button) => {
+          button.disabled = false;
+        });
+      }
+      if (result.target && steps.has(result.target)) {
+        show(result.target, "choice", label, true);
+      } else if (result.reply) {
+        showReply(label, result.reply);
+      }
+    }
+
     function choose(button, event) {
       const step = steps.get(current);
       const choice = step.choices[Number(button.dataset.choice)];
@@ -199,6 +249,11 @@
         x: point.x,
         y: point.y,
       });
+      if (step.wizard && resolveAnswer) {
+        const buttons = Array.from(sections.get(current).querySelectorAll("button[data-choice]"));
+        askPerson(Number(button.dataset.choice), choice.label, buttons);
+        return;
+      }
       if (!steps.has(choice.target)) {
         say(messages.missingStep);
         return;
@@ -222,15 +277,27 @@
         button.disabled = true;
       });
       let target;
+      let reply = "";
       try {
-        const response = await fetch(routeUrl, {
-          method: "POST",
-          headers: { "X-CSRFToken": csrfToken },
-          body: new URLSearchParams({ step: current, text: text }),
-          credentials: "same-origin",
-        });
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        target = (await response.json()).target;
+        if (resolveAnswer) {
+          const result = await resolveAnswer({
+            step: current,
+            text: text,
+            choice: null,
+            typing: typing,
+          });
+          target = result.target;
+          reply = result.reply || "";
+        } else {
+          const response = await fetch(routeUrl, {
+            method: "POST",
+            headers: { "X-CSRFToken": csrfToken },
+            body: new URLSearchParams({ step: current, text: text }),
+            credentials: "same-origin",
+          });
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          target = (await response.json()).target;
+        }
       } catch (error) {
         say(messages.offline);
         return;
@@ -242,6 +309,11 @@
       emit("text", { step: step.name, screen: step.screen, text: text, target: target });
       if (target && steps.has(target)) {
         show(target, "answer", text, true);
+      } else if (reply) {
+        fields.forEach((field) => {
+          field.value = "";
+        });
+        showReply(text, reply);
       } else {
         say(messages.noMatch);
       }
@@ -293,7 +365,7 @@
     });
   }
 
-  window.ScriptPlayer = { mount: mount };
+  window.ScriptPlayer = Object.assign(window.ScriptPlayer || {}, { mount: mount });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", mountAutomatically);
   } else {
