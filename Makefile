@@ -67,10 +67,12 @@ system-packages:
 	dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing="$$missing fonts-dejavu-core"; \
 	$(call apt_install,$$missing)
 
-# The browser tests drive Debian's Chromium (there is no `playwright install` here).
+# The browser tests drive Debian's Chromium (there is no `playwright install` here); the
+# transcription tests speak known sentences with espeak-ng.
 test-system-packages:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
 	$(call apt_install,$$missing)
 
 # How long a fresh clone takes from `make run` to its first page (pip may use its cache).

@@ -16,6 +16,8 @@ APP = Path(__file__).resolve().parents[2] / "prototypes"
 LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
     "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms",
+    # Speech to text: engines and decoding, no model of the app.
+    "audio.transcription",
     # A study kind's package spans the flow: each of its modules sits on the layer it serves.
     "treetests treetests.analysis treetests.tree treetests.pictures",
     "cardsorts cardsorts.analysis cardsorts.pictures",
@@ -27,7 +29,7 @@ LAYERS = [
     "authoring treetests.models",
     "studies cardsorts.models treetests.services treetests.forms",
     "recruitment",
-    "player treetests.events treetests.demo",
+    "player treetests.events treetests.demo audio",
     "reports treetests.report treetests.views treetests.urls cardsorts.report",
     "dashboard",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
