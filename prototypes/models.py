@@ -1,5 +1,6 @@
 """All models of the app, defined by area in their own modules."""
 
+from prototypes.audio.models import AudioChunk, Recording
 from prototypes.authoring.models import (
     Hotspot,
     Prototype,
@@ -55,6 +56,7 @@ from prototypes.workspaces.models import Invitation, Membership, Role, Workspace
 __all__ = [
     "Admission",
     "Answer",
+    "AudioChunk",
     "Card",
     "Category",
     "Comment",
@@ -82,6 +84,7 @@ __all__ = [
     "PrototypeVersion",
     "Question",
     "QuoteCuration",
+    "Recording",
     "ReportExport",
     "ReportShare",
     "Role",

@@ -8,8 +8,8 @@ not change when someone leaves:
 
 - removed: the contact (email, attributes, unsubscribe link), the panel id and browser (user
   agent) of their sessions, what they typed (answers to open questions, typed answers in
-  scripted flows, comments), their screener answers, and the personal link of their
-  invitations;
+  scripted flows, comments), their recorded voice (think-aloud audio, rows and files), their
+  screener answers, and the personal link of their invitations;
 - kept: task attempts, clicks and screens seen, answers picked from choices or scales, the
   consent version and time, the segment they were counted in, and each invitation's status
   (anonymous, for the recruitment funnel);
@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from prototypes.audio.storage import erase_audio
 from prototypes.authoring.models import Screen
 from prototypes.friction import services as evidence
 from prototypes.recruitment.models import (
@@ -262,6 +263,7 @@ def scrub_sessions(session_ids):
 def _scrub_batch(ids):
     ParticipantSession.objects.filter(pk__in=ids).update(external_participant_id="", user_agent="")
     Comment.objects.filter(session_id__in=ids).delete()
+    erase_audio(ids)
     Event.objects.filter(session_id__in=ids, type__in=TEXT_EVENT_TYPES).update(data={})
     open_questions = Question.objects.filter(
         kind=Question.Kind.OPEN, study__sessions__pk__in=ids

@@ -170,6 +170,7 @@ class StudyForm(RevisionReasonMixin, forms.ModelForm):
             "language",
             "confidence",
             "show_hotspots_after_misclick",
+            "think_aloud",
             "completion_code",
             "redirect_url",
         ]
@@ -190,6 +191,8 @@ class StudyForm(RevisionReasonMixin, forms.ModelForm):
             "consent_text": "Participants agree to this before they start. The pre-filled text "
             "follows the participants' language.",
             "completion_code": "For external panels: shown to participants when they finish.",
+            "think_aloud": "Their voice is recorded during the tasks. The consent page says "
+            "what is recorded, that only your workspace hears it and how long it is kept.",
         }
 
     def __init__(self, *args, workspace, locked=False, **kwargs):

@@ -42,6 +42,11 @@ class Study(models.Model):
         ENGLISH = "en", "English"
         FRENCH = "fr", "Français"
 
+    class ThinkAloud(models.TextChoices):
+        OFF = "off", "Off"
+        OPTIONAL = "optional", "Ask; participants may decline and still take part"
+        REQUIRED = "required", "Required: only participants who agree to be recorded take part"
+
     # Translated into the participants' language by studies.language while left unchanged.
     DEFAULT_CONSENT = gettext_noop(
         "I agree that my clicks, answers and comments in this test are recorded and used, "
@@ -64,6 +69,13 @@ class Study(models.Model):
     revision = models.PositiveIntegerField(default=1)
     confidence = models.FloatField(default=0.90)
     show_hotspots_after_misclick = models.BooleanField(default=False)
+    # Whether the player asks participants to think aloud and records their voice (docs/audio.md).
+    think_aloud = models.CharField(
+        max_length=16,
+        choices=ThinkAloud.choices,
+        default=ThinkAloud.OFF,
+        verbose_name="Ask participants to think aloud",
+    )
     completion_code = models.CharField(max_length=64, blank=True)
     redirect_url = models.URLField(blank=True)
     created_by = models.ForeignKey(

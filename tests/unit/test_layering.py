@@ -28,6 +28,8 @@ LAYERS = [
     "sessions",
     "authoring treetests.models",
     "studies cardsorts.models treetests.services treetests.forms",
+    # Think-aloud audio: what recruitment's erasure deletes sits below it, the endpoints above.
+    "audio.models audio.storage",
     "recruitment",
     "player treetests.events treetests.demo audio",
     "reports treetests.report treetests.views treetests.urls cardsorts.report",

@@ -1,0 +1,266 @@
+"""Storing think-aloud chunks once each, assembling them for playback, erasing them.
+
+See the package's docstring (prototypes/audio/__init__.py) for the API other areas use.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from prototypes.audio.models import AudioChunk, Recording
+
+# Opus at the browser's default bit rate is some 4-8 KB a second; a chunk of a few seconds is far
+# below this, which leaves room for a browser that records at a higher rate or longer chunks.
+MAX_CHUNK_BYTES = 1_000_000
+# About four hours at 32 kbit/s: more than any think-aloud session, bounded for the storage.
+MAX_SESSION_BYTES = 60_000_000
+# A chunk lasts a few seconds; a minute is far beyond any timeslice the player asks for.
+MAX_CHUNK_MS = 60_000
+# Sessions are resumable for a month (ingestion.MAX_T_MS).
+MAX_OFFSET_MS = 31 * 24 * 3600 * 1000
+MAX_INDEX = 1_000_000
+# What MediaRecorder produces with Opus, in the two containers browsers offer.
+MIME_TYPE = re.compile(r"^audio/(webm|ogg)(;\s*codecs=\"?opus\"?)?$")
+# The first bytes of a recorder's first chunk: the container's signature.
+SIGNATURES = {"webm": b"\x1a\x45\xdf\xa3", "ogg": b"OggS"}
+EXTENSIONS = {"webm": "webm", "ogg": "ogg"}
+
+
+class ChunkRefused(Exception):
+    """A chunk the client must not send again as it is; `status` is the HTTP status to answer."""
+
+    def __init__(self, message, status=400, code=None):
+        super().__init__(message)
+        self.message, self.status, self.code = message, status, code
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    stored: bool  # False: the same (segment, index) was already stored, nothing was written
+    total_bytes: int
+
+
+def container_of(mime_type):
+    """ "webm" or "ogg" for a MIME type MediaRecorder gives with Opus, or None."""
+    match = MIME_TYPE.match((mime_type or "").strip().lower())
+    return match.group(1) if match else None
+
+
+def check_chunk(mime_type, data, index, offset_ms, duration_ms, segment):
+    """Refuse (ChunkRefused) a chunk that is not what the player sends; its container."""
+    container = container_of(mime_type)
+    if container is None:
+        raise ChunkRefused(
+            "Audio must be Opus in WebM or Ogg (audio/webm or audio/ogg).", 415, "mime_type"
+        )
+    if not data:
+        raise ChunkRefused("The chunk is empty.", 400, "empty")
+    if len(data) > MAX_CHUNK_BYTES:
+        raise ChunkRefused(
+            f"An audio chunk holds at most {MAX_CHUNK_BYTES} bytes.", 413, "chunk_too_large"
+        )
+    for name, value, ceiling in (
+        ("index", index, MAX_INDEX),
+        ("segment", segment, MAX_OFFSET_MS),
+        ("offset_ms", offset_ms, MAX_OFFSET_MS),
+        ("duration_ms", duration_ms, MAX_CHUNK_MS),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= ceiling:
+            raise ChunkRefused(f"{name} must be a whole number from 0 to {ceiling}.", 400, name)
+    if offset_ms < segment:
+        raise ChunkRefused("offset_ms cannot be before its segment started.", 400, "offset_ms")
+    # Only a recorder's first chunk starts with the container's header; later ones continue it.
+    if index == 0 and not data.startswith(SIGNATURES[container]):
+        raise ChunkRefused(
+            f"The first chunk of a recording is not {container.upper()} audio.", 415, "mime_type"
+        )
+    return container
+
+
+def store_chunk(session, *, segment, index, offset_ms, duration_ms, mime_type, data):
+    """Store one chunk of the session's audio, once: StoredChunk, or ChunkRefused.
+
+    A chunk whose (segment, index) is stored already is not written again, whatever its bytes:
+    the player resends a chunk until it hears an answer, so the first copy is the right one.
+    Chunks of one session are serialised by a row lock on its Recording, which keeps the
+    per-session byte total exact under concurrent uploads.
+    """
+    container = check_chunk(mime_type, data, index, offset_ms, duration_ms, segment)
+    with transaction.atomic():
+        Recording.objects.get_or_create(session=session)
+        recording = Recording.objects.select_for_update().get(session=session)
+        if AudioChunk.objects.filter(recording=recording, segment=segment, index=index).exists():
+            return StoredChunk(stored=False, total_bytes=recording.total_bytes)
+        if recording.total_bytes + len(data) > MAX_SESSION_BYTES:
+            raise ChunkRefused(
+                f"This session has recorded its limit of {MAX_SESSION_BYTES // 1_000_000} MB "
+                "of audio; the rest of the study runs without recording.",
+                413,
+                "session_full",
+            )
+        name = default_storage.save(
+            f"audio/{recording.pk}/{segment}-{index}-{secrets.token_hex(8)}."
+            f"{EXTENSIONS[container]}",
+            ContentFile(data),
+        )
+        try:
+            with transaction.atomic():
+                AudioChunk.objects.create(
+                    recording=recording,
+                    segment=segment,
+                    index=index,
+                    offset_ms=offset_ms,
+                    duration_ms=duration_ms,
+                    size=len(data),
+                    mime_type=mime_type.strip()[:64],
+                    file=name,
+                )
+            recording.chunk_count += 1
+            recording.total_bytes += len(data)
+            recording.save(update_fields=["chunk_count", "total_bytes", "updated_at"])
+        except IntegrityError:
+            # Only a database without row locks gets here (two copies racing): keep the first.
+            default_storage.delete(name)
+            return StoredChunk(stored=False, total_bytes=recording.total_bytes)
+        except BaseException:
+            default_storage.delete(name)
+            raise
+    return StoredChunk(stored=True, total_bytes=recording.total_bytes)
+
+
+# Assembly.
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Time on the session clock with no audio, and why: "missing" (a chunk never arrived, or
+    arrived without the header it needs) or "not_recorded" (between two recorders, e.g. while
+    the page reloaded)."""
+
+    start_ms: int
+    end_ms: int
+    reason: str
+    # The chunk indexes missing, for "missing"; the segment they belong to.
+    segment: int | None = None
+    indexes: tuple[int, ...] = ()
+
+
+@dataclass
+class Segment:
+    """One recorder's audio: its chunks concatenated in order, one playable stream."""
+
+    segment: int
+    mime_type: str
+    start_ms: int  # on the session clock: where the stream's time 0 falls
+    end_ms: int
+    chunks: list[AudioChunk] = field(default_factory=list)
+
+    @property
+    def duration_ms(self):
+        return self.end_ms - self.start_ms
+
+    def read(self):
+        """The stream's bytes (reads every chunk from the storage)."""
+        parts = []
+        for chunk in self.chunks:
+            with default_storage.open(chunk.file.name, "rb") as source:
+                parts.append(source.read())
+        return b"".join(parts)
+
+
+@dataclass
+class Assembled:
+    """A session's audio: playable segments in time order, and the gaps between and inside them."""
+
+    segments: list[Segment]
+    gaps: list[Gap]
+
+    @property
+    def mime_type(self):
+        return self.segments[0].mime_type if self.segments else None
+
+    @property
+    def recorded_ms(self):
+        return sum(segment.duration_ms for segment in self.segments)
+
+
+def assembled_audio(session):
+    """The session's audio as Assembled (segments that play, gaps reported), or None.
+
+    A recorder's chunks are used from its first (the one with the header) up to its last stored
+    one. A missing chunk inside a recorder is reported as a gap: the chunks after it are still
+    played (a stream missing some bytes decodes on, its time stamps jump). A recorder whose first
+    chunk is missing cannot be decoded at all: all of it is reported as a gap.
+    """
+    recording = Recording.objects.filter(session=session).first()
+    if recording is None:
+        return None
+    chunks = list(recording.chunks.order_by("segment", "index"))
+    by_segment = {}
+    for chunk in chunks:
+        by_segment.setdefault(chunk.segment, []).append(chunk)
+    segments, gaps = [], []
+    for number, members in by_segment.items():
+        end_ms = max(chunk.offset_ms + chunk.duration_ms for chunk in members)
+        if members[0].index != 0:
+            gaps.append(
+                Gap(
+                    number,
+                    end_ms,
+                    "missing",
+                    segment=number,
+                    indexes=tuple(range(members[0].index)),
+                )
+            )
+            continue
+        segment = Segment(number, members[0].mime_type, members[0].offset_ms, end_ms, members)
+        for before, after in zip(members, members[1:], strict=False):
+            if after.index != before.index + 1:
+                gaps.append(
+                    Gap(
+                        before.offset_ms + before.duration_ms,
+                        after.offset_ms,
+                        "missing",
+                        segment=number,
+                        indexes=tuple(range(before.index + 1, after.index)),
+                    )
+                )
+        segments.append(segment)
+    # Time some recorder covered, whether it plays or not; what lies between was not recorded.
+    covered = sorted(
+        [(segment.start_ms, segment.end_ms) for segment in segments]
+        + [(gap.start_ms, gap.end_ms) for gap in gaps if gap.indexes[:1] == (0,)]
+    )
+    reach = None
+    for start, end in covered:
+        if reach is not None and start > reach:
+            gaps.append(Gap(reach, start, "not_recorded"))
+        reach = end if reach is None else max(reach, end)
+    gaps.sort(key=lambda gap: (gap.start_ms, gap.end_ms))
+    return Assembled(segments=segments, gaps=gaps)
+
+
+# Erasure.
+
+
+def erase_audio(session_ids):
+    """Delete the recordings of these sessions: rows now, files once the transaction commits.
+
+    Returns how many chunks were deleted. Called by participant erasure and the retention purge
+    (prototypes/recruitment/privacy.py), inside their transaction: if it rolls back, the files
+    stay with their rows.
+    """
+    chunks = AudioChunk.objects.filter(recording__session_id__in=list(session_ids))
+    names = list(chunks.values_list("file", flat=True))
+    Recording.objects.filter(session_id__in=list(session_ids)).delete()
+
+    def delete_files():
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return len(names)
