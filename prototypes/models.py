@@ -1,6 +1,7 @@
 """All models of the app, defined by area in their own modules."""
 
 from prototypes.audio.models import AudioChunk, Recording
+from prototypes.audio.transcript_models import AudioClip, Transcript, TranscriptSegment
 from prototypes.authoring.models import (
     Hotspot,
     Prototype,
@@ -57,6 +58,7 @@ __all__ = [
     "Admission",
     "Answer",
     "AudioChunk",
+    "AudioClip",
     "Card",
     "Category",
     "Comment",
@@ -102,6 +104,8 @@ __all__ = [
     "Task",
     "TaskAttempt",
     "Theme",
+    "Transcript",
+    "TranscriptSegment",
     "TreeNode",
     "Workspace",
 ]

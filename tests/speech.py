@@ -62,3 +62,46 @@ def webm_opus(wav_path, repeat=1):
         for packet in stream.encode(None):
             output.mux(packet)
     return buffer.getvalue()
+
+
+def tone_webm(seconds=2.0, frequency=440):
+    """A quiet sine tone as Opus in WebM: real audio for tests that do not need words."""
+    import numpy
+
+    rate = 48000
+    samples = numpy.arange(int(seconds * rate))
+    wave = (2000 * numpy.sin(2 * numpy.pi * frequency * samples / rate)).astype(numpy.int16)
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="webm") as output:
+        stream = output.add_stream("libopus", rate=rate)
+        stream.layout = "mono"
+        for start in range(0, len(wave), 960):
+            frame = av.AudioFrame.from_ndarray(
+                wave[start : start + 960].reshape(1, -1), format="s16", layout="mono"
+            )
+            frame.sample_rate = rate
+            frame.pts = start
+            for packet in stream.encode(frame):
+                output.mux(packet)
+        for packet in stream.encode(None):
+            output.mux(packet)
+    return buffer.getvalue()
+
+
+def store_recording(session, data, segment=0, pieces=3, duration_ms=None):
+    """Store `data` as the chunks of one recorder that started at `segment` (session clock)."""
+    from prototypes.audio.storage import store_chunk
+
+    size = -(-len(data) // pieces)
+    parts = [data[start : start + size] for start in range(0, len(data), size)]
+    each_ms = (duration_ms or 3000 * len(parts)) // len(parts)
+    for index, part in enumerate(parts):
+        store_chunk(
+            session,
+            segment=segment,
+            index=index,
+            offset_ms=segment + index * each_ms,
+            duration_ms=each_ms,
+            mime_type="audio/webm;codecs=opus",
+            data=part,
+        )

@@ -23,6 +23,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
+from prototypes.audio import transcripts
 from prototypes.authoring.models import Hotspot, Screen
 from prototypes.player import attempts
 from prototypes.recruitment import admission
@@ -1021,3 +1022,5 @@ def _update_session(session, new, dropped):
     if "finished_at" in changes:
         # Quotas are decided as each session completes (it may turn out to be over quota).
         admission.count_completion(ParticipantSession.objects.get(pk=session.id))
+        # Its think-aloud recording, if any, is transcribed once the session is over.
+        transcripts.session_finished(session.id)

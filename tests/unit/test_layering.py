@@ -29,7 +29,7 @@ LAYERS = [
     "authoring treetests.models",
     "studies cardsorts.models treetests.services treetests.forms",
     # Think-aloud audio: what recruitment's erasure deletes sits below it, the endpoints above.
-    "audio.models audio.storage",
+    "audio.models audio.storage audio.transcript_models audio.transcripts",
     "recruitment",
     "player treetests.events treetests.demo audio",
     "reports treetests.report treetests.views treetests.urls cardsorts.report",
