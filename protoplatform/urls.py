@@ -10,6 +10,7 @@ urlpatterns = [
     # First: the player's API takes most requests (a batch of events every second or so per
     # participant), and Django tries the patterns in order. No other pattern matches its paths.
     path("", include("prototypes.player.urls")),
+    path("", include("prototypes.audio.urls")),
     path("", include("prototypes.workspaces.urls")),
     path("", include("prototypes.dashboard.urls")),
     path("", include("prototypes.friction.urls")),

@@ -24,6 +24,8 @@ The API for other areas (transcription, replay, clips, exports):
   `Assembled.mime_type` and `Assembled.recorded_ms` sum it up.
 - `prototypes.audio.storage.erase_audio(session_ids)`: deletes recordings' rows now and their
   files after the transaction commits (participant erasure and the retention purge call it).
-- Designers hear a segment at `audio:segment` (`/audio/sessions/<pk>/<segment>/`), checked
-  against their workspace (prototypes/audio/views.py); nothing is served from the media URL.
+- Designers hear the audio through views checked against their workspace
+  (prototypes/audio/views.py): `session_audio` (`/sessions/<pk>/audio/`) lists the segments,
+  with the URL of each, and the gaps as JSON; `audio_segment` (`/sessions/<pk>/audio/<segment>`)
+  answers one segment's stream. Nothing is served from the media URL.
 """

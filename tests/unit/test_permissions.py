@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from prototypes.audio.storage import store_chunk
 from prototypes.authoring.shared import share
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.recruitment.models import (
@@ -72,6 +73,15 @@ def build_workspace_graph(workspace):
     question = factories.QuestionFactory(study=study)
     criterion = factories.CriterionFactory(study=study, task=task)
     session = factories.SessionFactory(study=study, share_link=link)
+    store_chunk(
+        session,
+        segment=0,
+        index=0,
+        offset_ms=0,
+        duration_ms=3000,
+        mime_type="audio/webm;codecs=opus",
+        data=b"\x1a\x45\xdf\xa3 a recorder's first chunk",
+    )
     membership = factories.MembershipFactory(workspace=workspace, role=Role.DESIGNER)
     invitation = factories.InvitationFactory(workspace=workspace)
     report_share = ReportShare.objects.create(study=study)
@@ -111,6 +121,7 @@ def build_workspace_graph(workspace):
         "question_pk": question.pk,
         "criterion_pk": criterion.pk,
         "session_pk": session.pk,
+        "segment": 0,
         "comment_pk": factories.CommentFactory(session=session).pk,
         "membership_pk": membership.pk,
         "invitation_pk": invitation.pk,
