@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("prototypes.studies.urls")),
     path("", include("prototypes.treetests.urls")),
     path("", include("prototypes.reports.urls")),
+    path("", include("prototypes.audio.transcript_urls")),
     path("", include("prototypes.recruitment.urls")),
 ]

@@ -18,6 +18,12 @@ MAX_SEGMENT_CHARS = 2000
 MAX_CLIP_MS = 5 * 60 * 1000
 
 
+def clock(ms):
+    """A moment of the session as the replay's clock shows it: m:ss."""
+    seconds = int(ms or 0) // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 class Transcript(models.Model):
     """The state of a recording's transcription; its text is in its segments."""
 
@@ -78,6 +84,10 @@ class TranscriptSegment(models.Model):
     def is_edited(self):
         return self.edited_at is not None
 
+    @property
+    def start_clock(self):
+        return clock(self.start_ms)
+
 
 class AudioClip(models.Model):
     """A moment of a recording a designer marked, with a note; shown in the summary if placed."""
@@ -120,3 +130,15 @@ class AudioClip(models.Model):
     @property
     def duration_ms(self):
         return self.end_ms - self.start_ms
+
+    @property
+    def start_clock(self):
+        return clock(self.start_ms)
+
+    @property
+    def end_clock(self):
+        return clock(self.end_ms)
+
+    @property
+    def seconds(self):
+        return round(self.duration_ms / 1000, 1)

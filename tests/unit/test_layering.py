@@ -29,10 +29,12 @@ LAYERS = [
     "authoring treetests.models",
     "studies cardsorts.models treetests.services treetests.forms",
     # Think-aloud audio: what recruitment's erasure deletes sits below it, the endpoints above.
-    "audio.models audio.storage audio.transcript_models audio.transcripts",
+    "audio.models audio.storage audio.transcript_models audio.transcripts audio.clips",
+    "audio.transcript_forms audio.replay_panel",
     "recruitment",
     "player treetests.events treetests.demo audio",
     "reports treetests.report treetests.views treetests.urls cardsorts.report",
+    "audio.transcript_views audio.transcript_urls",
     "dashboard",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
     "media models tasks storage_sweep management migrations htmx_messages public_errors",
