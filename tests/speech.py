@@ -40,12 +40,14 @@ def espeak_wav(path, text=SENTENCE):
     return path
 
 
-def webm_opus(wav_path, repeat=1):
-    """The WAV as Opus in WebM, as MediaRecorder makes it (48 kHz mono), said `repeat` times."""
+def webm_opus(wav_path, repeat=1, live=True):
+    """The WAV as Opus in WebM (48 kHz mono), said `repeat` times. `live`: written as
+    MediaRecorder writes it, as a stream with no duration and no index (cues) to seek by."""
     buffer = io.BytesIO()
     with av.open(str(wav_path)) as source:
         frames = list(source.decode(audio=0))
-    with av.open(buffer, "w", format="webm") as output:
+    options = {"live": "1"} if live else {}
+    with av.open(buffer, "w", format="webm", options=options) as output:
         stream = output.add_stream("libopus", rate=48000)
         stream.layout = "mono"
         resampler = av.AudioResampler(format="s16", layout="mono", rate=48000)
@@ -65,14 +67,15 @@ def webm_opus(wav_path, repeat=1):
 
 
 def tone_webm(seconds=2.0, frequency=440):
-    """A quiet sine tone as Opus in WebM: real audio for tests that do not need words."""
+    """A quiet sine tone as Opus in WebM, streamed as MediaRecorder writes it: real audio for
+    tests that do not need words."""
     import numpy
 
     rate = 48000
     samples = numpy.arange(int(seconds * rate))
     wave = (2000 * numpy.sin(2 * numpy.pi * frequency * samples / rate)).astype(numpy.int16)
     buffer = io.BytesIO()
-    with av.open(buffer, "w", format="webm") as output:
+    with av.open(buffer, "w", format="webm", options={"live": "1"}) as output:
         stream = output.add_stream("libopus", rate=rate)
         stream.layout = "mono"
         for start in range(0, len(wave), 960):

@@ -384,6 +384,8 @@
     if (on) {
       if (position >= end()) seek(0);
       window.requestAnimationFrame(frame);
+    } else {
+      update(); // what plays along stops too
     }
   }
 
