@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 
+from prototypes.audio.models import AudioChunk
 from prototypes.authoring.models import Screen
 from prototypes.reports.models import HeatmapImage, ReportExport
 
@@ -24,6 +25,7 @@ OWNERS = (
     ("screens", Screen, ("image", "thumbnail")),
     ("exports", ReportExport, ("file",)),
     ("heatmaps", HeatmapImage, ("file",)),
+    ("audio", AudioChunk, ("file",)),
 )
 GRACE = timedelta(days=1)
 CHUNK = 500

@@ -12,7 +12,7 @@ The API for other areas (transcription, replay, clips, exports):
   `session.recording`) and its `AudioChunk` rows (`recording.chunks`): `segment` (the recorder
   it came from, named by the session-clock ms it started at), `index` (from 0 within its
   segment), `offset_ms` and `duration_ms` on the session's event clock (the clock of
-  `Event.t_ms`), `size`, `mime_type`, `file` (a name on the default storage, under audio/).
+  `Event.t_ms`), `size`, `mime_type`, `file` (a name on the default storage, in the audio/ folder).
 - `prototypes.audio.storage.assembled_audio(session) -> Assembled | None` (None: no audio).
   `Assembled.segments` is a list of `Segment`s in time order, one per recorder; each plays on
   its own: `segment.read()` gives the bytes (the chunks concatenated), `segment.mime_type`

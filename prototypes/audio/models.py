@@ -51,7 +51,7 @@ class AudioChunk(models.Model):
     size = models.PositiveIntegerField()
     # As the browser's MediaRecorder named it, e.g. "audio/webm;codecs=opus".
     mime_type = models.CharField(max_length=64)
-    # A name on the default storage (local disk or S3), under audio/.
+    # A name on the default storage (local disk or S3) in the audio/ folder.
     file = models.FileField(upload_to=chunk_path, max_length=200)
     received_at = models.DateTimeField(auto_now_add=True)
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
 
 from prototypes.audio.models import AudioChunk, Recording
 
@@ -86,14 +88,14 @@ def store_chunk(session, *, segment, index, offset_ms, duration_ms, mime_type, d
 
     A chunk whose (segment, index) is stored already is not written again, whatever its bytes:
     the player resends a chunk until it hears an answer, so the first copy is the right one.
-    Chunks of one session are serialised by a row lock on its Recording, which keeps the
-    per-session byte total exact under concurrent uploads.
+    Chunks of one session are serialised by a row lock on its Recording (SQLite: by its
+    transactions, which begin IMMEDIATE), which keeps the per-session byte total exact and makes
+    the check for a stored chunk and the insert one step.
     """
     container = check_chunk(mime_type, data, index, offset_ms, duration_ms, segment)
     with transaction.atomic():
-        Recording.objects.get_or_create(session=session)
-        recording = Recording.objects.select_for_update().get(session=session)
-        if AudioChunk.objects.filter(recording=recording, segment=segment, index=index).exists():
+        recording = _locked_recording(session, segment, index)
+        if recording.has_chunk:
             return StoredChunk(stored=False, total_bytes=recording.total_bytes)
         if recording.total_bytes + len(data) > MAX_SESSION_BYTES:
             raise ChunkRefused(
@@ -102,34 +104,51 @@ def store_chunk(session, *, segment, index, offset_ms, duration_ms, mime_type, d
                 413,
                 "session_full",
             )
+        # One flat folder, as storage_sweep lists it; the random part makes names unguessable.
         name = default_storage.save(
-            f"audio/{recording.pk}/{segment}-{index}-{secrets.token_hex(8)}."
+            f"audio/{recording.pk}-{segment}-{index}-{secrets.token_hex(16)}."
             f"{EXTENSIONS[container]}",
             ContentFile(data),
         )
         try:
-            with transaction.atomic():
-                AudioChunk.objects.create(
-                    recording=recording,
-                    segment=segment,
-                    index=index,
-                    offset_ms=offset_ms,
-                    duration_ms=duration_ms,
-                    size=len(data),
-                    mime_type=mime_type.strip()[:64],
-                    file=name,
-                )
-            recording.chunk_count += 1
-            recording.total_bytes += len(data)
-            recording.save(update_fields=["chunk_count", "total_bytes", "updated_at"])
-        except IntegrityError:
-            # Only a database without row locks gets here (two copies racing): keep the first.
-            default_storage.delete(name)
-            return StoredChunk(stored=False, total_bytes=recording.total_bytes)
+            AudioChunk.objects.create(
+                recording=recording,
+                segment=segment,
+                index=index,
+                offset_ms=offset_ms,
+                duration_ms=duration_ms,
+                size=len(data),
+                mime_type=mime_type.strip()[:64],
+                file=name,
+            )
+            Recording.objects.filter(pk=recording.pk).update(
+                chunk_count=F("chunk_count") + 1,
+                total_bytes=F("total_bytes") + len(data),
+                updated_at=timezone.now(),
+            )
         except BaseException:
+            # The row is not stored (the transaction rolls back): neither is the file.
             default_storage.delete(name)
             raise
-    return StoredChunk(stored=True, total_bytes=recording.total_bytes)
+    return StoredChunk(stored=True, total_bytes=recording.total_bytes + len(data))
+
+
+def _locked_recording(session, segment, index):
+    """The session's Recording, created if need be and locked for the transaction, with
+    `has_chunk`: whether the chunk at (segment, index) is stored. One query once it exists."""
+    stored = AudioChunk.objects.filter(recording=OuterRef("pk"), segment=segment, index=index)
+    query = (
+        Recording.objects.select_for_update()
+        .filter(session=session)
+        .annotate(has_chunk=Exists(stored))
+    )
+    recording = query.first()
+    if recording is None:
+        # Two first chunks at once: get_or_create makes one row, the other request waits for
+        # it (the unique session) and finds it.
+        Recording.objects.get_or_create(session=session)
+        recording = query.first()
+    return recording
 
 
 # Assembly.

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from prototypes.audio.consent import think_aloud_context
 from prototypes.authoring.models import Prototype
 from prototypes.authoring.script_publish import playback_context
 from prototypes.player import services
@@ -48,6 +49,7 @@ def player(request, token):
                 # A personal invitation from the panel arrives with its token.
                 "invitation": request.GET.get("inv", "")[:64],
                 "warmup": warmup_images(study),
+                "think_aloud": think_aloud_context(study),
             }
             if context["scripted"]:
                 # Typed answers are routed by the authoring side for the session's token, which

@@ -17,9 +17,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port, env, log_path, workers, *options):
-    """The gunicorn process serving on 127.0.0.1:port, once /healthz answers (its output goes
-    to log_path)."""
+def start_gunicorn(port, env, log_path, workers, *options, boot_seconds=30):
+    """The gunicorn process serving on 127.0.0.1:port, once /healthz answers within
+    boot_seconds (its output goes to log_path)."""
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [
@@ -40,7 +40,7 @@ def start_gunicorn(port, env, log_path, workers, *options):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + boot_seconds
     while True:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)

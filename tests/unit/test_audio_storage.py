@@ -39,7 +39,7 @@ def test_a_chunk_sent_twice_is_stored_once(session):
     assert stored.file.read() == HEADER + b"chunk 1000/0;"
     recording = Recording.objects.get()
     assert (recording.chunk_count, recording.total_bytes) == (1, stored.size)
-    assert len(default_storage.listdir(f"audio/{recording.pk}")[1]) == 1
+    assert default_storage.listdir("audio")[1] == [stored.file.name.removeprefix("audio/")]
 
 
 def test_chunks_sent_out_of_order_play_in_order(session):
@@ -154,3 +154,13 @@ def test_the_retention_purge_deletes_old_audio(session, django_capture_on_commit
         privacy.purge_expired(now=timezone.now() + timedelta(days=31))
     assert not AudioChunk.objects.exists()
     assert not default_storage.exists(name)
+
+
+def test_a_chunk_costs_a_fixed_number_of_queries(session, django_assert_num_queries):
+    chunk(session, 0)
+    # Lock the recording (and look for the chunk), insert it, count it; and here, inside the
+    # test's transaction, a savepoint and its release.
+    with django_assert_num_queries(3 + 2):
+        chunk(session, 1)
+    with django_assert_num_queries(1 + 2):
+        chunk(session, 1)

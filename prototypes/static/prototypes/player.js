@@ -182,6 +182,9 @@
         showMessage(strings.session_gone);
       },
     });
+    // For the think-aloud recorder (player-audio.js), which records on the same clock.
+    const detail = { token: state.sessionToken, startedAt: state.startedAt, phase: state.phase };
+    root.dispatchEvent(new CustomEvent("player:session", { detail: detail }));
   }
 
   async function boot() {
@@ -1145,12 +1148,15 @@
   async function finish() {
     if (state.phase !== "finishing") {
       queue.record("session_end", {});
+      root.dispatchEvent(new CustomEvent("player:session-end"));
       state.phase = "finishing";
       saveState();
     }
     show("saving");
     await queue.drained();
     if (queue.events.length) return; // sending stopped; a reload will try again
+    // The think-aloud recorder's last chunks (player-audio.js), before "you can close this page".
+    if (window.Protoplatform.Audio) await window.Protoplatform.Audio.drained();
     let completion = null;
     try {
       const response = await window.fetch(sessionUrl("stateUrl", state.sessionToken), {
