@@ -13,6 +13,7 @@ from prototypes.player.demo import simulate_participants
 from prototypes.sessions.models import Event, ParticipantSession
 from prototypes.studies.demo import create_demo_study
 from tests import factories
+from tests.e2e import axe
 from tests.speech import store_recording, tone_webm
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -76,6 +77,7 @@ def test_the_audio_follows_the_replay_and_a_line_jumps_there(live_server, page, 
     page.goto(live_server.url + reverse("session_replay", args=[session.pk]))
     # Pauses are where people speak: the replay plays them in full when there is audio.
     expect(page.locator('[data-action="skip-idle"]')).not_to_be_checked()
+    axe.assert_accessible(page, "replay with its think-aloud panel")
 
     page.locator("#transcript").get_by_role("button").first.click()
     page.wait_for_function("() => !document.querySelector('#voice audio').paused")
@@ -91,6 +93,20 @@ def test_the_audio_follows_the_replay_and_a_line_jumps_there(live_server, page, 
 
     page.get_by_role("button", name="Pause").click()
     page.wait_for_function("() => document.querySelector('#voice audio').paused")
+
+    page.locator("#transcript").get_by_role("link", name="Correct").click()
+    page.get_by_label("What was said").fill("where is my cart")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".transcript-line").first).to_contain_text("where is my cart")
+    assert TranscriptSegment.objects.get().text == "where is my cart"
+
+    page.goto(live_server.url + reverse("study_transcripts", args=[session.study_id]))
+    page.get_by_label("Search the transcripts of this study").fill("my cart")
+    expect(page.locator("#results")).to_contain_text("1 line with “my cart”")
+    axe.assert_accessible(page, "a study's transcripts, searched")
+    page.locator("#results").get_by_role("link").click()
+    page.wait_for_url(f"**#t-{middle}")
+    assert replay_clock_ms(page) == (middle // 1000) * 1000
 
 
 def test_a_clip_is_marked_from_the_replays_clock(live_server, page, recorded, log_in):
