@@ -10,6 +10,11 @@ urlpatterns = [
         name="session_transcript",
     ),
     path(
+        "sessions/<int:session_pk>/transcript/again/",
+        views.transcript_retry,
+        name="transcript_retry",
+    ),
+    path(
         "transcript-lines/<int:line_pk>/",
         views.transcript_segment,
         name="transcript_segment",

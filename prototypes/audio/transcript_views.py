@@ -45,6 +45,21 @@ def session_transcript(request: WorkspaceRequest, session_pk):
     return render(request, f"{REPLAY_TEMPLATE}#transcript", replay_audio(request, session))
 
 
+@require_POST
+@workspace_view(Role.DESIGNER)
+def transcript_retry(request: WorkspaceRequest, session_pk):
+    """Transcribe the recording again after a failure."""
+    session = scoped_session(request, session_pk)
+    recording = getattr(session, "recording", None)
+    if recording is None:
+        raise Http404("This session recorded nothing.")
+    transcripts.transcribe_again(recording)
+    if request.htmx:
+        return render(request, f"{REPLAY_TEMPLATE}#transcript", replay_audio(request, session))
+    messages.success(request, "The recording is being transcribed again.")
+    return redirect(replay_url(session.pk) + "#transcript")
+
+
 def scoped_line(request, line_pk, role=None):
     return get_scoped_object_or_404(
         request,

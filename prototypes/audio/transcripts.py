@@ -71,6 +71,12 @@ def request_transcript(recording):
     return transcript
 
 
+def transcribe_again(recording):
+    """Ask once more for a transcript of the same audio (after a failure)."""
+    Transcript.objects.filter(recording=recording).update(requested_fingerprint="")
+    return request_transcript(recording)
+
+
 def session_finished(session_id):
     """The player's ingestion saw the session end: transcribe its recording, if any."""
     if runs_in_process():
@@ -135,6 +141,11 @@ def transcribe_recording_job(self, recording_id, job_id=None):
         return fail(transcript, "The recording is too long to transcribe within the time limit.")
     except transcription.TranscriptionError as error:
         return fail(transcript, str(error))
+    except OperationalError:
+        raise  # retried: the database was busy
+    except Exception:
+        fail(transcript, "The transcription stopped on an error (the server log has its cause).")
+        raise
     save_transcript(
         transcript,
         segments,
@@ -175,6 +186,10 @@ def save_transcript(transcript, segments, wanted, *, engine, audio_ms, processin
     lines that overlap them are left out."""
     with transaction.atomic():
         locked = Transcript.objects.select_for_update().get(pk=transcript.pk)
+        latest = fingerprint(Recording.objects.get(pk=locked.recording_id))
+        if locked.fingerprint == latest != wanted:
+            # A later job, run on more of the audio, finished first: its lines stay.
+            return
         edited = list(
             locked.segments.filter(edited_at__isnull=False).values_list("start_ms", "end_ms")
         )

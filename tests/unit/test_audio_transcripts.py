@@ -210,3 +210,44 @@ def test_a_spoken_sentence_is_transcribed_by_the_default_engine(session, tmp_pat
     assert len(KEY_WORDS - set(transcription.normalised_words(heard))) <= 2
     assert lines[0].start_ms >= 2000
     assert transcript.finished_at <= timezone.now()
+
+
+def test_a_job_on_less_audio_finishing_last_leaves_the_newer_lines(session, engine, transcribe):
+    store_recording(session, tone_webm(1), pieces=1)
+    transcript = transcribe(session)
+    older = transcript.fingerprint
+    store_recording(session, tone_webm(1), segment=9000, pieces=1)
+    transcribe(session)
+    transcripts.save_transcript(
+        transcript,
+        [Segment(0, 500, "stale")],
+        older,
+        engine="fake",
+        audio_ms=1000,
+        processing_ms=1,
+    )
+    assert "stale" not in [line.text for line in transcripts.session_segments(session)]
+
+
+def test_a_failed_transcript_can_be_asked_for_again(
+    client, session, engine, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    store_recording(session, tone_webm(1), pieces=1)
+    recording = Recording.objects.get()
+    Transcript.objects.create(
+        recording=recording,
+        status=Transcript.Status.FAILED,
+        error="The storage did not answer.",
+        requested_fingerprint=transcripts.fingerprint(recording),
+    )
+    designer = factories.MembershipFactory(workspace=session.study.workspace, role="designer")
+    client.force_login(designer.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("transcript_retry", args=[session.pk]), HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 200
+    assert Transcript.objects.get().status == Transcript.Status.DONE
+    assert engine.calls == 1
