@@ -7,7 +7,12 @@ another site's pages are refused, and the endpoint is CSRF-exempt for the same r
 already stored answers 200 with `"stored": false`, so the player may always send again.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -15,7 +20,6 @@ from prototypes.audio import storage, transcripts
 from prototypes.player.api import MAX_TOKEN_CHARS, Refused, error, participant_endpoint
 from prototypes.player.ingestion import accepts_events
 from prototypes.ratelimit import Limit
-from prototypes.sessions.models import ParticipantSession
 from prototypes.studies.models import Study
 from prototypes.workspaces.access import public_view
 
@@ -23,6 +27,39 @@ from prototypes.workspaces.access import public_view
 # outage (the player sends them one at a time).
 AUDIO_LIMIT = Limit("player-audio", requests=240, seconds=60)
 QUERY_FIELDS = ("segment", "index", "offset_ms", "duration_ms")
+
+
+@dataclass
+class SessionRow:
+    """What a chunk's upload reads of its session (what accepts_events needs) and study."""
+
+    id: int
+    state: str
+    finished_at: datetime | None
+    think_aloud: str
+
+
+# A plain query, as the events API's (prototypes/player/ingestion.py): it runs for every chunk.
+# No lock on the session: chunks lock their Recording, and must not wait for event batches.
+SESSION_QUERY = """
+    SELECT session.id, session.state, session.finished_at, study.think_aloud
+    FROM prototypes_participantsession session
+    JOIN prototypes_study study ON study.id = session.study_id
+    WHERE session.token = %s
+"""
+
+
+def find_session(token):
+    with connection.cursor() as cursor:
+        cursor.execute(SESSION_QUERY, [token])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    session = SessionRow(*row)
+    if session.finished_at is not None and timezone.is_naive(session.finished_at):
+        # SQLite's datetimes come without their time zone, the database's.
+        session.finished_at = timezone.make_aware(session.finished_at, connection.timezone)
+    return session
 
 
 def per_session(request, token):
@@ -61,14 +98,10 @@ def read_position(request):
 @participant_endpoint(per_session)
 def upload_chunk(request, token):
     """Store one chunk: 201 {"stored": true}, 200 {"stored": false} if it was already, or 4xx."""
-    session = (
-        ParticipantSession.objects.select_related("study")
-        .filter(token=token[:MAX_TOKEN_CHARS])
-        .first()
-    )
+    session = find_session(token[:MAX_TOKEN_CHARS])
     if session is None or len(token) > MAX_TOKEN_CHARS:
         return error("No such session.", 404)
-    if session.study.think_aloud == Study.ThinkAloud.OFF:
+    if session.think_aloud == Study.ThinkAloud.OFF:
         return error("This study does not record audio.", 403, code="not_recording")
     if not accepts_events(session):
         return error("This session is finished and takes no more audio.", 410)
