@@ -33,6 +33,7 @@ from prototypes.audio.transcript_models import (
     TranscriptSegment,
 )
 from prototypes.jobs import BACKOFF_RETRIES, JobTask, enqueue, runs_in_process
+from prototypes.sessions.models import ParticipantSession
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +88,11 @@ def session_finished(session_id):
 
 
 def chunk_stored(session):
-    """A chunk arrived for a session that has already finished: its transcript is stale."""
-    if session.state == session.State.ACTIVE or runs_in_process():
+    """A chunk arrived for `session` (anything with its `id` and `state`): if the session has
+    finished already, its transcript is out of date."""
+    if session.state == ParticipantSession.State.ACTIVE or runs_in_process():
         return
-    recording = Recording.objects.filter(session=session).first()
+    recording = Recording.objects.filter(session_id=session.id).first()
     if recording is not None:
         request_transcript(recording)
 

@@ -251,3 +251,28 @@ def test_a_failed_transcript_can_be_asked_for_again(
     assert response.status_code == 200
     assert Transcript.objects.get().status == Transcript.Status.DONE
     assert engine.calls == 1
+
+
+def test_a_chunk_uploaded_after_the_end_through_the_api_asks_again(
+    client, session, engine, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    monkeypatch.setattr(transcripts, "runs_in_process", lambda: False)
+    store_recording(session, tone_webm(1), pieces=1)
+    session.study.think_aloud = "optional"
+    session.study.save()
+    ParticipantSession.objects.filter(pk=session.pk).update(
+        state=ParticipantSession.State.COMPLETED, finished_at=timezone.now()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("api_audio_chunk", args=[session.token])
+            + "?segment=9000&index=0&offset_ms=9000&duration_ms=1000",
+            data=tone_webm(1),
+            content_type="audio/webm;codecs=opus",
+        )
+    assert response.status_code == 201, response.content
+    transcript = Transcript.objects.get()
+    assert transcript.fingerprint == transcripts.fingerprint(Recording.objects.get())
+    assert engine.calls == 2  # both recorders
