@@ -22,9 +22,10 @@ def can_edit(request, workspace_id):
     return membership is not None and ROLE_RANK[membership.role] >= ROLE_RANK[Role.DESIGNER]
 
 
-def replay_audio(request: WorkspaceRequest, session, clip_form=None):
+def replay_audio(request: WorkspaceRequest, session, clip_form=None, work_here=False):
     """What the replay page shows of the session's voice: its audio for the player (URLs of its
-    segments, its gaps), its transcript and its clips. Shared by the page and its partials."""
+    segments, its gaps), its transcript and its clips. Shared by the page and its partials;
+    the transcript panel's poll passes work_here=True (transcripts.transcript_state)."""
     assembled = assembled_audio(session)
     if assembled is None:
         return {"audio": None}
@@ -49,7 +50,7 @@ def replay_audio(request: WorkspaceRequest, session, clip_form=None):
             ],
         },
         "recorded": clock(assembled.recorded_ms),
-        "transcript": transcripts.transcript_state(session),
+        "transcript": transcripts.transcript_state(session, work_here=work_here),
         "lines": transcripts.session_segments(session),
         "clips": list(AudioClip.objects.filter(recording__session=session)),
         "clip_form": clip_form or ClipForm(),

@@ -42,7 +42,8 @@ def scoped_session(request, session_pk):
 def session_transcript(request: WorkspaceRequest, session_pk):
     """The replay's transcript panel, polled while the transcript is being made."""
     session = scoped_session(request, session_pk)
-    return render(request, f"{REPLAY_TEMPLATE}#transcript", replay_audio(request, session))
+    context = replay_audio(request, session, work_here=True)
+    return render(request, f"{REPLAY_TEMPLATE}#transcript", context)
 
 
 @require_POST

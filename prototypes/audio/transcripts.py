@@ -7,7 +7,8 @@ recording's fingerprint, its chunk count and bytes, with the one last asked for.
 (`transcribe_recording_job`) is recorded with the request and sent to Celery after the commit
 (prototypes/jobs.py). When jobs run in the process (no broker), nothing is sent as the
 participant finishes, which would make their last request wait for the engine: the replay page
-asks for the transcript when a designer opens it (`transcript_state`), in its own request.
+asks for the transcript when a designer opens it (`transcript_state`), in the request of its
+transcript panel.
 
 The segments' times are on the session's event clock: an assembled segment of audio starts at
 `segment.start_ms` on that clock, and the engine's times count from the start of that audio.
@@ -97,18 +98,27 @@ def chunk_stored(session):
         request_transcript(recording)
 
 
-def transcript_state(session):
-    """The session's transcript for the replay page, asked for if missing or stale; None when
-    the session recorded nothing or transcription is off. With jobs run in the process the
-    transcription runs here, in this request."""
+def transcript_state(session, work_here=True):
+    """The session's transcript for the replay, asked for if missing or stale; None when the
+    session recorded nothing or transcription is off.
+
+    With jobs run in the process, asking runs the transcription in this request. The replay
+    page passes work_here=False so that it shows at once: it then gets a transcript marked
+    pending (not saved) and polls the panel, whose request does the work.
+    """
     recording = Recording.objects.filter(session=session).first()
-    if recording is None:
+    if recording is None or transcription.engine_name() == "none":
         return None
     transcript = Transcript.objects.filter(recording=recording).first()
-    if transcript is None or transcript.requested_fingerprint != fingerprint(recording):
-        transcript = request_transcript(recording)
-        if transcript is not None:
-            transcript.refresh_from_db()
+    if transcript is not None and transcript.requested_fingerprint == fingerprint(recording):
+        return transcript
+    if not work_here and runs_in_process():
+        transcript = transcript or Transcript(recording=recording)
+        transcript.status = Transcript.Status.PENDING
+        return transcript
+    transcript = request_transcript(recording)
+    if transcript is not None:
+        transcript.refresh_from_db()
     return transcript
 
 

@@ -86,29 +86,31 @@ def test_a_replay_without_recording_has_no_voice_panel(viewer_client, study):
     assert 'id="voice"' not in page and "replay-audio.js" not in page
 
 
-def test_the_replay_asks_for_the_transcript_and_polls_until_it_is_made(
-    designer_client, session, monkeypatch
+def test_the_replay_shows_at_once_and_its_panel_has_the_recording_transcribed(
+    designer_client, session, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from prototypes.audio import transcripts
+    from prototypes.audio import transcription
 
-    # A broker takes the job: the page shows the wait and asks again.
-    monkeypatch.setattr("prototypes.jobs.Job.send", lambda job: True)
+    class Engine:
+        name = "fake"
+
+        def transcribe(self, pcm):
+            return [transcription.Segment(500, 2000, "hello there")]
+
+    monkeypatch.setattr(transcription, "get_engine", Engine)
+    # Without a broker the page asks for nothing: the engine would hold it up.
     page = designer_client.get(reverse("session_replay", args=[session.pk])).content.decode()
     assert "Transcribing the recording" in page
     assert reverse("session_transcript", args=[session.pk]) in page
-    assert Transcript.objects.get().status == Transcript.Status.PENDING
-    transcript = Transcript.objects.get()
-    transcripts.save_transcript(
-        transcript,
-        [transcripts.transcription.Segment(1500, 2000, "hello")],
-        fingerprint(transcript.recording),
-        engine="pocketsphinx",
-        audio_ms=6000,
-        processing_ms=900,
-    )
+    assert not Transcript.objects.exists()
+    # Its panel's poll does the work, in its own request.
+    with django_capture_on_commit_callbacks(execute=True):
+        designer_client.get(reverse("session_transcript", args=[session.pk]), **HTMX)
     panel = designer_client.get(reverse("session_transcript", args=[session.pk]), **HTMX)
-    assert panel.content.decode().lstrip().startswith('<div class="transcript" id="transcript"')
-    assert "hello" in panel.content.decode() and "hx-trigger" not in panel.content.decode()
+    content = panel.content.decode()
+    assert content.lstrip().startswith('<div class="transcript" id="transcript"')
+    assert "hello there" in content and "hx-trigger" not in content
+    assert 'data-start-ms="1500"' in content  # on the session clock: the recording began at 1 s
 
 
 # Correcting a line.
