@@ -17,7 +17,7 @@ from prototypes.audio import clips, transcripts
 from prototypes.audio.replay_panel import REPLAY_TEMPLATE, replay_audio
 from prototypes.audio.storage import assembled_audio
 from prototypes.audio.transcript_forms import ClipForm, ClipPlacementForm, SegmentForm
-from prototypes.audio.transcript_models import AudioClip, Transcript, TranscriptSegment
+from prototypes.audio.transcript_models import AudioClip, TranscriptSegment
 from prototypes.audio.views import private
 from prototypes.ratelimit import Limit, rate_limited
 from prototypes.reports.views import active_share, has_role, private_page, scoped_study
@@ -122,7 +122,6 @@ def study_transcripts(request: WorkspaceRequest, study_pk):
         "searched": len(query.strip()) >= transcripts.SEARCH_MIN_CHARS,
         "min_chars": transcripts.SEARCH_MIN_CHARS,
         "recordings": transcripts.study_recordings(study),
-        "Status": Transcript.Status,
     }
     template = "audio/study_transcripts.html"
     if request.htmx:
