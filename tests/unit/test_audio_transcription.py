@@ -81,3 +81,35 @@ def test_pocketsphinx_hears_the_key_words_of_a_spoken_sentence_in_webm_opus(tmp_
     assert 5000 < duration_ms < 9000
     assert all(0 <= s.start_ms < s.end_ms <= duration_ms + 50 for s in segments)
     assert [s.start_ms for s in segments] == sorted(s.start_ms for s in segments)
+
+
+def test_faster_whisper_is_given_the_local_model_and_its_times_become_milliseconds(monkeypatch):
+    """The engine's glue, with a stand-in for the faster_whisper package (not installed here)."""
+    import sys
+    import types
+
+    import numpy
+
+    calls = {}
+
+    class WhisperModel:
+        def __init__(self, path, **options):
+            calls["model"] = (path, options)
+
+        def transcribe(self, audio, **options):
+            calls["audio"], calls["options"] = audio, options
+            said = types.SimpleNamespace(start=1.25, end=2.5, text=" Where is the cart? ")
+            silence = types.SimpleNamespace(start=3.0, end=3.5, text="  ")
+            return iter([said, silence]), None
+
+    monkeypatch.setitem(
+        sys.modules, "faster_whisper", types.SimpleNamespace(WhisperModel=WhisperModel)
+    )
+    engine = transcription.FasterWhisperEngine("/srv/models/small.en", "en")
+    pcm = numpy.array([0, 16384, -32768], dtype=numpy.int16).tobytes()
+    assert engine.transcribe(pcm) == [Segment(1250, 2500, "Where is the cart?")]
+    path, options = calls["model"]
+    assert path == "/srv/models/small.en" and options["local_files_only"] is True
+    assert calls["audio"].dtype == numpy.float32
+    assert list(calls["audio"]) == [0.0, 0.5, -1.0]
+    assert calls["options"]["language"] == "en" and calls["options"]["vad_filter"] is True
