@@ -8,8 +8,6 @@ stored for it, so erasing the recording leaves no copy behind.
 import io
 from dataclasses import dataclass
 
-import av
-
 from prototypes.audio.storage import assembled_audio
 from prototypes.audio.transcript_models import AudioClip, TranscriptSegment
 
@@ -27,6 +25,9 @@ def cut(data, start_ms, end_ms):
     The recording is decoded from its start (a browser's recording has no index to seek by) up
     to the clip's end only, and just the clip's samples are kept in memory.
     """
+    # Imported on first use: a third of a second every web process would pay at start-up.
+    import av
+
     first = start_ms * CLIP_RATE // 1000
     last = end_ms * CLIP_RATE // 1000
     resampler = av.AudioResampler(format="s16", layout="mono", rate=CLIP_RATE)
@@ -52,6 +53,7 @@ def cut(data, start_ms, end_ms):
 
 
 def encode_webm(pieces):
+    import av
     import numpy
 
     samples = numpy.concatenate(pieces)

@@ -21,7 +21,6 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
-import av
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -57,6 +56,9 @@ class Segment:
 
 def decode_to_pcm(data):
     """Any recording PyAV (its bundled FFmpeg) can read, as 16 kHz mono signed 16-bit PCM."""
+    # Imported on first use: a third of a second every web process would pay at start-up.
+    import av
+
     try:
         container = av.open(io.BytesIO(data))
     except av.FFmpegError as error:
