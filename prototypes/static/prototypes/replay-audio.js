@@ -84,7 +84,8 @@
 
   replay.addEventListener("replay:tick", (event) => follow(event.detail));
 
-  panel.addEventListener("click", (event) => {
+  // The transcript and the clips (a section of their own) are both inside the replay.
+  replay.addEventListener("click", (event) => {
     const seeker = event.target.closest("[data-seek-ms]");
     if (seeker) {
       const until = seeker.dataset.untilMs ? Number(seeker.dataset.untilMs) : null;
@@ -93,7 +94,7 @@
     }
     const mark = event.target.closest("[data-mark]");
     if (mark) {
-      const input = panel.querySelector(`input[name="${mark.dataset.mark}"]`);
+      const input = replay.querySelector(`#clips input[name="${mark.dataset.mark}"]`);
       if (input) input.value = (now / 1000).toFixed(1);
     }
   });
