@@ -10,7 +10,7 @@ already stored answers 200 with `"stored": false`, so the player may always send
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -98,19 +98,24 @@ def read_position(request):
 @participant_endpoint(per_session)
 def upload_chunk(request, token):
     """Store one chunk: 201 {"stored": true}, 200 {"stored": false} if it was already, or 4xx."""
-    session = find_session(token[:MAX_TOKEN_CHARS])
-    if session is None or len(token) > MAX_TOKEN_CHARS:
+    if len(token) > MAX_TOKEN_CHARS:
         return error("No such session.", 404)
-    if session.think_aloud == Study.ThinkAloud.OFF:
-        return error("This study does not record audio.", 403, code="not_recording")
-    if not accepts_events(session):
-        return error("This session is finished and takes no more audio.", 410)
     try:
-        position = read_position(request)
-        data = read_chunk_body(request)
-        stored = storage.store_chunk(
-            session, mime_type=request.headers.get("Content-Type", ""), data=data, **position
-        )
+        # One transaction from the session's read on, as the events API's: SQLite then waits
+        # for a writer of another request rather than failing the read.
+        with transaction.atomic():
+            session = find_session(token)
+            if session is None:
+                return error("No such session.", 404)
+            if session.think_aloud == Study.ThinkAloud.OFF:
+                return error("This study does not record audio.", 403, code="not_recording")
+            if not accepts_events(session):
+                return error("This session is finished and takes no more audio.", 410)
+            position = read_position(request)
+            data = read_chunk_body(request)
+            stored = storage.store_chunk(
+                session, mime_type=request.headers.get("Content-Type", ""), data=data, **position
+            )
     except Refused as refused:
         return refused.response()
     except storage.ChunkRefused as refused:

@@ -96,46 +96,55 @@ def store_chunk(session, *, segment, index, offset_ms, duration_ms, mime_type, d
     participant, and the ORM took longer to build these queries than the database to run them.
     """
     container = check_chunk(mime_type, data, index, offset_ms, duration_ms, segment)
-    with transaction.atomic():
+    # No savepoint inside the upload's transaction: what fails here fails the upload.
+    with transaction.atomic(savepoint=False):
         recording_id, total_bytes, has_chunk = _locked_recording(session.id, segment, index)
         if has_chunk:
             return StoredChunk(stored=False, total_bytes=total_bytes)
-        if total_bytes + len(data) > MAX_SESSION_BYTES:
-            raise ChunkRefused(
-                f"This session has recorded its limit of {MAX_SESSION_BYTES // 1_000_000} MB "
-                "of audio; the rest of the study runs without recording.",
-                413,
-                "session_full",
-            )
-        # One flat folder, as storage_sweep lists it; the random part makes names unguessable.
-        name = default_storage.save(
-            f"audio/{recording_id}-{segment}-{index}-{secrets.token_hex(16)}."
-            f"{EXTENSIONS[container]}",
-            ContentFile(data),
+        full = total_bytes + len(data) > MAX_SESSION_BYTES
+        if not full:
+            _write(recording_id, segment, index, offset_ms, duration_ms, mime_type, data, container)
+    # Refused once out of the transaction, which has nothing to undo.
+    if full:
+        raise ChunkRefused(
+            f"This session has recorded its limit of {MAX_SESSION_BYTES // 1_000_000} MB "
+            "of audio; the rest of the study runs without recording.",
+            413,
+            "session_full",
         )
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    INSERT_CHUNK,
-                    [
-                        recording_id,
-                        segment,
-                        index,
-                        offset_ms,
-                        duration_ms,
-                        len(data),
-                        mime_type.strip()[:64],
-                        name,
-                        now,
-                    ],
-                )
-                cursor.execute(COUNT_CHUNK, [len(data), now, recording_id])
-        except BaseException:
-            # The row is not stored (the transaction rolls back): neither is the file.
-            default_storage.delete(name)
-            raise
     return StoredChunk(stored=True, total_bytes=total_bytes + len(data))
+
+
+def _write(recording_id, segment, index, offset_ms, duration_ms, mime_type, data, container):
+    """Write the chunk's file, then its row and the recording's totals (in the caller's
+    transaction); the file goes again if the rows fail."""
+    # One flat folder, as storage_sweep lists it; the random part makes names unguessable.
+    name = default_storage.save(
+        f"audio/{recording_id}-{segment}-{index}-{secrets.token_hex(16)}.{EXTENSIONS[container]}",
+        ContentFile(data),
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                INSERT_CHUNK,
+                [
+                    recording_id,
+                    segment,
+                    index,
+                    offset_ms,
+                    duration_ms,
+                    len(data),
+                    mime_type.strip()[:64],
+                    name,
+                    now,
+                ],
+            )
+            cursor.execute(COUNT_CHUNK, [len(data), now, recording_id])
+    except BaseException:
+        # The row is not stored (the transaction rolls back): neither is the file.
+        default_storage.delete(name)
+        raise
 
 
 LOCK_RECORDING = """

@@ -16,7 +16,9 @@ from prototypes.audio.models import AudioChunk, Recording
 from prototypes.audio.storage import assembled_audio
 from prototypes.sessions.models import Event
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.axe import assert_accessible
 from tests.e2e.drivers import Mouse
+from tests.e2e.test_csp import Watch
 from tests.e2e.test_player_browser import (
     CONTACT_US,
     DESKTOP,
@@ -105,6 +107,7 @@ def start(page, hand, live_server, study, record):
         hand.press(page.get_by_role("button", name="Test my microphone"))
         expect(page.get_by_text("We can hear you.")).to_be_visible()
         assert page.locator('[data-slot="audio-level"]').evaluate("m => m.value") > 0
+        assert_accessible(page, "the consent page with the microphone check")
     hand.tick(page.get_by_role("checkbox", name="I have read this and I agree."))
     hand.press(page.get_by_role("button", name="Start", exact=True))
 
@@ -125,9 +128,12 @@ def test_the_voice_of_a_participant_who_went_offline_is_stored_whole(live_server
             "/audio?" in response.url and response.status == 201 and stored.append(response.url)
         ),
     )
+    # No CSP violation and no script error, from the microphone check to the end.
+    watch = Watch(page)
     hand = Mouse(page)
     start(page, hand, live_server, study, record=True)
     expect(page.get_by_text("Recording your voice")).to_be_visible()
+    assert_accessible(page, "the first task's introduction while recording")
     begin_task(page, hand, 1)
     page.wait_for_timeout(CHUNK_MS + 500)
     assert stored, "chunks are sent while the participant is online"
@@ -155,6 +161,7 @@ def test_the_voice_of_a_participant_who_went_offline_is_stored_whole(live_server
     sus = [4, 2, 5, 1, 4, 2, 5, 1, 4, 2]
     finish(page, hand, sus)
     assert_completed_directly(study, seqs=[6, 5], sus=sus, open_answer=OPEN_ANSWER)
+    watch.assert_clean("the player, recording")
 
     session = the_session(study)
     assert AudioChunk.objects.count() == len(stored) > sent_before
