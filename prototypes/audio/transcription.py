@@ -32,6 +32,8 @@ SPHINX_FRAME_MS = 10
 # reaching the longest length, so that a line of the transcript stays a sentence or two.
 SEGMENT_PAUSE_MS = 600
 SEGMENT_MAX_MS = 12_000
+# A time stamp this far ahead of the sound decoded so far marks a hole in the stream.
+HOLE_MS = 50
 # PocketSphinx's markers of silence, breath and noise: timing, not words.
 SPHINX_FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]", "[BREATH]", "[COUGH]"}
 
@@ -54,8 +56,14 @@ class Segment:
     text: str
 
 
-def decode_to_pcm(data):
-    """Any recording PyAV (its bundled FFmpeg) can read, as 16 kHz mono signed 16-bit PCM."""
+def decoded_pieces(data, rate):
+    """A recording's sound as (first sample, samples) pieces of mono signed 16-bit PCM at `rate`
+    (numpy arrays), in order, each placed by the time stamps of the stream.
+
+    A stream missing a chunk in its middle decodes on with its time stamps jumping over the
+    hole: what follows keeps its place (the caller leaves silence there) instead of moving up
+    into the hole. A truncated end (a tab closed mid-upload) yields what came before it.
+    """
     # Imported on first use: a third of a second every web process would pay at start-up.
     import av
 
@@ -63,21 +71,39 @@ def decode_to_pcm(data):
         container = av.open(io.BytesIO(data))
     except av.FFmpegError as error:
         raise TranscriptionError(f"The recording cannot be read: {error}") from error
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-    pcm = bytearray()
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+    position = 0
     try:
         with container:
             if not container.streams.audio:
                 raise TranscriptionError("The recording has no audio.")
             for frame in container.decode(audio=0):
+                if frame.time is not None:
+                    stamped = round(frame.time * rate)
+                    if stamped - position > rate * HOLE_MS // 1000:
+                        position = stamped
                 for resampled in resampler.resample(frame):
-                    pcm += resampled.to_ndarray().tobytes()
+                    samples = resampled.to_ndarray()[0]
+                    yield position, samples
+                    position += len(samples)
     except av.FFmpegError as error:
-        # A truncated last chunk (a tab closed mid-upload) still yields what came before it.
-        if not pcm:
+        if not position:
             raise TranscriptionError(f"The recording cannot be decoded: {error}") from error
     for resampled in resampler.resample(None):
-        pcm += resampled.to_ndarray().tobytes()
+        samples = resampled.to_ndarray()[0]
+        yield position, samples
+        position += len(samples)
+
+
+def decode_to_pcm(data):
+    """Any recording PyAV (its bundled FFmpeg) can read, as 16 kHz mono signed 16-bit PCM, with
+    silence where the stream skips time."""
+    pcm = bytearray()
+    for first, samples in decoded_pieces(data, SAMPLE_RATE):
+        missing = first * 2 - len(pcm)
+        if missing > 0:
+            pcm += bytes(missing)
+        pcm += samples.tobytes()
     return bytes(pcm)
 
 

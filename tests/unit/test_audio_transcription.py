@@ -12,6 +12,7 @@ from prototypes.audio.transcription import (
     decode_to_pcm,
     group_words,
     normalised_words,
+    pcm_duration_ms,
     transcribe_recording,
     word_error_rate,
 )
@@ -113,3 +114,23 @@ def test_faster_whisper_is_given_the_local_model_and_its_times_become_millisecon
     assert calls["audio"].dtype == numpy.float32
     assert list(calls["audio"]) == [0.0, 0.5, -1.0]
     assert calls["options"]["language"] == "en" and calls["options"]["vad_filter"] is True
+
+
+def test_sound_after_a_missing_chunk_keeps_its_time():
+    """A stream missing bytes in its middle (a chunk that never arrived) decodes on, its time
+    stamps jumping: what follows is placed by them, with silence in the hole."""
+    import numpy
+
+    from tests.speech import tone_webm
+
+    whole = tone_webm(12)
+    quarter = len(whole) // 4
+    holed = whole[:quarter] + whole[2 * quarter :]
+    pcm = numpy.frombuffer(decode_to_pcm(holed), dtype=numpy.int16)
+    assert pcm_duration_ms(decode_to_pcm(holed)) == pytest.approx(12000, abs=100)
+    steps = pcm[: len(pcm) // 160 * 160].astype(numpy.int32).reshape(-1, 160)  # 10 ms each
+    loud = numpy.abs(steps).max(axis=1) > 500
+    silent = numpy.flatnonzero(~loud)
+    # The hole: a few seconds of silence after the first quarter, sound on both sides.
+    assert 2000 < len(silent) * 10 < 5000
+    assert loud[:200].all() and loud[-200:].all()
