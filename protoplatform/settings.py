@@ -313,6 +313,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # How long a [wizard] step of a moderated session waits for the facilitator before the script's
 # fallback answers (docs/moderated.md).
 WIZARD_TIMEOUT_SECONDS = env_int("WIZARD_TIMEOUT_SECONDS", 60)
+# Transcription of think-aloud recordings (docs/audio.md, "Transcription engines").
+TRANSCRIPTION_ENGINE = env("TRANSCRIPTION_ENGINE", "pocketsphinx")
+TRANSCRIPTION_MODEL_PATH = env("TRANSCRIPTION_MODEL_PATH", "")
+TRANSCRIPTION_LANGUAGE = env("TRANSCRIPTION_LANGUAGE", "en")
 
 # Security.
 SESSION_COOKIE_HTTPONLY = True

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("prototypes.studies.urls")),
     path("", include("prototypes.treetests.urls")),
     path("", include("prototypes.reports.urls")),
+    path("", include("prototypes.audio.transcript_urls")),
     path("", include("prototypes.recruitment.urls")),
     path("", include("prototypes.webhooks.urls")),
     path("", include("prototypes.live.urls")),

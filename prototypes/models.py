@@ -2,6 +2,7 @@
 
 from prototypes.api.models import AccessToken
 from prototypes.audio.models import AudioChunk, Recording
+from prototypes.audio.transcript_models import AudioClip, Transcript, TranscriptSegment
 from prototypes.authoring.models import (
     Hotspot,
     Prototype,
@@ -63,6 +64,7 @@ __all__ = [
     "Admission",
     "Answer",
     "AudioChunk",
+    "AudioClip",
     "Card",
     "Category",
     "Command",
@@ -120,6 +122,8 @@ __all__ = [
     "Task",
     "TaskAttempt",
     "Theme",
+    "Transcript",
+    "TranscriptSegment",
     "TreeNode",
     "VerdictState",
     "WizardTurn",

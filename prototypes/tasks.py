@@ -1,5 +1,6 @@
 """Celery discovers tasks here; each area keeps its own tasks module."""
 
+import prototypes.audio.transcripts  # noqa: F401
 import prototypes.authoring.tasks  # noqa: F401
 import prototypes.figma.tasks  # noqa: F401
 import prototypes.friction.tasks  # noqa: F401

@@ -28,4 +28,11 @@ The API for other areas (transcription, replay, clips, exports):
   (prototypes/audio/views.py): `session_audio` (`/sessions/<pk>/audio/`) lists the segments,
   with the URL of each, and the gaps as JSON; `audio_segment` (`/sessions/<pk>/audio/<segment>`)
   answers one segment's stream. Nothing is served from the media URL.
+
+What is made of the recordings (docs/audio.md, "Transcripts and clips"): `transcription.py`
+(speech-to-text engines and decoding, no model of the app), `transcripts.py` (the transcription
+job, search, corrections, the export tables), `clips.py` (clips cut for the summary),
+`transcript_models.py` (`Transcript`, `TranscriptSegment`, `AudioClip`: all hang from the
+Recording, so `erase_audio` deletes them with it), `replay_panel.py` (the replay's think-aloud
+panel) and `transcript_views.py`.
 """

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from prototypes.audio import storage
+from prototypes.audio import storage, transcripts
 from prototypes.player.api import MAX_TOKEN_CHARS, Refused, error, participant_endpoint
 from prototypes.player.ingestion import accepts_events
 from prototypes.ratelimit import Limit
@@ -120,6 +120,9 @@ def upload_chunk(request, token):
         return refused.response()
     except storage.ChunkRefused as refused:
         return error(refused.message, refused.status, refused.code)
+    if stored.stored:
+        # A chunk sent after the session's end makes its transcript out of date.
+        transcripts.chunk_stored(session)
     return JsonResponse(
         {"stored": stored.stored, "total_bytes": stored.total_bytes},
         status=201 if stored.stored else 200,

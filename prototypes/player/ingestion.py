@@ -24,6 +24,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
+from prototypes.audio import transcripts
 from prototypes.authoring.models import Hotspot, Screen
 from prototypes.live import feed as live_feed
 from prototypes.player import attempts
@@ -1031,3 +1032,5 @@ def _update_session(session, new, dropped):
         # Quotas are decided as each session completes (it may turn out to be over quota).
         admission.count_completion(ParticipantSession.objects.get(pk=session.id))
         webhooks.participant_finished(session.id, session.study_id, now)
+        # Its think-aloud recording, if any, is transcribed once the session is over.
+        transcripts.session_finished(session.id)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from prototypes.audio.transcripts import transcript_tables
 from prototypes.cardsorts.models import Card
 from prototypes.reports.metrics import build_report
 from prototypes.reports.models import ReportExport
@@ -240,6 +241,8 @@ def raw_tables(export):
             .order_by("task__position", "position", "id")
             .values_list("id", "task_id", "text", "position"),
         ),
+        # What participants said aloud, as text: transcripts and the clips marked in them.
+        *transcript_tables(sessions),
     ]
 
 

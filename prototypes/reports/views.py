@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from prototypes.audio.clips import summary_clips
+from prototypes.audio.replay_panel import replay_audio
 from prototypes.authoring.models import Screen
 from prototypes.jobs import enqueue
 from prototypes.live.observe import observer_notes, with_notes
@@ -140,6 +142,7 @@ def session_replay(request, session_pk):
         "can_exclude": has_role(request, study.workspace_id, Role.DESIGNER),
         "exclusion_form": ExclusionForm(initial={"reason": "; ".join(flag.text for flag in flags)}),
         "moderation": moderation_log(session),
+        **replay_audio(request, session),
     }
     return render(request, "reports/replay.html", context)
 
@@ -186,6 +189,7 @@ def study_summary(request, study_pk):
         share_form=ReportShareForm(),
         exports=study.report_exports.filter(kind=ReportExport.Kind.PDF)[:3],
         now=timezone.now(),
+        audio_clips=summary_clips(study),
     )
     return render(request, "reports/summary.html", context)
 
@@ -289,6 +293,7 @@ def report_share_view(request, token):
     report = build_report(share.study, requested_revision(request))
     context = summary_context(report, approved_only=True)
     context["share"] = share
+    context["audio_clips"] = summary_clips(share.study)
     return private_page(render(request, "reports/shared_summary.html", context))
 
 

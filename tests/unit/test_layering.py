@@ -19,6 +19,8 @@ LAYERS = [
     "moderation.machine",
     # The live channel (transport only: topics and messages, no area's data).
     "live.channel",
+    # Speech to text: engines and decoding, no model of the app.
+    "audio.transcription",
     # A study kind's package spans the flow: each of its modules sits on the layer it serves.
     "treetests treetests.analysis treetests.tree treetests.pictures",
     "cardsorts cardsorts.analysis cardsorts.pictures",
@@ -35,13 +37,15 @@ LAYERS = [
     "studies cardsorts.models treetests.services treetests.forms moderation.models"
     " webhooks webhooks.models webhooks.services webhooks.delivery webhooks.tasks",
     # Think-aloud audio: what recruitment's erasure deletes sits below it, the endpoints above.
-    "audio.models audio.storage",
+    "audio.models audio.storage audio.transcript_models audio.transcripts audio.clips",
+    "audio.transcript_forms audio.replay_panel",
     "recruitment",
     "player treetests.events treetests.demo audio",
     "live",
     # Moderated sessions: the player's page with a facilitator, pushed through the live channel.
     "moderation",
     "reports treetests.report treetests.views treetests.urls cardsorts.report webhooks.verdicts",
+    "audio.transcript_views audio.transcript_urls",
     "dashboard api webhooks.views webhooks.forms webhooks.urls",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.
     "media models tasks storage_sweep management migrations htmx_messages public_errors",

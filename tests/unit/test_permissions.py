@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from prototypes.api.access import create_token, revoke
 from prototypes.audio.storage import store_chunk
+from prototypes.audio.transcript_models import AudioClip, Transcript, TranscriptSegment
 from prototypes.authoring.shared import share
 from prototypes.figma.models import FigmaImport
 from prototypes.friction.models import EvidenceImport, Item, Theme
@@ -89,6 +90,13 @@ def build_workspace_graph(workspace):
         mime_type="audio/webm;codecs=opus",
         data=b"\x1a\x45\xdf\xa3 a recorder's first chunk",
     )
+    transcript = Transcript.objects.create(
+        recording=session.recording, status=Transcript.Status.DONE, engine="test"
+    )
+    line = TranscriptSegment.objects.create(
+        transcript=transcript, start_ms=0, end_ms=900, text="where", heard="where"
+    )
+    clip = AudioClip.objects.create(recording=session.recording, start_ms=0, end_ms=900)
     membership = factories.MembershipFactory(workspace=workspace, role=Role.DESIGNER)
     invitation = factories.InvitationFactory(workspace=workspace)
     report_share = ReportShare.objects.create(study=study)
@@ -153,6 +161,8 @@ def build_workspace_graph(workspace):
         "criterion_pk": criterion.pk,
         "session_pk": session.pk,
         "segment": 0,
+        "line_pk": line.pk,
+        "clip_pk": clip.pk,
         "comment_pk": factories.CommentFactory(session=session).pk,
         "membership_pk": membership.pk,
         "invitation_pk": invitation.pk,

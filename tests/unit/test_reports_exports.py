@@ -16,6 +16,8 @@ from tests.unit.test_reports_views import make_study
 TABLES = ["sessions", "task_attempts", "events", "answers", "comments"]
 # Empty for a study on screens: the labels and cards tree tests' and card sorts' events name.
 NAVIGATION_TABLES = ["tree_nodes", "cards"]
+# Empty for a study without think-aloud recordings.
+VOICE_TABLES = ["transcript_segments", "audio_clips"]
 
 
 @pytest.fixture
@@ -76,7 +78,7 @@ def test_csv_export_is_a_zip_with_every_table(
     export = export_through_the_page(client, study, "csv", django_capture_on_commit_callbacks)
     archive = zipfile.ZipFile(io.BytesIO(download(client, export)))
     assert sorted(archive.namelist()) == sorted(
-        f"{table}.csv" for table in TABLES + NAVIGATION_TABLES
+        f"{table}.csv" for table in TABLES + NAVIGATION_TABLES + VOICE_TABLES
     )
     rows = {
         table: list(csv.DictReader(io.TextIOWrapper(archive.open(f"{table}.csv"), "utf-8")))

@@ -86,6 +86,21 @@
     return next ? Math.min(events[last].t + since, next.t) : events[last].t;
   }
 
+  /** The playback position at a moment of the participant's own time: realTime's inverse. */
+  function positionAt(ms) {
+    const count = happenedByRealTime(ms);
+    if (count === 0) return Math.min(ms, timeline.length ? timeline[0] : 0);
+    const last = count - 1;
+    const at = timeline[last] + (ms - events[last].t);
+    return count < timeline.length ? Math.min(at, timeline[count]) : Math.min(at, end());
+  }
+
+  function happenedByRealTime(ms) {
+    let count = 0;
+    while (count < events.length && events[count].t <= ms) count += 1;
+    return count;
+  }
+
   function clockText(ms) {
     const seconds = Math.floor(ms / 1000);
     return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
@@ -337,6 +352,12 @@
     if (count !== shown) render(count);
     scrubber.value = String(position);
     slot("clock").textContent = `${clockText(realTime(position))} / ${clockText(data.duration_ms)}`;
+    // What else plays along (replay-audio.js: the think-aloud audio) follows the participant's time.
+    root.dispatchEvent(
+      new CustomEvent("replay:tick", {
+        detail: { at: realTime(position), playing, speed: Number(speedSelect.value) },
+      })
+    );
   }
 
   function seek(at) {
@@ -365,6 +386,8 @@
     if (on) {
       if (position >= end()) seek(0);
       window.requestAnimationFrame(frame);
+    } else {
+      update(); // what plays along stops too
     }
   }
 
@@ -375,6 +398,10 @@
     const count = happenedBy(position);
     buildTimeline();
     seek(count ? timeline[count - 1] : 0);
+  });
+  root.addEventListener("replay:seek-to", (event) => seek(positionAt(event.detail.at)));
+  root.addEventListener("replay:play", (event) => {
+    if (playing !== event.detail.on) setPlaying(event.detail.on);
   });
   slot("log").addEventListener("click", (event) => {
     const button = event.target.closest("[data-seek]");
