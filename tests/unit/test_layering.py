@@ -15,7 +15,8 @@ APP = Path(__file__).resolve().parents[2] / "prototypes"
 # package or top-level module is one more name on the line of its layer (or a new line).
 LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
-    "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms",
+    "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms "
+    "prepared",
     # A study kind's package spans the flow: each of its modules sits on the layer it serves.
     "treetests treetests.analysis treetests.tree treetests.pictures",
     "cardsorts cardsorts.analysis cardsorts.pictures",
