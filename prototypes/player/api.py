@@ -27,6 +27,7 @@ from prototypes.player.payload import cached_study_payload
 from prototypes.ratelimit import Limit, client_ip, refund, retry_after, too_many_requests
 from prototypes.recruitment import admission
 from prototypes.recruitment.completion import completion_for
+from prototypes.recruitment.entrance import read_entrance
 from prototypes.sessions.models import ParticipantSession, TaskAttempt
 from prototypes.studies import participants
 from prototypes.workspaces.access import public_view
@@ -239,10 +240,10 @@ def read_start(request):
 @participant_endpoint(per_address)
 def session_start(request, token):
     """Start a session after consent: 201 with the session token and the study to run."""
-    link = participants.find_link(token[:MAX_TOKEN_CHARS])
-    if link is None or link.revoked_at is not None:
+    entrance = without_health_check(read_entrance, token[:MAX_TOKEN_CHARS])
+    if entrance is None or entrance.link.revoked_at is not None:
         return error("No such study link.", 404)
-    reason = participants.closing_reason(link)
+    reason = entrance.closing_reason()
     if reason is not None:
         return error(
             f"This study is not accepting participants ({reason}).", 409, code="not_accepting"
@@ -251,7 +252,7 @@ def session_start(request, token):
         fields = read_start(request)
     except Refused as refused:
         return refused.response()
-    study = link.study
+    study = entrance.study
     consent_version = fields["consent_version"]
     if consent_version is not None and consent_version != study.consent_version:
         return error(
@@ -262,11 +263,12 @@ def session_start(request, token):
     with translation.override(study.language):
         try:
             session, refusal = admission.start_participant(
-                link,
+                entrance.link,
                 participant_id=fields["participant_id"],
                 user_agent=request.headers.get("User-Agent", ""),
                 screener_answers=fields["screener"],
                 invitation_token=fields["invitation"],
+                entrance=entrance,
             )
         except admission.ScreenerInvalid as refused:
             return JsonResponse(
@@ -287,7 +289,12 @@ def session_start(request, token):
                 status=201,
             )
         # The same for every participant shown this version: built once, then cached.
-        data = cached_study_payload(study, services.shown_version(session))
+        version_id = (
+            services.shown_version_id(session)
+            if entrance.has_concepts
+            else study.prototype_version_id
+        )
+        data = cached_study_payload(study, version_id)
     return JsonResponse({"session_token": session.token, "admitted": True, **data}, status=201)
 
 
@@ -332,25 +339,31 @@ def events(request, token):
 
 
 def ingest_without_health_check(token, batch, dropped):
-    """ingest_events, with a retry on a new database connection in place of Django's check.
+    """ingest_events without Django's connection check (see without_health_check): storing a
+    batch again is harmless, as an event is stored once by its UUID."""
+    return without_health_check(ingestion.ingest_events, token, batch, dropped)
+
+
+def without_health_check(first_step, *args):
+    """first_step(*args), with a retry on a new database connection in place of Django's check.
 
     CONN_HEALTH_CHECKS makes the first query of a request on a reused connection a round trip of
     its own (SELECT 1), some 6% of a live batch's CPU time in the web process and the database
-    together (measured in-process on PostgreSQL: 0.13 ms of 2.1 ms). Storing a batch again is
-    harmless (an event is stored once by its UUID), so a batch skips the check, and one that finds
-    its reused connection dead (the database restarted or failed over) is stored again, once, on
-    a new connection: the participant's browser sees no error where the check would have avoided
-    one.
+    together (measured in-process on PostgreSQL: 0.13 ms of 2.1 ms). A request whose first step
+    can run twice with the same effect (a read, a batch of events) skips the check, and one that
+    finds its reused connection dead (the database restarted or failed over) runs the step again,
+    once, on a new connection: the participant's browser sees no error where the check would
+    have avoided one. The rest of the request then uses the connection the step proved alive.
     """
     reused = connection.connection is not None
     connection.health_check_done = True
     try:
-        return ingestion.ingest_events(token, batch, dropped)
+        return first_step(*args)
     except (InterfaceError, OperationalError):
         if not reused or connection.is_usable():
             raise
         connection.close()
-        return ingestion.ingest_events(token, batch, dropped)
+        return first_step(*args)
 
 
 def where_session_stands(session):

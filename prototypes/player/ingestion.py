@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from prototypes.audio import transcripts
+from prototypes import prepared
 from prototypes.authoring.models import Hotspot, Screen
 from prototypes.live import feed as live_feed
 from prototypes.player import attempts
@@ -246,7 +247,7 @@ def _lock_session(session_token):
     query = SESSION_QUERY
     if connection.features.has_select_for_update_of:
         query += " FOR UPDATE OF session"
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(query, [session_token])
         row = cursor.fetchone()
     if row is None:
@@ -398,7 +399,7 @@ def _insert_new_events_postgresql(session, batch):
         "tasks": sorted(tasks or ()),
     }
     inserted, ended, steps = set(), set(), {}
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(INSERT_EVENTS_POSTGRESQL, params)
         for kind, event_uuid, event_type, t_ms, task_id, screen_id, hotspot_id, data in cursor:
             if kind == "new":
@@ -903,7 +904,7 @@ def _upsert_attempts_postgresql(session, summaries):
             for task_id, summary in summaries.items()
         ]
     )
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(UPSERT_ATTEMPTS_POSTGRESQL, [session.id, rows])
 
 
@@ -958,7 +959,7 @@ def _placeholders(values):
 def _ended_tasks(session):
     """The tasks whose attempt in this session has ended (a plain query: it runs on most
     batches)."""
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(
             "SELECT task_id FROM prototypes_taskattempt"
             " WHERE session_id = %s AND ended_ms IS NOT NULL",

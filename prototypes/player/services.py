@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from prototypes.authoring.models import Hotspot, Screen
 from prototypes.studies import ab, kinds, sus
-from prototypes.studies.models import Question, Task
+from prototypes.studies.models import ConceptAssignment, Question, Task
 from prototypes.treetests.services import player_payload as navigation_payload
 
 
@@ -17,6 +17,15 @@ def shown_version(session):
     study's."""
     concept = ab.session_concept(session)
     return concept.version if concept else session.study.prototype_version
+
+
+def shown_version_id(session):
+    """The id of shown_version(session), without a query when the session's concept assignment
+    is at hand (ab.assign_concept leaves it on a session it has just assigned)."""
+    try:
+        return session.concept_assignment.concept.version_id
+    except ConceptAssignment.DoesNotExist:
+        return session.study.prototype_version_id
 
 
 def study_payload(study, version=None):

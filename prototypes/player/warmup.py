@@ -51,4 +51,4 @@ def study_before_start(study):
     cached."""
     if study.concepts.exists():
         return None
-    return cached_study_payload(study, study.prototype_version)
+    return cached_study_payload(study, study.prototype_version_id)

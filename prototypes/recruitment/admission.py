@@ -11,12 +11,14 @@ their link or of their segment) is recorded as over quota: their session becomes
 and their results are left out. Reaching the study's quota closes the study.
 """
 
+import contextlib
 import math
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from prototypes.recruitment.entrance import read_entrance
 from prototypes.recruitment.models import (
     Admission,
     ConsentText,
@@ -155,6 +157,7 @@ def start_participant(
     screener_answers=None,
     invitation_token="",
     consent_version=None,
+    entrance=None,
 ):
     """Start a session through `link` for a participant who consented; returns (session, refusal).
 
@@ -162,16 +165,32 @@ def start_participant(
     (their session is then in the state `screened_out`). Raises StartRefused (nothing stored)
     when the consent text changed since the participant read it, when the invitation is unknown
     or already used, or ScreenerInvalid when the answers are missing or malformed.
+
+    `entrance` is the link as read_entrance read it in this request, when the caller has it:
+    the start then runs only the queries its study needs (a study with no screener, no concepts
+    and its consent text recorded: the session's INSERT alone).
     """
-    study = link.study
+    if entrance is None:
+        entrance = read_entrance(link.token)
+        if entrance is None:
+            raise StartRefused("No such study link.", status=404)
+    study = entrance.study
     if consent_version is not None and consent_version != study.consent_version:
         raise StartRefused(
             "The consent text has changed since this page was opened: please read it again.",
             status=409,
         )
-    questions = screener_questions(study)
+    questions = screener_questions(study) if entrance.has_screener else []
     answers = clean_answers(questions, screener_answers or {}) if questions else {}
-    with transaction.atomic():
+    # Without a screener, concepts, an invitation or a consent text to record, the start is the
+    # session's INSERT alone: no transaction around it, whose BEGIN and COMMIT would double the
+    # round trips of the usual start.
+    several_writes = invitation_token or questions or entrance.has_concepts
+    with (
+        transaction.atomic()
+        if several_writes or not entrance.consent_recorded
+        else contextlib.nullcontext()
+    ):
         invitation = None
         if invitation_token:
             invitation = (
@@ -190,18 +209,21 @@ def start_participant(
         elif questions and participant_id and _screened_out_before(study, participant_id):
             # Answering again differently must not let a panel member past the screener.
             refusal = Refusal.SCREENER
-        else:
+        elif questions:
+            # A segment is an answer to a screener question: no screener, no segment.
             segment = find_segment(list(study.segments.all()), answers)
             if segment is not None and segment_completed(segment) >= segment.quota:
                 refusal = Refusal.SEGMENT_FULL
         session = participants.start_session(
             study,
-            link=link,
+            link=entrance.link,
             participant_id=participant_id,
             user_agent=user_agent,
             admitted=not refusal,
+            concepts=entrance.has_concepts,
         )
-        record_consent(study)
+        if not entrance.consent_recorded:
+            record_consent(study)
         if refusal:
             ParticipantSession.objects.filter(pk=session.pk).update(
                 state=SessionState.SCREENED_OUT, finished_at=timezone.now()

@@ -1155,7 +1155,7 @@ def _friction(sessions, task_reports, screens):
     give_ups = Counter()
     for report in task_reports:
         give_ups.update(report.give_up_screens)
-    time_spent = _time_on_screens(sessions)
+    time_spent = _time_on_screens(sessions, [report.task.pk for report in task_reports])
 
     totals = (
         sum(misclicks.values()) or 1,
@@ -1180,16 +1180,20 @@ def _friction(sessions, task_reports, screens):
     return [point for point in points if point.score > 0][:FRICTION_POINTS]
 
 
-def _time_on_screens(sessions):
-    """Screen id -> (seconds spent on it, visits).
+def _time_on_screens(sessions, task_ids):
+    """Screen id -> (seconds spent on it, visits), over the attempts at these tasks.
 
     A visit starts with the navigate event that showed the screen and ends with the attempt's
     next navigate event or, on the attempt's last screen, when the attempt ended: time after
     the task (the SEQ question, the next instruction) is not time on a screen, and a last
     screen left without the task ending has no known end. The next navigate comes from LEAD
     over each attempt's navigate events; Django cannot group by a window function, so the
-    grouping wraps the ORM's own SQL.
+    grouping wraps the ORM's own SQL. The attempts are named by their tasks: joined on the
+    session alone, PostgreSQL estimated a handful of rows and merged with every study's attempts
+    in session order (a quarter of the report's time among 500 studies' 5 million events).
     """
+    if not task_ids:
+        return {}
     shown = (
         Event.objects.filter(
             session__in=sessions,
@@ -1215,8 +1219,9 @@ def _time_on_screens(sessions):
             "SUM(COALESCE(visit.next_ms, attempt.ended_ms) - visit.t_ms) "
             f"FROM ({sql}) visit JOIN {attempts} attempt "
             "ON attempt.session_id = visit.session_id AND attempt.task_id = visit.task_id "
+            f"WHERE attempt.task_id IN ({', '.join(['%s'] * len(task_ids))}) "
             "GROUP BY visit.screen_id",
-            params,
+            [*params, *task_ids],
         )
         return {
             screen_id: (float(milliseconds or 0) / 1000, visits)

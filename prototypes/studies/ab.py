@@ -37,9 +37,16 @@ def participant_key(session):
     return ""
 
 
-def assign_concept(session, rng=random):
-    """The concept ``session`` shows, assigning one if it has none; None without concepts."""
-    with transaction.atomic():
+def assign_concept(session, rng=random, new=False):
+    """The concept ``session`` shows, assigning one if it has none; None without concepts.
+
+    ``new`` says the session was created in this transaction, so has no concept yet (it saves
+    the query that looks). The assignment is cached on the session
+    (``session.concept_assignment``).
+    """
+    # Inside a caller's transaction (a session start) no savepoint: a failure here fails the
+    # start anyway.
+    with transaction.atomic(savepoint=False):
         concepts = list(
             StudyConcept.objects.select_for_update()
             .filter(study_id=session.study_id)
@@ -48,7 +55,7 @@ def assign_concept(session, rng=random):
         if not concepts:
             return None
         by_id = {concept.pk: concept for concept in concepts}
-        current = ConceptAssignment.objects.filter(session=session).first()
+        current = None if new else ConceptAssignment.objects.filter(session=session).first()
         if current is not None:
             return by_id[current.concept_id]
         key = participant_key(session)

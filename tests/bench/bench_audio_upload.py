@@ -97,9 +97,8 @@ def server(tmp_path_factory):
             connection.execute("UPDATE prototypes_study SET think_aloud = 'optional'")
         port = free_port()
         # No worker recycling mid-run: see bench_ingestion's server.
-        # Booting four workers takes long on a machine shared with other test runs.
         process = start_gunicorn(
-            port, env, tmp_path / "gunicorn.log", WORKERS, "--max-requests", "0", boot_seconds=120
+            port, env, tmp_path / "gunicorn.log", WORKERS, "--max-requests", "0"
         )
         yield SimpleNamespace(
             port=port,

@@ -9,7 +9,9 @@ measures the server CPU time a session start costs against a bare view's.
 
 Goals (issue #21): nothing lost and no error; session start p95 under 1 s and event batches p95
 under 500 ms during the burst; a session start at most 3× a bare view's server cost. The
-speed goals are printed (met or not); nothing lost and no error are asserted.
+goals are printed (met or not) with the load average; nothing lost and no error are asserted,
+and the start's cost at most 4× the bare view's (room for a busy machine). CI runs this
+module with the integration tier (tests/integration/test_panel_launch.py).
 """
 
 import json
@@ -19,6 +21,8 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -36,10 +40,19 @@ pytestmark = [pytest.mark.integration, pytest.mark.bench]
 
 PARTICIPANTS = 200
 BATCHES = 3
-ALONE = 40
+# One participant at a time, bare view and session start in turns, so that both meet the same
+# load on a machine whose load changes during the run.
+ALONE_ROUNDS = 5
+ALONE_PER_ROUND = 40
+# Before measuring, every worker thread has opened its database connection and built the
+# study's payload (prototypes/player/payload.py): what a server that has been up for a while
+# has done long ago.
+WARM_UP = 40
 GOAL_START_P95 = 1.0
 GOAL_EVENTS_P95 = 0.5
 GOAL_START_COST = 3
+# What the assertion allows a busy machine (the goal is printed, met or not).
+FLOOR_START_COST = 4
 
 
 def post(port, path, body, address):
@@ -150,7 +163,12 @@ def burst(port, participant):
     return time.perf_counter() - started, results
 
 
+def load_average():
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def test_a_panel_of_200_starts_at_once(server, capsys):
+    load_before = load_average()
     port, fixture = server.port, server.fixture
     start_path = f"/api/studies/{fixture['share_token']}/sessions"
     consent = json.dumps({"consent": True})
@@ -173,20 +191,28 @@ def test_a_panel_of_200_starts_at_once(server, capsys):
         events = [post(port, "/bench/bare", consent, address(number))[::2] for _ in range(BATCHES)]
         return status, start_seconds, events, 0
 
-    # Warm every worker up.
-    for number in range(20):
-        post(port, "/bench/bare", consent, address(PARTICIPANTS + number))
+    # Warm every worker thread up on both views, ten at a time so that all of them serve.
+    spare = iter(range(PARTICIPANTS, PARTICIPANTS + WARM_UP + 2 * ALONE_ROUNDS * ALONE_PER_ROUND))
+    warm_up = [
+        (path, address(next(spare)))
+        for _ in range(WARM_UP // 2)
+        for path in ("/bench/bare", start_path)
+    ]
+    with ThreadPoolExecutor(10) as pool:
+        statuses = set(pool.map(lambda job: post(port, job[0], consent, job[1])[0], warm_up))
+    assert statuses == {200, 201}
 
     cpu = ServerCPU(server)
-    before = cpu.read()
-    for number in range(ALONE):
-        assert post(port, "/bench/bare", consent, address(PARTICIPANTS + number))[0] == 200
-    middle = cpu.read()
-    for number in range(ALONE):
-        assert post(port, start_path, consent, address(PARTICIPANTS + number))[0] == 201
-    after = cpu.read()
-    bare_cost = sum(middle) - sum(before)
-    start_cost = sum(after) - sum(middle)
+    costs = {"/bench/bare": [0.0, 0.0], start_path: [0.0, 0.0]}
+    for _ in range(ALONE_ROUNDS):
+        for path, status in (("/bench/bare", 200), (start_path, 201)):
+            before = cpu.read()
+            for _ in range(ALONE_PER_ROUND):
+                assert post(port, path, consent, address(next(spare)))[0] == status
+            after = cpu.read()
+            for side in (0, 1):
+                costs[path][side] += (after[side] - before[side]) / ALONE_ROUNDS / ALONE_PER_ROUND
+    bare_cost, start_cost = sum(costs["/bench/bare"]), sum(costs[start_path])
 
     bare_seconds, bare = burst(port, bare_participant)
     seconds, results = burst(port, participant)
@@ -213,28 +239,36 @@ def test_a_panel_of_200_starts_at_once(server, capsys):
     line, start_p95, events_p95 = figures(results)
     bare_line, _, _ = figures(bare)
     sent = PARTICIPANTS * (1 + 2 * (BATCHES - 1))
+    started_alone = WARM_UP // 2 + ALONE_ROUNDS * ALONE_PER_ROUND
+
+    def cost(path):
+        gunicorn, postgres = (seconds * 1000 for seconds in costs[path])
+        return f"{gunicorn + postgres:.2f} ms ({gunicorn:.2f} gunicorn + {postgres:.2f} PostgreSQL)"
+
     with capsys.disabled():
         print(
             f"\nPanel launch: {PARTICIPANTS} participants from {PARTICIPANTS} addresses at once, "
             f"then {BATCHES} batches of events each; gunicorn as configured on PostgreSQL"
             f"\n  product:   {line}; all done in {seconds:.2f} s"
             f"\n  bare view: {bare_line}; all done in {bare_seconds:.2f} s"
-            f"\n  sessions {sessions} (expected {PARTICIPANTS + ALONE}), events stored {stored} "
-            f"(sent {sent})"
-            f"\n  alone, server CPU a request (gunicorn + PostgreSQL): session start "
-            f"{start_cost * 1000 / ALONE:.1f} ms, bare view {bare_cost * 1000 / ALONE:.1f} ms "
-            f"({start_cost / bare_cost:.1f}×; goal at most {GOAL_START_COST}×)"
+            f"\n  sessions {sessions} (expected {PARTICIPANTS + started_alone}), events stored "
+            f"{stored} (sent {sent})"
+            f"\n  alone, server CPU a request ({ALONE_ROUNDS * ALONE_PER_ROUND} of each): session "
+            f"start {cost(start_path)}, bare view {cost('/bench/bare')}: "
+            f"{start_cost / bare_cost:.1f}× (goal at most {GOAL_START_COST}×)"
             f"\n  goals: start p95 under {GOAL_START_P95:.0f} s "
             f"{'met' if start_p95 < GOAL_START_P95 else 'NOT met'}, event p95 under "
             f"{GOAL_EVENTS_P95 * 1000:.0f} ms "
             f"{'met' if events_p95 < GOAL_EVENTS_P95 else 'NOT met'}"
             f", start cost {'met' if start_cost <= GOAL_START_COST * bare_cost else 'NOT met'}"
+            f"\n  load average before the run {load_before}, after {load_average()}"
         )
     # Nothing lost and no error, whatever the load.
     assert {row[0] for row in results} == {201}
     assert {answer for row in results for answer, _ in row[2]} == {200}
     assert sum(row[3] for row in results) == stored == sent
-    assert sessions == PARTICIPANTS + ALONE
-    # The speed goals are printed above; they are not met yet (measured: start p95 6.1 s, event
-    # p95 5.1 s, a session start 11× a bare view's server cost with the payload cached: the
-    # per-person admission work takes about ten queries). The issue stays open on this point.
+    assert sessions == PARTICIPANTS + started_alone
+    # The cost of a start is the server's own work, which load changes less than latency: it is
+    # asserted with room for a busy machine. The burst's latencies are printed (their goals are
+    # for a machine doing nothing else).
+    assert start_cost <= FLOOR_START_COST * bare_cost

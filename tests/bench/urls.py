@@ -4,7 +4,7 @@
 - a durable view, the physical limit of storing a batch on this stack: it takes the same body,
   locks the same session row and writes the same event rows with one INSERT … ON CONFLICT in one
   transaction, with no validation and nothing derived (no attempts, answers, comments or
-  session state).
+  session state). Its statements are prepared, as ingestion's are (prototypes.prepared).
 """
 
 import json
@@ -13,6 +13,8 @@ from django.db import connection, transaction
 from django.http import JsonResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
+
+from prototypes import prepared
 
 DURABLE_INSERT = """
     INSERT INTO prototypes_event
@@ -38,7 +40,7 @@ def durable(request, token):
     # As the events API does (prototypes.player.api.ingest_without_health_check): no SELECT 1
     # before the first query on a reused connection.
     connection.health_check_done = True
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), prepared.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM prototypes_participantsession WHERE token = %s FOR UPDATE", [token]
         )

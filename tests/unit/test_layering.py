@@ -16,7 +16,7 @@ APP = Path(__file__).resolve().parents[2] / "prototypes"
 LAYERS = [
     # Pure helpers (no area of the app) and the generic machinery every area uses.
     "tokens stats sequential analysis imaging flowscript sketches ratelimit jobs health apps forms "
-    "moderation.machine",
+    "moderation.machine prepared",
     # The live channel (transport only: topics and messages, no area's data).
     "live.channel",
     # Speech to text: engines and decoding, no model of the app.

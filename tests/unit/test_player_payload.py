@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_the_second_participant_gets_the_payload_without_a_query():
     setup = build_player_study()
     study, version = setup.study, setup.study.prototype_version
-    first = cached_study_payload(study, version)
+    first = cached_study_payload(study, version.pk)
     with CaptureQueriesContext(connection) as queries:
-        second = cached_study_payload(study, version)
+        second = cached_study_payload(study, version.pk)
     assert second == first == services.study_payload(study, version)
     assert len(queries) == 0
 
@@ -24,12 +24,12 @@ def test_the_second_participant_gets_the_payload_without_a_query():
 def test_a_new_revision_of_the_study_is_built_again():
     setup = build_player_study()
     study, version = setup.study, setup.study.prototype_version
-    cached_study_payload(study, version)
+    cached_study_payload(study, version.pk)
     setup.task.instruction = "Find out when order 482913 arrives."
     setup.task.save()
     study.revision += 1
     study.save()
 
-    payload = cached_study_payload(study, version)
+    payload = cached_study_payload(study, version.pk)
 
     assert payload["tasks"][0]["instruction"] == "Find out when order 482913 arrives."
