@@ -24,8 +24,8 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
-from prototypes.audio import transcripts
 from prototypes import prepared
+from prototypes.audio import transcripts
 from prototypes.authoring.models import Hotspot, Screen
 from prototypes.live import feed as live_feed
 from prototypes.player import attempts
