@@ -21,6 +21,7 @@ def study_data(version, problem=None, **overrides):
         "target_participants": 20,
         "language": "en",
         "confidence": "0.9",
+        "think_aloud": "off",
         "completion_code": "",
         "redirect_url": "",
         "new_problem_title": "",
