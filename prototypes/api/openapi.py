@@ -339,6 +339,25 @@ SCHEMAS = {
             },
         },
     },
+    "ModerationEvent": {
+        "type": "object",
+        "description": "One event of the stream: a command, with its id as the event's id.",
+        "required": ["event", "id", "data"],
+        "properties": {
+            "event": {"const": "command"},
+            "id": {"type": "string", "pattern": "^[0-9]+$"},
+            "data": {
+                "type": "string",
+                "contentMediaType": JSON,
+                "contentSchema": {
+                    "allOf": [
+                        ref("ModerationCommand"),
+                        {"properties": {"event": {"const": "command"}}, "required": ["event"]},
+                    ]
+                },
+            },
+        },
+    },
     "ModerationNews": {
         "type": "object",
         "required": ["state", "facilitator", "last", "commands"],
@@ -907,7 +926,7 @@ PATHS = {
                 "200": {
                     "description": "The event stream.",
                     "headers": {"Cache-Control": {"schema": {"const": "no-cache"}}},
-                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    "content": {"text/event-stream": {"schema": ref("ModerationEvent")}},
                 },
                 "403": FOREIGN_ORIGIN,
                 "404": error("No such moderated session."),
