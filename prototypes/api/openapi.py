@@ -15,8 +15,13 @@ from prototypes.api import participant_prose as prose
 from prototypes.api.access import API_LIMIT, MAX_TOKEN_CHARS
 from prototypes.api.views import DEFAULT_EVENTS_PER_PAGE, MAX_EVENTS_PER_PAGE, PER_PAGE
 from prototypes.audio.api import AUDIO_LIMIT
+from prototypes.audio.clips import CLIP_MIME_TYPE
 from prototypes.audio.storage import MAX_CHUNK_BYTES, MAX_SESSION_BYTES
+from prototypes.audio.transcript_views import SHARED_CLIP_PLAYS
 from prototypes.authoring.models import Prototype
+from prototypes.flowscript import MAX_ANSWER_CHARS
+from prototypes.moderation.api import PARTICIPANT_LIMIT
+from prototypes.moderation.models import Command, ModeratedSession, WizardTurn
 from prototypes.player.api import EVENTS_LIMIT, SESSIONS_LIMIT
 from prototypes.player.ingestion import MAX_BATCH_EVENTS
 from prototypes.sessions.models import Event, ParticipantSession
@@ -307,6 +312,133 @@ SCHEMAS = {
             )
         },
     },
+    "Attach": {
+        "type": "object",
+        "required": ["session"],
+        "properties": {
+            "session": {
+                "type": "string",
+                "description": "The token of the session the player started through this link.",
+            }
+        },
+    },
+    "ModeratedState": {"type": "string", "enum": ModeratedSession.State.values},
+    "ModerationCommand": {
+        "type": "object",
+        "description": "One of the facilitator's controls, or the wizard's answer to a turn.",
+        "required": ["id", "kind", "data"],
+        "properties": {
+            "id": {
+                "type": "integer",
+                "description": "Increasing: the player applies each command once.",
+            },
+            "kind": {"type": "string", "enum": Command.Kind.values},
+            "data": {
+                "type": "object",
+                "description": 'With `wizard`: `{"turn": WizardTurn}`; else empty.',
+            },
+        },
+    },
+    "ModerationEvent": {
+        "type": "object",
+        "description": "One event of the stream: a command, with its id as the event's id.",
+        "required": ["event", "id", "data"],
+        "properties": {
+            "event": {"const": "command"},
+            "id": {"type": "string", "pattern": "^[0-9]+$"},
+            "data": {
+                "type": "string",
+                "contentMediaType": JSON,
+                "contentSchema": {
+                    "allOf": [
+                        ref("ModerationCommand"),
+                        {"properties": {"event": {"const": "command"}}, "required": ["event"]},
+                    ]
+                },
+            },
+        },
+    },
+    "ModerationNews": {
+        "type": "object",
+        "required": ["state", "facilitator", "last", "commands"],
+        "properties": {
+            "state": ref("ModeratedState"),
+            "facilitator": {
+                "type": "boolean",
+                "description": "Whether a facilitator's console asked for news lately.",
+            },
+            "last": {
+                "type": "integer",
+                "minimum": 0,
+                "description": (
+                    "The newest command's id (0 before any): a player drops an answer older "
+                    "than a command the push already brought."
+                ),
+            },
+            "commands": {
+                "type": "array",
+                "items": ref("ModerationCommand"),
+                "description": "The commands after `after`, oldest first, at most 200.",
+            },
+        },
+    },
+    "ModeratedAnswer": {
+        "type": "object",
+        "required": ["step"],
+        "properties": {
+            "step": {"type": "string", "description": "The step the answer was given on."},
+            "text": {
+                "type": "string",
+                "description": (
+                    f"What was typed (cut at {MAX_ANSWER_CHARS:,} characters); "
+                    "ignored with `choice`."
+                ),
+            },
+            "choice": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "The pressed choice's index on the step, from 0; absent if typed.",
+            },
+        },
+    },
+    "WizardTurn": {
+        "type": "object",
+        "required": ["id", "state", "target", "reply"],
+        "properties": {
+            "id": {"type": "integer"},
+            "state": {"type": "string", "enum": WizardTurn.State.values},
+            "target": nullable(
+                {
+                    "type": "string",
+                    "description": (
+                        "The step to go to: the wizard's pick, or the fallback after a "
+                        "timeout; null to stay on the step."
+                    ),
+                }
+            ),
+            "reply": {
+                "type": "string",
+                "description": "The bot's reply the wizard typed instead of a step, or empty.",
+            },
+        },
+    },
+    "WizardTurnOpened": {
+        "type": "object",
+        "required": ["turn", "wait_ms"],
+        "properties": {
+            "turn": ref("WizardTurn"),
+            "wait_ms": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "How long the wizard has; then ask for the turn.",
+            },
+        },
+    },
+    "WizardTurnNow": {
+        "type": "object",
+        "required": ["turn"],
+        "properties": {"turn": ref("WizardTurn")},
+    },
     "Report": {
         "type": "object",
         "description": "Every field is described in docs/api-reports.md.",
@@ -533,6 +665,14 @@ PAGE = {
     "schema": {"type": "integer", "minimum": 1},
 }
 
+MODERATED_TOKEN = path_token("The moderated session's token (the last part of `/m/<token>/`).")
+CLIP_ID = path_id("clip_id", "The clip's id (from the summary page).")
+FOREIGN_ORIGIN = error("A foreign `Origin`.")
+MODERATED_TOO_MANY = too_many(
+    f"Over {PARTICIPANT_LIMIT.requests} requests a minute for the moderated session."
+)
+
+
 UNAUTHORIZED = error("No token, a malformed `Authorization` header, or a revoked token.")
 UNAUTHORIZED["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
 API_ERRORS = {
@@ -695,6 +835,176 @@ PATHS = {
             },
         }
     },
+    "/api/moderated/{token}/attach": {
+        "post": {
+            "tags": ["Participant API"],
+            "operationId": "moderated_api_attach",
+            "summary": "Attach the player's session to a moderated session",
+            "description": (
+                "The player of a personal link started (or resumed) its session: from now on "
+                "the facilitator's console follows that session. Answers where the moderated "
+                "session stands, with every command so far."
+            ),
+            "parameters": [MODERATED_TOKEN],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": ref("Attach")}},
+            },
+            "responses": {
+                "200": json_body(ref("ModerationNews"), "Attached."),
+                "400": error("No session, or one not started through this personal link."),
+                "403": FOREIGN_ORIGIN,
+                "404": error("No such moderated session."),
+                "405": {"description": "Another method than POST."},
+                "429": MODERATED_TOO_MANY,
+            },
+        }
+    },
+    "/api/moderated/{token}/commands": {
+        "get": {
+            "tags": ["Participant API"],
+            "operationId": "moderated_api_commands",
+            "summary": "The facilitator's commands since the last one seen (polling)",
+            "description": (
+                "The polling fallback of the stream: the state, whether a facilitator is "
+                "there, and the commands after `after`. Never cached."
+            ),
+            "parameters": [
+                MODERATED_TOKEN,
+                {
+                    "name": "after",
+                    "in": "query",
+                    "description": "The id of the last command seen; 0 (all) when absent.",
+                    "schema": {"type": "integer"},
+                },
+            ],
+            "responses": {
+                "200": json_body(ref("ModerationNews"), "Where the session stands."),
+                "400": error("`after` is not a whole number."),
+                "403": FOREIGN_ORIGIN,
+                "404": error("No such moderated session."),
+                "405": {"description": "Another method than GET."},
+                "429": MODERATED_TOO_MANY,
+            },
+        }
+    },
+    "/api/moderated/{token}/stream": {
+        "get": {
+            "tags": ["Participant API"],
+            "operationId": "moderated_api_stream",
+            "summary": "The facilitator's commands as server-sent events",
+            "description": (
+                "An `EventSource` stream: first the stored commands after the last one the "
+                "player saw (`Last-Event-ID`, or `last_event_id` in the query; all of them on "
+                "a first connection), then each new command as it is stored. Each is an event "
+                '`command` whose id is the command\'s and whose data is `{"event": "command", '
+                '"id", "kind", "data"}` (see ModerationCommand); `: ping` comments keep the '
+                "connection open. The stream ends after `LIVE_STREAM_SECONDS` (120 by "
+                "default) and the browser reconnects; while the push is down it ends after "
+                "the catch-up with a longer `retry:`, and the player polls meanwhile "
+                "(docs/live.md)."
+            ),
+            "parameters": [
+                MODERATED_TOKEN,
+                {
+                    "name": "Last-Event-ID",
+                    "in": "header",
+                    "description": "Sent by `EventSource` when it reconnects: a command's id.",
+                    "schema": {"type": "string"},
+                },
+                {
+                    "name": "last_event_id",
+                    "in": "query",
+                    "description": (
+                        "The same, for a first connection; anything but a command's id "
+                        "replays every command."
+                    ),
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The event stream.",
+                    "headers": {"Cache-Control": {"schema": {"const": "no-cache"}}},
+                    "content": {"text/event-stream": {"schema": ref("ModerationEvent")}},
+                },
+                "403": FOREIGN_ORIGIN,
+                "404": error("No such moderated session."),
+                "405": {"description": "Another method than GET."},
+                "429": MODERATED_TOO_MANY,
+            },
+        }
+    },
+    "/api/moderated/{token}/route": {
+        "post": {
+            "tags": ["Participant API"],
+            "operationId": "moderated_api_route",
+            "summary": "Where an answer leads in a moderated scripted flow",
+            "description": (
+                "`script_route` for a moderated session: the step a typed answer or a pressed "
+                "choice leads to. On a `[wizard]` step of a live session with a facilitator "
+                "there, the facilitator answers instead: the answer opens a **wizard turn** "
+                "(`pending`) and the player waits `wait_ms` for the `wizard` command, then "
+                "asks for the turn. Nothing is recorded here but the turn; the answer itself "
+                "is an event."
+            ),
+            "parameters": [MODERATED_TOKEN],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {"schema": ref("ModeratedAnswer")}
+                },
+            },
+            "responses": {
+                "200": json_body(
+                    {"anyOf": [ref("Route"), ref("WizardTurnOpened")]},
+                    "Where to go, or the wizard turn to wait for.",
+                ),
+                "400": error(
+                    "An unknown step, a choice that is not one of the step's, or an "
+                    "unreadable script."
+                ),
+                "403": FOREIGN_ORIGIN,
+                "404": error("No such moderated session, not started yet, or over."),
+                "405": {"description": "Another method than POST."},
+                "429": MODERATED_TOO_MANY,
+            },
+        }
+    },
+    "/api/moderated/{token}/turn": {
+        "get": {
+            "tags": ["Participant API"],
+            "operationId": "moderated_api_turn",
+            "summary": "A wizard turn as it stands",
+            "description": (
+                "The turn `id` of this moderated session: `pending`, `answered` by the "
+                "facilitator (a step, or a reply typed), or `timed_out`. Asked past its "
+                "deadline (`WIZARD_TIMEOUT_SECONDS` after it opened), a pending turn is "
+                "settled first by the step's fallback (`? * -> step`; null without one). "
+                "Never cached."
+            ),
+            "parameters": [
+                MODERATED_TOKEN,
+                {
+                    "name": "id",
+                    "in": "query",
+                    "required": True,
+                    "description": "The turn's id (from the route's answer).",
+                    "schema": {"type": "integer", "minimum": 0},
+                },
+            ],
+            "responses": {
+                "200": json_body(ref("WizardTurnNow"), "The turn."),
+                "403": FOREIGN_ORIGIN,
+                "404": error(
+                    "No such moderated session, or no such turn in it (an `id` that is not a "
+                    "whole number included)."
+                ),
+                "405": {"description": "Another method than GET."},
+                "429": MODERATED_TOO_MANY,
+            },
+        }
+    },
     "/api/studies/{study_id}/report.json": {
         "get": {
             "tags": ["Reports"],
@@ -784,6 +1094,38 @@ PATHS = {
                 "404": html("Unknown link, or no such PDF for this summary."),
                 "405": {"description": "Another method than GET."},
                 "409": html("Not built yet, or its build failed: the status page."),
+            },
+        }
+    },
+    "/r/{token}/clips/{clip_id}/audio/": {
+        "get": {
+            "tags": ["Share links"],
+            "operationId": "shared_clip_audio",
+            "summary": "Play an audio clip placed in the summary",
+            "description": (
+                "A think-aloud clip the designers placed in the study's summary, cut from the "
+                "participant's recording (docs/audio.md). Only clips placed in the summary of "
+                "this link's study; answered `Cache-Control: private, no-store`, so a revoked "
+                f"link stops playing at once. At most {SHARED_CLIP_PLAYS.requests} plays a "
+                "link an hour."
+            ),
+            "parameters": [REPORT_TOKEN, CLIP_ID],
+            "responses": {
+                "200": {
+                    "description": "The clip, Opus in WebM.",
+                    "content": {CLIP_MIME_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "404": html("Unknown, revoked or expired link, or no such clip in its summary."),
+                "405": {"description": "Another method than GET."},
+                "409": {
+                    "description": "The recording has no sound at the clip's moment.",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+                "429": {
+                    "description": f"Over {SHARED_CLIP_PLAYS.requests} plays a link an hour.",
+                    "headers": {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}},
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
             },
         }
     },
@@ -949,6 +1291,8 @@ def _document():
                         prose.CLIENT,
                         "### For server-side callers\n",
                         prose.SERVER_SIDE,
+                        "### Moderated sessions\n",
+                        prose.MODERATED.format(limit=PARTICIPANT_LIMIT.requests),
                     ]
                 ),
             },

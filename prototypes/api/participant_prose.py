@@ -360,3 +360,23 @@ result = ingestion.ingest_events(
 `ingest_events` raises `ingestion.SessionNotFound` (404), `ingestion.SessionClosed` (410) or
 `ingestion.BatchError` (400, with `.message` and `.status`) and then stores nothing.
 """
+
+MODERATED = """\
+A moderated session (docs/moderated.md) has a **personal link**, `/m/<moderated token>/`: the
+study's player, started through a share link of its own, plus five endpoints through which the
+player hears the facilitator. The moderated token (256 random bits) is their only key; they
+follow the rules above (no CSRF token, a foreign `Origin` gets **403**) and share one limit of
+{limit} requests a minute for the moderated session (**429** with `Retry-After`).
+
+1. Once its session has started (or resumed), the player **attaches** it
+   (`moderated_api_attach`), so the facilitator's console follows that session.
+2. It hears the facilitator's commands on the **stream** (`moderated_api_stream`, server-sent
+   events) and, while the stream is not open, **polls** for them (`moderated_api_commands`).
+   A command is `{{"id", "kind", "data"}}`; ids increase, and the player applies each once.
+3. On a scripted flow's step, it asks where an answer leads (`moderated_api_route`). On a
+   `[wizard]` step of a live session with a facilitator there, the answer is a **wizard turn**
+   the facilitator answers: the player waits for the `wizard` command, or asks for the turn
+   (`moderated_api_turn`) at its deadline, when the step's fallback settles it.
+
+Notes are never sent to the participant.
+"""

@@ -135,6 +135,9 @@ def route(request, token):
     choice = request.POST.get("choice")
     try:
         choice = int(choice) if choice not in (None, "") else None
+        if choice is not None and choice < 0:
+            # A negative index would pick a choice from the end, one never pressed.
+            raise IndexError(choice)
         answer = services.route(moderated, step, text, choice)
     except (ValueError, IndexError):
         return error("choice must be the number of one of the step's choices.", 400)
@@ -156,6 +159,8 @@ def turn(request, token):
     turn_pk = request.GET.get("id", "")
     found = (
         moderated
+        # isdigit() alone takes "²", which is no number to look up.
+        and turn_pk.isascii()
         and turn_pk.isdigit()
         and WizardTurn.objects.filter(moderated=moderated, pk=turn_pk).first()
     )

@@ -345,6 +345,7 @@ def test_the_route_refuses_what_it_cannot_read(client, started):
     assert client.post(url, {"step": "nowhere", "text": "x"}).status_code == 400
     assert client.post(url, {"step": "start", "choice": "9"}).status_code == 400
     assert client.post(url, {"step": "start", "choice": "x"}).status_code == 400
+    assert client.post(url, {"step": "start", "choice": "-1"}).status_code == 400
 
 
 def test_a_turn_of_another_session_is_not_found(client, started, scripted_study, designer):
@@ -353,6 +354,8 @@ def test_a_turn_of_another_session_is_not_found(client, started, scripted_study,
         moderated=started, step="ask", text="x", deadline=timezone.now()
     )
     assert client.get(api("moderated_api_turn", other) + f"?id={turn.pk}").status_code == 404
+    for id_ in ["²", "-1", "x"]:
+        assert client.get(api("moderated_api_turn", started), {"id": id_}).status_code == 404
 
 
 # --- The facilitator's views --------------------------------------------------------------------
