@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from prototypes.models import ReportExport
+from prototypes.models import ReportExport, ReportShare
 from prototypes.moderation.models import ModeratedSession, WizardTurn
 from prototypes.moderation.report import (
     FALLBACK,
@@ -201,6 +201,15 @@ def test_the_summary_mentions_the_wizard_briefly(client, viewer, study, workspac
     assert "wizard-summary" not in page
 
 
+def test_a_stakeholders_summary_says_it_without_the_link_to_the_results(client, study):
+    share = ReportShare.objects.create(study=study)
+    page = client.get(reverse("report_share_view", args=[share.token])).content.decode()
+    assert "a facilitator answered 3 of 4 participant answers" in page
+    assert "#wizard" not in page and "Who answered what" not in page
+    # Only counts: nothing a participant or the wizard typed reaches a stakeholder this way.
+    assert "It left today." not in page
+
+
 def test_report_json_has_the_wizard_object(client, viewer, study):
     client.force_login(viewer)
     data = client.get(reverse("api_report", args=[study.pk])).json()["wizard"]
@@ -267,3 +276,11 @@ def test_a_reply_that_looks_like_a_formula_is_neutralised_in_the_csv(study):
     archive = zipfile.ZipFile(io.BytesIO(built(study, "csv")))
     rows = list(csv.DictReader(io.TextIOWrapper(archive.open("wizard_turns.csv"), "utf-8")))
     assert rows[-1]["reply"] == "'=HYPERLINK(1)"
+
+
+def test_the_pdf_summary_says_how_many_replies_came_from_a_person(study):
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(built(study, "pdf"))
+    text = " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdf)
+    assert "a facilitator answered 3 of 4 participant answers" in text
