@@ -16,22 +16,23 @@ from prototypes.moderation.models import WizardTurn
 WIZARD, FALLBACK, WAITING = "wizard", "fallback", "waiting"
 REPLY, STEP = "reply", "step"
 
-TURN_COLUMNS = (
-    "id",
-    "session_id",
-    "moderated_session_id",
-    "participant",
-    "step",
-    "text",
-    "script_target",
-    "state",
-    "deadline",
-    "target",
-    "reply",
-    "t_ms",
-    "created_at",
-    "resolved_at",
-)
+# What a turn is read as (name -> lookup from WizardTurn), in one values_list() row.
+TURN_FIELDS = {
+    "id": "id",
+    "session_id": "moderated__participant_session_id",
+    "moderated_session_id": "moderated_id",
+    "participant": "moderated__participant_name",
+    "step": "step",
+    "text": "text",
+    "script_target": "script_target",
+    "state": "state",
+    "deadline": "deadline",
+    "target": "target",
+    "reply": "reply",
+    "t_ms": "t_ms",
+    "created_at": "created_at",
+    "resolved_at": "resolved_at",
+}
 
 EXPORT_COLUMNS = (
     "id",
@@ -189,8 +190,8 @@ def answered_by(state, deadline, now):
 
 
 def to_turn(row, now):
-    """A Turn from a row of TURN_COLUMNS."""
-    values = dict(zip(TURN_COLUMNS, row, strict=True))
+    """A Turn from a row of TURN_FIELDS' values, as seen at `now`."""
+    values = dict(zip(TURN_FIELDS, row, strict=True))
     by = answered_by(values["state"], values["deadline"], now)
     kind = None
     response_ms = None
@@ -238,27 +239,12 @@ def summarise(turns):
 
 
 def turn_rows(sessions):
-    """The wizard turns of `sessions` (a queryset of participant sessions) as TURN_COLUMNS rows,
-    oldest first, in one query."""
+    """The wizard turns of `sessions` (a queryset of participant sessions) as rows of
+    TURN_FIELDS, by session and oldest first, in one query."""
     return (
         WizardTurn.objects.filter(moderated__participant_session__in=sessions)
         .order_by("moderated__participant_session_id", "id")
-        .values_list(
-            "id",
-            "moderated__participant_session_id",
-            "moderated_id",
-            "moderated__participant_name",
-            "step",
-            "text",
-            "script_target",
-            "state",
-            "deadline",
-            "target",
-            "reply",
-            "t_ms",
-            "created_at",
-            "resolved_at",
-        )
+        .values_list(*TURN_FIELDS.values())
     )
 
 
