@@ -142,6 +142,14 @@ def test_excluded_sessions_leave_their_turns_out_as_the_report_does(study, desig
     assert build_report(study).wizard is None
 
 
+def test_a_report_of_one_revision_counts_only_its_sessions_turns(study):
+    later = factories.SessionFactory(study=study, revision=2)
+    turn(ModeratedSessionFactory(study=study, participant_session=later), seconds=3)
+    assert build_report(study, revision=1).wizard.total.turns == 4
+    assert build_report(study, revision=2).wizard.total.turns == 1
+    assert build_report(study).wizard.total.turns == 5
+
+
 def test_the_summary_takes_one_query_however_many_turns(study, django_assert_num_queries):
     for index in range(3):
         moderated = ModeratedSessionFactory(study=study, participant_name=f"P{index}")
