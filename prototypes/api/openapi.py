@@ -497,6 +497,7 @@ SCHEMAS = {
             },
             "concepts": nullable({"type": "object"}),
             "decision": nullable({"type": "object"}),
+            "wizard": nullable({"type": "object"}),
         },
     },
     "StudyState": {"type": "string", "enum": Study.State.values},

@@ -23,6 +23,7 @@ from django.utils.text import slugify
 
 from prototypes.audio.transcripts import transcript_tables
 from prototypes.cardsorts.models import Card
+from prototypes.moderation.report import wizard_tables
 from prototypes.reports.metrics import build_report
 from prototypes.reports.models import ReportExport
 from prototypes.reports.pages import summary_context
@@ -243,6 +244,8 @@ def raw_tables(export):
         ),
         # What participants said aloud, as text: transcripts and the clips marked in them.
         *transcript_tables(sessions),
+        # Who answered each Wizard of Oz turn of a moderated session: the wizard or the script.
+        *wizard_tables(sessions, timezone.now()),
     ]
 
 

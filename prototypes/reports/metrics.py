@@ -30,10 +30,12 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models.functions import Cast, Lead
+from django.utils import timezone
 
 from prototypes import analysis, stats
 from prototypes.authoring.models import Screen
 from prototypes.cardsorts.report import card_sort_results
+from prototypes.moderation.report import wizard_summary
 from prototypes.reports import kinds, quotes
 from prototypes.reports.models import SessionExclusion
 from prototypes.reports.present import (
@@ -490,6 +492,8 @@ class Report:
     comments: list
     screens: dict  # id -> Screen of the tested prototype version
     exclusions: list = field(default_factory=list)  # ExclusionNote per session left out
+    # Wizard of Oz turns of moderated sessions (prototypes.moderation.report); None without any.
+    wizard: object = None
 
     @property
     def css_verdict(self):
@@ -569,6 +573,7 @@ class Report:
             "questions": [question.as_dict() for question in self.questions],
             "friction": [point.as_dict() for point in self.friction],
             "comments": [comment.as_dict() for comment in self.comments],
+            "wizard": self.wizard.as_dict() if self.wizard else None,
             "changes": [
                 {
                     "revision": change.revision,
@@ -645,6 +650,7 @@ def build_report(study, revision=None):
         comments=_comments(sessions, tasks),
         screens=screens,
         exclusions=_exclusions(study, revision),
+        wizard=wizard_summary(sessions, timezone.now()),
     )
 
 

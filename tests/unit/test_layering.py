@@ -44,7 +44,8 @@ LAYERS = [
     "live",
     # Moderated sessions: the player's page with a facilitator, pushed through the live channel.
     "moderation",
-    "reports treetests.report treetests.views treetests.urls cardsorts.report webhooks.verdicts",
+    "reports treetests.report treetests.views treetests.urls cardsorts.report webhooks.verdicts"
+    " moderation.report",
     "audio.transcript_views audio.transcript_urls",
     "dashboard api webhooks.views webhooks.forms webhooks.urls",
     # What Django and Celery load: URLs of media, every model, every task, commands, middleware.

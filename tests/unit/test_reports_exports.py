@@ -18,6 +18,8 @@ TABLES = ["sessions", "task_attempts", "events", "answers", "comments"]
 NAVIGATION_TABLES = ["tree_nodes", "cards"]
 # Empty for a study without think-aloud recordings.
 VOICE_TABLES = ["transcript_segments", "audio_clips"]
+# Empty for a study without moderated Wizard of Oz sessions.
+WIZARD_TABLES = ["wizard_turns"]
 
 
 @pytest.fixture
@@ -78,7 +80,7 @@ def test_csv_export_is_a_zip_with_every_table(
     export = export_through_the_page(client, study, "csv", django_capture_on_commit_callbacks)
     archive = zipfile.ZipFile(io.BytesIO(download(client, export)))
     assert sorted(archive.namelist()) == sorted(
-        f"{table}.csv" for table in TABLES + NAVIGATION_TABLES + VOICE_TABLES
+        f"{table}.csv" for table in TABLES + NAVIGATION_TABLES + VOICE_TABLES + WIZARD_TABLES
     )
     rows = {
         table: list(csv.DictReader(io.TextIOWrapper(archive.open(f"{table}.csv"), "utf-8")))
@@ -186,6 +188,7 @@ def check_schema(data):
         "exclusions",
         "concepts",
         "decision",
+        "wizard",
     }
     assert set(data["study"]) >= {"id", "title", "confidence", "problem", "concept", "hypothesis"}
     assert data["verdict"] in ("GO", "NO-GO", "NOT YET")
