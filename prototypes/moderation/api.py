@@ -32,6 +32,9 @@ def per_moderated_session(request, token):
 
 
 def find(token):
+    if "\x00" in token:
+        # PostgreSQL cannot compare text holding a NUL: no token holds one.
+        return None
     return (
         ModeratedSession.objects.select_related(
             "share_link__study__prototype_version__prototype", "participant_session"
@@ -71,7 +74,8 @@ def attach(request, token):
     moderated = find(token)
     if moderated is None:
         return error("No such session.", 404)
-    if not services.attach(moderated, request.POST.get("session", "")[:MAX_TOKEN_CHARS]):
+    session_token = request.POST.get("session", "")[:MAX_TOKEN_CHARS]
+    if "\x00" in session_token or not services.attach(moderated, session_token):
         return error("That session was not started from this link.", 400)
     return JsonResponse(where_it_stands(moderated, 0))
 
@@ -133,6 +137,8 @@ def route(request, token):
     step = request.POST.get("step", "")
     text = request.POST.get("text", "")[:MAX_ANSWER_CHARS]
     choice = request.POST.get("choice")
+    if "\x00" in step or "\x00" in text:
+        return error("An answer cannot hold a NUL character.", 400)
     try:
         choice = int(choice) if choice not in (None, "") else None
         if choice is not None and choice < 0:

@@ -346,6 +346,11 @@ def test_the_route_refuses_what_it_cannot_read(client, started):
     assert client.post(url, {"step": "start", "choice": "9"}).status_code == 400
     assert client.post(url, {"step": "start", "choice": "x"}).status_code == 400
     assert client.post(url, {"step": "start", "choice": "-1"}).status_code == 400
+    # PostgreSQL cannot store a NUL: it is refused before it reaches the database.
+    assert client.post(url, {"step": "ask", "text": "a\x00b"}).status_code == 400
+    attach = api("moderated_api_attach", started)
+    assert client.post(attach, {"session": "a\x00b"}).status_code == 400
+    assert client.get(reverse("moderated_api_commands", args=["a\x00b"])).status_code == 404
 
 
 def test_a_turn_of_another_session_is_not_found(client, started, scripted_study, designer):
