@@ -622,7 +622,7 @@ def build_report(study, revision=None):
     revisions, started, completed, screened_out = _session_counts(study, revision)
     sessions = study_sessions(study, revision)
 
-    task_reports = _task_reports(tasks, sessions, confidence)
+    task_reports = _task_reports(study, tasks, sessions, confidence)
     all_question_reports, answered = _question_reports(questions, sessions, confidence)
     question_reports = _attach_task_questions(task_reports, all_question_reports)
     _add_kind_results(task_reports, all_question_reports, sessions, confidence)
@@ -771,11 +771,13 @@ def _session_counts(study, revision):
     return sorted(per_revision.items()), started, completed, screened_out
 
 
-def _task_reports(tasks, sessions, confidence):
+def _task_reports(study, tasks, sessions, confidence):
     # In arrival order (sessions are numbered as they start): the criteria's confidence
-    # sequences are read along it.
+    # sequences are read along it. The study, said again on the join that reads the session's
+    # state, lets PostgreSQL find those sessions by the study's index: without it, it read
+    # every study's sessions to join them (a sixth of the report among 500 studies).
     rows = (
-        TaskAttempt.objects.filter(session__in=sessions)
+        TaskAttempt.objects.filter(session__in=sessions, session__study=study)
         .order_by("session_id", "id")
         .values_list(
             "session_id",
