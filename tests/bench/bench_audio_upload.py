@@ -22,8 +22,6 @@ not an order of magnitude more. The figures are printed side by side.
 import json
 import random
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -33,11 +31,11 @@ import pytest
 
 from tests.bench.bench_ingestion import (
     PARTICIPANTS,
-    REPO,
     WORKERS,
     ServerCPU,
     bench_server_environment,
     live_events,
+    migrate_and_seed,
     percentile,
     player_batches,
     postgres_or_skip,
@@ -72,25 +70,7 @@ def server(tmp_path_factory):
     env = bench_server_environment(database, tmp_path)
     process = None
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        fixture = json.loads(
-            subprocess.run(
-                [sys.executable, "-m", "tests.bench.ingestion_fixture", str(PARTICIPANTS * 4)],
-                cwd=REPO,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        fixture = migrate_and_seed(env, PARTICIPANTS * 4)
         import psycopg
 
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{database}") as connection:

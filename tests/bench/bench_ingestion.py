@@ -224,6 +224,26 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def migrate_and_seed(env, sessions):
+    """Migrate a benchmark's database and seed it with `sessions` simulated participants
+    (tests/bench/ingestion_fixture.py); returns what the fixture printed (ids and tokens)."""
+
+    def run(*arguments):
+        done = subprocess.run(
+            [sys.executable, *arguments],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    run("manage.py", "migrate", "--noinput")
+    printed = run("-m", "tests.bench.ingestion_fixture", str(sessions))
+    return json.loads(printed.strip().splitlines()[-1])
+
+
 def bench_server_environment(database, tmp_path):
     """The environment of a benchmark's own server: production settings on its own PostgreSQL
     database and folder, no Redis (Celery eager), and the benchmark's extra URLs."""
@@ -249,30 +269,7 @@ def server(tmp_path_factory):
     env = bench_server_environment(database, tmp_path)
     process = None
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        fixture = json.loads(
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.bench.ingestion_fixture",
-                    str(PARTICIPANTS * (2 * len(TRAFFIC) + 1)),
-                ],
-                cwd=REPO,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        fixture = migrate_and_seed(env, PARTICIPANTS * (2 * len(TRAFFIC) + 1))
         port = free_port()
         process = start_gunicorn(
             port,

@@ -25,7 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.bench_ingestion import bench_server_environment, postgres_or_skip
+from tests.bench.bench_ingestion import (
+    bench_server_environment,
+    migrate_and_seed,
+    postgres_or_skip,
+)
 from tests.integration.live_support import free_port_in, start_asgi, start_server
 from tests.integration.services import PrivateRedis, stop_processes
 
@@ -110,23 +114,7 @@ def servers(tmp_path_factory):
     }
     web = live = None
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        ids = json.loads(
-            subprocess.run(
-                [sys.executable, "-m", "tests.bench.ingestion_fixture", "0"],
-                cwd=REPO,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.splitlines()[-1]
-        )
+        ids = migrate_and_seed(env, 0)
         ids |= json.loads(
             subprocess.run(
                 [sys.executable, "-c", FIXTURE],

@@ -16,8 +16,6 @@ module with the integration tier (tests/integration/test_panel_launch.py).
 
 import json
 import multiprocessing
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -28,9 +26,9 @@ from types import SimpleNamespace
 import pytest
 
 from tests.bench.bench_ingestion import (
-    REPO,
     ServerCPU,
     bench_server_environment,
+    migrate_and_seed,
     percentile,
     postgres_or_skip,
 )
@@ -91,19 +89,7 @@ def server(tmp_path_factory):
     env = bench_server_environment(database, tmp_path)
     process = None
     try:
-        for command in (
-            ["manage.py", "migrate", "--noinput"],
-            ["-m", "tests.bench.ingestion_fixture", "0"],
-        ):
-            done = subprocess.run(
-                [sys.executable, *command],
-                cwd=REPO,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-        fixture = json.loads(done.stdout.strip().splitlines()[-1])
+        fixture = migrate_and_seed(env, 0)
         port = free_port()
         workers = multiprocessing.cpu_count() * 2 + 1
         process = start_gunicorn(port, env, tmp_path / "gunicorn.log", workers)
