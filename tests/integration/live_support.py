@@ -6,11 +6,20 @@ import json
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
-from tests.integration.services import port_open, start_process, tail, wait_for
+from tests.integration.services import (
+    PrivateRedis,
+    port_open,
+    product_env,
+    start_process,
+    stop_processes,
+    tail,
+    wait_for,
+)
 
 
 def start_asgi(env, log_path, port, workers=1):
@@ -135,3 +144,32 @@ class Observer:
                 event_id = line[4:]
             elif line.startswith("retry: "):
                 self.retry_ms = int(line[7:])
+
+
+@contextmanager
+def two_asgi_webs(tmp_path, ports, database_url, media_root, redis_db=1):
+    """A private Redis on a port of `ports` and two ASGI web processes that share it, each
+    streaming for 20 s (the tests also see a normal end and reconnection); yields
+    (redis, processes) and prints the processes' logs afterwards."""
+    redis = PrivateRedis(tmp_path / "redis")
+    redis.port = free_port_in(ports)
+    redis.start()
+    env = product_env(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis.url(redis_db),
+        LIVE_REDIS_URL=redis.url(redis_db),
+        CELERY_BROKER_URL=None,
+        MEDIA_ROOT=media_root,
+        LOG_LEVEL="INFO",
+        LIVE_STREAM_SECONDS=20,
+    )
+    processes = []
+    try:
+        for name in ("web-a", "web-b"):
+            processes.append(start_asgi(env, tmp_path / f"{name}.log", free_port_in(ports)))
+        yield redis, processes
+    finally:
+        stop_processes(processes)
+        redis.stop()
+        for process in processes:
+            print(f"----- {process.log_path.name} -----\n{tail(process.log_path, 3000)}")

@@ -16,13 +16,9 @@ from prototypes.live import observe
 from prototypes.models import Event, ParticipantSession
 from tests import factories
 from tests.integration.conftest import database_url
-from tests.integration.live_support import Observer, free_port_in, start_asgi
+from tests.integration.live_support import Observer, two_asgi_webs
 from tests.integration.services import (
-    PrivateRedis,
     designer_session,
-    product_env,
-    stop_processes,
-    tail,
 )
 from tests.unit.test_player_support import build_player_study, click, misclick, navigate, task_start
 
@@ -34,29 +30,10 @@ PORTS = range(8100, 8200)
 
 @pytest.fixture
 def live_stack(transactional_db, tmp_path):
-    redis = PrivateRedis(tmp_path / "redis")
-    redis.port = free_port_in(PORTS)
-    redis.start()
-    env = product_env(
-        DATABASE_URL=database_url(connection.settings_dict),
-        REDIS_URL=redis.url(1),
-        LIVE_REDIS_URL=redis.url(1),
-        CELERY_BROKER_URL=None,
-        MEDIA_ROOT=settings.MEDIA_ROOT,
-        LOG_LEVEL="INFO",
-        # Short streams: the test also sees a normal end and reconnection.
-        LIVE_STREAM_SECONDS=20,
-    )
-    processes = []
-    try:
-        for name in ("web-a", "web-b"):
-            processes.append(start_asgi(env, tmp_path / f"{name}.log", free_port_in(PORTS)))
-        yield redis, processes
-    finally:
-        stop_processes(processes)
-        redis.stop()
-        for process in processes:
-            print(f"----- {process.log_path.name} -----\n{tail(process.log_path, 3000)}")
+    with two_asgi_webs(
+        tmp_path, PORTS, database_url(connection.settings_dict), settings.MEDIA_ROOT, 1
+    ) as stack:
+        yield stack
 
 
 def post(web, path, body):

@@ -16,13 +16,9 @@ from prototypes.moderation.models import Command
 from prototypes.studies.models import Study
 from tests import factories
 from tests.integration.conftest import database_url
-from tests.integration.live_support import Observer, free_port_in, start_asgi
+from tests.integration.live_support import Observer, two_asgi_webs
 from tests.integration.services import (
-    PrivateRedis,
     designer_session,
-    product_env,
-    stop_processes,
-    tail,
 )
 
 pytestmark = pytest.mark.integration
@@ -34,28 +30,10 @@ REDIS_DB = 3
 
 @pytest.fixture
 def moderation_stack(transactional_db, tmp_path):
-    redis = PrivateRedis(tmp_path / "redis")
-    redis.port = free_port_in(PORTS)
-    redis.start()
-    env = product_env(
-        DATABASE_URL=database_url(connection.settings_dict),
-        REDIS_URL=redis.url(REDIS_DB),
-        LIVE_REDIS_URL=redis.url(REDIS_DB),
-        CELERY_BROKER_URL=None,
-        MEDIA_ROOT=settings.MEDIA_ROOT,
-        LOG_LEVEL="INFO",
-        LIVE_STREAM_SECONDS=20,
-    )
-    processes = []
-    try:
-        for name in ("web-a", "web-b"):
-            processes.append(start_asgi(env, tmp_path / f"{name}.log", free_port_in(PORTS)))
-        yield redis, processes
-    finally:
-        stop_processes(processes)
-        redis.stop()
-        for process in processes:
-            print(f"----- {process.log_path.name} -----\n{tail(process.log_path, 3000)}")
+    with two_asgi_webs(
+        tmp_path, PORTS, database_url(connection.settings_dict), settings.MEDIA_ROOT, REDIS_DB
+    ) as stack:
+        yield stack
 
 
 def arrival(player, command_id, timeout=10):
