@@ -3,6 +3,7 @@
 import asyncio
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.test import RequestFactory
@@ -100,6 +101,13 @@ def test_several_subscribers_each_get_every_message_in_order():
         subscription.close()
 
 
+def run_in_own_loop(coroutine):
+    """`asyncio.run` in a thread of its own: a browser test earlier in the same process leaves
+    Playwright's event loop in this thread, where asyncio.run refuses to start another."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_an_async_subscriber_gets_messages_published_from_another_thread():
     async def listen():
         subscription = await channel.broker().asubscribe("t")
@@ -110,7 +118,7 @@ def test_an_async_subscriber_gets_messages_published_from_another_thread():
         await subscription.aclose()
         return json.loads(payload)
 
-    assert asyncio.run(listen()) == {"n": 1}
+    assert run_in_own_loop(listen()) == {"n": 1}
 
 
 def test_the_async_stream_replays_then_follows(db):
@@ -123,7 +131,7 @@ def test_the_async_stream_replays_then_follows(db):
         await body.aclose()
         return chunks
 
-    assert [message["n"] for message in parse(asyncio.run(run()))] == [1, 2]
+    assert [message["n"] for message in parse(run_in_own_loop(run()))] == [1, 2]
 
 
 def test_a_stream_ends_after_its_time_and_sends_pings_meanwhile(settings, monkeypatch):
