@@ -17,8 +17,7 @@ from prototypes.recruitment.models import PanelSettings
 from tests import factories
 from tests.integration.test_s3_storage import s3  # noqa: F401 - the fixture
 
-# moto keeps its buckets in this process from one server to the next: each test starts empty.
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("empty_moto")]
+pytestmark = pytest.mark.integration
 
 WEBM = "audio/webm;codecs=opus"
 HEADER = b"\x1a\x45\xdf\xa3"
@@ -32,13 +31,6 @@ def upload(client, session, index, segment=0):
         data=data,
         content_type=WEBM,
     )
-
-
-@pytest.fixture
-def empty_moto():
-    from moto.moto_api._internal import moto_api_backend
-
-    moto_api_backend.reset()
 
 
 @pytest.fixture

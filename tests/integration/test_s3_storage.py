@@ -22,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from moto.moto_api._internal import moto_api_backend
 
 from prototypes import storage_sweep
 from prototypes.jobs import Job
@@ -66,6 +67,9 @@ def origin(url):
 
 @pytest.fixture
 def s3(settings, monkeypatch):
+    # moto keeps its buckets in this process from one server to the next: each test starts
+    # with none.
+    moto_api_backend.reset()
     server = start_moto_server()
     try:
         variables = {
