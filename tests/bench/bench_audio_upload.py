@@ -97,32 +97,12 @@ def server(tmp_path_factory):
 
 def upload(port, token, chunk):
     """(status, parsed JSON or None, seconds) of one chunk's upload on a fresh connection."""
-    import http.client
-
     index, data = chunk
     path = (
         f"/api/sessions/{token}/audio?segment=0&index={index}"
         f"&offset_ms={index * CHUNK_MS}&duration_ms={CHUNK_MS}"
     )
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    started = time.perf_counter()
-    try:
-        connection.request(
-            "POST",
-            path,
-            body=data,
-            headers={"Content-Type": WEBM, "Origin": f"http://127.0.0.1:{port}"},
-        )
-        response = connection.getresponse()
-        payload = response.read()
-    finally:
-        connection.close()
-    elapsed = time.perf_counter() - started
-    try:
-        answer = json.loads(payload)
-    except ValueError:
-        answer = None
-    return response.status, answer, elapsed
+    return request(port, "POST", path, data, content_type=WEBM)
 
 
 def run_together(jobs):

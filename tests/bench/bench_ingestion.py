@@ -76,12 +76,18 @@ def postgres_or_skip():
         pytest.skip(message)
 
 
-def request(port, method, path, body=None):
-    """(status, parsed JSON or None, seconds) of one request on a fresh connection."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def request(
+    port, method, path, body=None, content_type="application/json", address=None, timeout=30
+):
+    """(status, parsed JSON or None, seconds) of one request on a fresh connection, from the
+    loopback `address` if given."""
+    source = (address, 0) if address else None
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=timeout, source_address=source
+    )
     started = time.perf_counter()
     try:
-        headers = {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{port}"}
+        headers = {"Content-Type": content_type, "Origin": f"http://127.0.0.1:{port}"}
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         payload = response.read()

@@ -31,6 +31,7 @@ from tests.bench.bench_ingestion import (
     migrate_and_seed,
     percentile,
     postgres_or_skip,
+    request,
 )
 from tests.bench.gunicorn_server import free_port, start_gunicorn, stop_gunicorn
 
@@ -55,25 +56,7 @@ FLOOR_START_COST = 4
 
 def post(port, path, body, address):
     """(status, parsed JSON or None, seconds) of one POST from this loopback address."""
-    import http.client
-
-    connection = http.client.HTTPConnection(
-        "127.0.0.1", port, timeout=60, source_address=(address, 0)
-    )
-    started = time.perf_counter()
-    try:
-        headers = {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{port}"}
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        payload = response.read()
-    finally:
-        connection.close()
-    elapsed = time.perf_counter() - started
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        data = None
-    return response.status, data, elapsed
+    return request(port, "POST", path, body, address=address, timeout=60)
 
 
 def address(number):
