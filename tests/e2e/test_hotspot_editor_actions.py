@@ -142,14 +142,16 @@ def link_new_hotspot(hand, page, box, target, action, count):
 
 def share_selected(hand, page, leave_out, count):
     """Share the selected hotspots on every screen but `leave_out`."""
+    shared_sets = page.locator("#hotspot-panel .shared-sets > ul > li")
+    sets_before = shared_sets.count()
     hand.press("s")
     box = page.locator("[data-share-box]")
     hand.click(box.get_by_role("button", name="All screens"))
     hand.click(box.get_by_label(leave_out, exact=True))
     hand.click(box.get_by_role("button", name="Share"))
-    # Read from the panel's list of shared sets rather than the flash message, which a later
-    # swap of the panel may already have replaced.
-    expect(page.locator("#hotspot-panel")).to_contain_text("on 5 screens")
+    # Wait for the new set in the panel's list rather than for the flash message, which a
+    # later swap may have replaced, or for "on 5 screens", which an earlier set already says.
+    expect(shared_sets.filter(has_text="on 5 screens")).to_have_count(sets_before + 1)
     wait_for_hotspots(page, count)
 
 
