@@ -1,6 +1,7 @@
 import os
 import shutil
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,6 +13,23 @@ from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 def in_ci():
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, the tests' database is a file, as `make run`'s is, rather than Django's
+    in-memory default. In memory, the live server's request threads all share the test's one
+    connection: two requests at once (a page's poll beside a batch of events) ran inside each
+    other's transactions, and one left the connection broken for every later test. On a file,
+    each thread has its own connection, waiting its turn under the settings' busy timeout and
+    immediate transactions, as under `make run`."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        folder = (
+            Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else tmp_path_factory.getbasetemp()
+        )
+        name = folder / f"protoplatform-tests-{os.getpid()}.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
 
 
 @pytest.fixture(autouse=True)

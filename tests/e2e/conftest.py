@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError
 from django.test import Client
 
 from prototypes.authoring.demo import create_demo_prototypes
@@ -128,17 +127,7 @@ def log_in(live_server):
 
     def log_in(page, user):
         client = Client()
-        # The live server's threads share the in-memory SQLite database, which refuses a write
-        # while another thread holds a table lock (a picture drawn on a page's poll): the test's
-        # own write tries again a moment later, as SQLite's busy timeout would on a file.
-        for attempt in range(40):
-            try:
-                client.force_login(user)
-                break
-            except OperationalError:
-                if attempt == 39:
-                    raise
-                time.sleep(0.25)
+        client.force_login(user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(
             [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]

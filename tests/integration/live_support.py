@@ -3,6 +3,7 @@ production) or WSGI, and a small server-sent events client that reconnects the w
 EventSource does."""
 
 import json
+import signal
 import sys
 import threading
 import time
@@ -23,7 +24,7 @@ from tests.integration.services import (
 
 
 def start_asgi(env, log_path, port, workers=1):
-    return start_server(
+    process = start_server(
         env,
         log_path,
         port,
@@ -32,6 +33,10 @@ def start_asgi(env, log_path, port, workers=1):
         "uvicorn_worker.UvicornWorker",
         workers=workers,
     )
+    # Any stop but a kill waits for the streams still open, up to gunicorn's graceful timeout
+    # (20 s): uvicorn lets every open response finish first. The tests are done with them.
+    process.stop_signal = signal.SIGKILL
+    return process
 
 
 def start_server(env, log_path, port, app="protoplatform.wsgi", *options, workers=1):
