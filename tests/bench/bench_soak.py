@@ -148,7 +148,9 @@ def production(tmp_path):
         assert health.status_code == 200, health.text
         yield web, fixture, env["DATABASE_URL"]
     finally:
-        stop_processes(processes)
+        # The quick shutdown: a graceful one waits up to 20 s for the clients' kept-alive
+        # connections, and the measurements are over.
+        stop_processes(processes, sig=signal.SIGQUIT)
         for process in processes:
             if process.returncode not in (0, -signal.SIGTERM, -signal.SIGQUIT):
                 print(tail(process.log_path))

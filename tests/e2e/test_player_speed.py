@@ -47,7 +47,12 @@ function screenShown(image) {
   window.afterPaint((now) => {
     const box = image.getBoundingClientRect();
     const shown = image.complete && image.naturalWidth > 0 && box.width > 0 && box.height > 0;
-    if (window.timing.firstScreen === null) window.timing.firstScreen = shown ? now : -1;
+    if (window.timing.firstScreen === null) {
+      window.timing.firstScreen = shown ? now : -1;
+      window.timing.firstImage = {
+        complete: image.complete, naturalWidth: image.naturalWidth, box: [box.width, box.height],
+      };
+    }
     else window.timing.nextScreens.push(shown ? now - clickedAt : -1);
   });
 }
@@ -117,7 +122,7 @@ def open_link_until_first_screen(new_page, url):
     timing.phases["welcome"] = page.evaluate(
         "performance.getEntriesByName('first-contentful-paint')[0].startTime"
     )
-    assert timing.firstScreen > 0, "the first screen was not shown"
+    assert timing.firstScreen > 0, f"the first screen was not shown: {timing.firstImage}"
     _, start, begin = timing.clicks
     # What the participant waits for, the robot's own clicking left out.
     timing.session_start = timing.phases["task-intro"] - start

@@ -9,6 +9,7 @@ import pytest
 from django.test import RequestFactory
 
 from prototypes.live import channel
+from tests.streams import close_stream
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +57,7 @@ def test_a_stream_replays_the_catch_up_then_the_live_messages_without_repeats(db
     channel.publish("t", {"id": "e3", "n": 3})
     channel.publish("other", {"id": "x", "n": 0})
     chunks.append(next(body))
-    response.close()
+    close_stream(response)
 
     assert asked == ["e1"]
     assert [message["n"] for message in parse(chunks)] == [2, 3]
@@ -71,7 +72,7 @@ def test_the_last_event_id_may_come_as_a_query_parameter(db):
     next(body)
     channel.publish("t", {"n": 1})
     next(body)
-    response.close()
+    close_stream(response)
 
     assert asked == ["e7"]
 

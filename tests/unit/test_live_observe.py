@@ -12,6 +12,7 @@ from prototypes.live import channel, feed, observe
 from prototypes.live.models import ObserverInvite, ObserverNote
 from prototypes.reports.models import ReportShare
 from tests import factories
+from tests.streams import close_stream
 from tests.unit.test_player_support import build_player_study, direct_run, new_session, post_events
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,7 @@ def test_a_member_watches_a_session_and_its_stream_replays_the_stored_events(
     stream = client.get(reverse("session_observe_stream", args=[watched.pk]))
     body = iter(stream.streaming_content)
     chunks = [next(body).decode() for _ in range(1 + len(events))]
-    stream.close()
+    close_stream(stream)
 
     assert page.status_code == 200
     assert stream["Content-Type"] == "text/event-stream"
@@ -205,7 +206,7 @@ def test_an_invite_link_watches_until_revoked(client, setup, watched):
     assert client.get(reverse("watch_session", args=args)).status_code == 200
     stream = client.get(reverse("watch_session_stream", args=args))
     assert stream["Content-Type"] == "text/event-stream"
-    stream.close()
+    close_stream(stream)
     client.post(reverse("watch_note_create", args=args), {"text": "Nice flow", "t_ms": 10})
     assert ObserverNote.objects.get().author_name == "Sam from sales"
 

@@ -18,6 +18,7 @@ from prototypes.moderation.models import Command, ModeratedSession, Note, Wizard
 from prototypes.studies import participants
 from prototypes.studies.models import Study
 from tests import factories
+from tests.streams import close_stream
 
 SCRIPT = """\
 == start: Parcel [wizard]
@@ -489,7 +490,7 @@ def test_the_player_stream_replays_commands_after_its_last_id_then_pushes_new_on
     with django_capture_on_commit_callbacks(execute=True):
         services.command(started, "resume", designer)
     pushed = sse_data(next(body))
-    response.close()
+    close_stream(response)
 
     assert [message["kind"] for message in replayed] == ["pause"]
     assert pushed[0]["kind"] == "resume" and pushed[0]["event"] == "command"

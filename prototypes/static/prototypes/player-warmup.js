@@ -14,19 +14,30 @@
   const list = document.getElementById("player-warmup");
   const images = new Map(); // url -> {element, ready}
 
+  /** Whether the image loaded, once it has loaded or failed. */
+  function loaded(element) {
+    if (element.complete) return Promise.resolve(element.naturalWidth > 0);
+    return new Promise((resolve) => {
+      element.addEventListener("load", () => resolve(true), { once: true });
+      element.addEventListener("error", () => resolve(false), { once: true });
+    });
+  }
+
   function load(url) {
     let entry = images.get(url);
     if (!entry) {
       const element = new Image();
       element.decoding = "async";
       element.src = url;
+      // Chromium may refuse to decode ahead (an EncodingError while the page is busy) an image
+      // that loads well: it is then ready once loaded, and decoded as it is painted.
       const ready = element.decode
-        ? element.decode()
-        : new Promise((resolve, reject) => {
-            element.onload = resolve;
-            element.onerror = reject;
-          });
-      entry = { element: element, ready: ready.then(() => true, () => false) };
+        ? element.decode().then(
+            () => true,
+            () => loaded(element),
+          )
+        : loaded(element);
+      entry = { element: element, ready: ready };
       images.set(url, entry);
     }
     return entry;
