@@ -34,12 +34,13 @@ from tests.bench.bench_ingestion import (
     WORKERS,
     ServerCPU,
     bench_server_environment,
+    create_migrated_database,
     live_events,
-    migrate_and_seed,
     percentile,
     player_batches,
     postgres_or_skip,
     request,
+    seed,
 )
 from tests.bench.gunicorn_server import free_port, start_gunicorn, stop_gunicorn
 
@@ -66,11 +67,11 @@ def server(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("bench_audio")
     admin = postgres_or_skip()
     database = f"bench_audio_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{database}"')
+    create_migrated_database(admin, database)
     env = bench_server_environment(database, tmp_path)
     process = None
     try:
-        fixture = migrate_and_seed(env, PARTICIPANTS * 4)
+        fixture = seed(env, PARTICIPANTS * 4)
         import psycopg
 
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{database}") as connection:

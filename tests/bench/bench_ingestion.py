@@ -23,6 +23,7 @@ On the same server, a check that batches of one session arriving together lose n
 (SQLite, under the unit tests, cannot run them at the same time).
 """
 
+import hashlib
 import http.client
 import json
 import os
@@ -30,6 +31,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -230,23 +232,55 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def migrate_and_seed(env, sessions):
-    """Migrate a benchmark's database and seed it with `sessions` simulated participants
+def migrations_fingerprint():
+    """What the schema that `manage.py migrate` builds depends on: the project's migrations,
+    Django's version (its own apps' migrations) and the pinned requirements."""
+    import django
+
+    digest = hashlib.sha256(django.__version__.encode())
+    for path in [REPO / "requirements.txt", *sorted(REPO.glob("prototypes/**/migrations/*.py"))]:
+        digest.update(str(path.relative_to(REPO)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def create_migrated_database(admin, name):
+    """CREATE DATABASE `name` with every migration applied: a copy of a template database
+    migrated once for this set of migrations and kept for the next runs. `manage.py migrate`
+    costs several seconds of CPU; a copy, a fraction of one."""
+    import psycopg
+
+    template = f"bench_template_{migrations_fingerprint()}"
+    known = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone()
+    if known is None:
+        # Built under a name of its own, then renamed: a run that meets the template never
+        # meets it half-migrated, and of two runs building it at once, one keeps its copy.
+        building = f"{template}_{uuid.uuid4().hex[:8]}"
+        admin.execute(f'CREATE DATABASE "{building}"')
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                env = bench_server_environment(building, Path(folder))
+                run_python(env, "manage.py", "migrate", "--noinput")
+            admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
+        except psycopg.errors.DuplicateDatabase:
+            pass
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+
+def run_python(env, *arguments):
+    """What `python *arguments` printed, run in the project with this environment."""
+    done = subprocess.run(
+        [sys.executable, *arguments], cwd=REPO, env=env, check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def seed(env, sessions):
+    """Seed a benchmark's (migrated) database with `sessions` simulated participants
     (tests/bench/ingestion_fixture.py); returns what the fixture printed (ids and tokens)."""
-
-    def run(*arguments):
-        done = subprocess.run(
-            [sys.executable, *arguments],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        return done.stdout
-
-    run("manage.py", "migrate", "--noinput")
-    printed = run("-m", "tests.bench.ingestion_fixture", str(sessions))
+    printed = run_python(env, "-m", "tests.bench.ingestion_fixture", str(sessions))
     return json.loads(printed.strip().splitlines()[-1])
 
 
@@ -271,11 +305,11 @@ def server(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("bench_ingestion")
     admin = postgres_or_skip()
     database = f"bench_ingestion_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{database}"')
+    create_migrated_database(admin, database)
     env = bench_server_environment(database, tmp_path)
     process = None
     try:
-        fixture = migrate_and_seed(env, PARTICIPANTS * (2 * len(TRAFFIC) + 1))
+        fixture = seed(env, PARTICIPANTS * (2 * len(TRAFFIC) + 1))
         port = free_port()
         process = start_gunicorn(
             port,

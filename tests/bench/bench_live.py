@@ -16,26 +16,24 @@ benchmarks and test runs): the ratio under 4.
 import http.client
 import json
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
 from tests.bench.bench_ingestion import (
     bench_server_environment,
-    migrate_and_seed,
+    create_migrated_database,
     postgres_or_skip,
+    run_python,
+    seed,
 )
 from tests.integration.live_support import free_port_in, start_asgi, start_server
 from tests.integration.services import PrivateRedis, stop_processes
 
 pytestmark = pytest.mark.bench
 
-REPO = Path(__file__).resolve().parents[2]
 OBSERVERS = 20
 CLICKS = 60
 PAUSE_S = 0.1
@@ -104,7 +102,7 @@ def servers(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("bench_live")
     admin = postgres_or_skip()
     database = f"bench_live_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{database}"')
+    create_migrated_database(admin, database)
     redis = PrivateRedis(tmp_path / "redis")
     redis.port = free_port_in(PORTS)
     redis.start()
@@ -114,17 +112,8 @@ def servers(tmp_path_factory):
     }
     web = live = None
     try:
-        ids = migrate_and_seed(env, 0)
-        ids |= json.loads(
-            subprocess.run(
-                [sys.executable, "-c", FIXTURE],
-                cwd=REPO,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.splitlines()[-1]
-        )
+        ids = seed(env, 0)
+        ids |= json.loads(run_python(env, "-c", FIXTURE).splitlines()[-1])
         web = start_server(env, tmp_path / "web.log", free_port_in(PORTS), workers=2)
         live = start_asgi(env, tmp_path / "live.log", free_port_in(PORTS), workers=1)
         yield web.port, live.port, ids

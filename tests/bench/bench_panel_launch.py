@@ -28,10 +28,11 @@ import pytest
 from tests.bench.bench_ingestion import (
     ServerCPU,
     bench_server_environment,
-    migrate_and_seed,
+    create_migrated_database,
     percentile,
     postgres_or_skip,
     request,
+    seed,
 )
 from tests.bench.gunicorn_server import free_port, start_gunicorn, stop_gunicorn
 
@@ -68,11 +69,11 @@ def server(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("bench_panel_launch")
     admin = postgres_or_skip()
     database = f"bench_panel_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{database}"')
+    create_migrated_database(admin, database)
     env = bench_server_environment(database, tmp_path)
     process = None
     try:
-        fixture = migrate_and_seed(env, 0)
+        fixture = seed(env, 0)
         port = free_port()
         workers = multiprocessing.cpu_count() * 2 + 1
         process = start_gunicorn(port, env, tmp_path / "gunicorn.log", workers)

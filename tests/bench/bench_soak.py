@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.bench.bench_ingestion import create_migrated_database
 from tests.conftest import in_ci
 from tests.integration.services import (
     REDIS_SERVER,
@@ -117,7 +118,7 @@ def services_or_skip():
 def production(tmp_path):
     admin = services_or_skip()
     database = f"bench_soak_{secrets.token_hex(4)}"
-    admin.execute(f'CREATE DATABASE "{database}"')
+    create_migrated_database(admin, database)
     redis = PrivateRedis(tmp_path / "redis")
     processes = []
     try:
@@ -136,7 +137,6 @@ def production(tmp_path):
             LOG_LEVEL="WARNING",
             DJANGO_SETTINGS_MODULE="protoplatform.settings",
         )
-        manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
         fixture = run_django(env, FIXTURE)
         web = start_gunicorn(env, tmp_path / "gunicorn.log", workers=WEB_WORKERS, threads=2)

@@ -128,6 +128,10 @@ TODAYS_EDITOR_ACTIONS = 339
 
 def wait_for_hotspots(page, count):
     expect(page.locator("#hotspot-panel h2")).to_contain_text(f"({count})")
+    # And for htmx to have settled the new panel: the editor picks its selection up then.
+    expect(
+        page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+    ).to_have_count(0)
 
 
 def link_new_hotspot(hand, page, box, target, action, count):

@@ -70,6 +70,8 @@
 
   function select(prefixes) {
     selected = prefixes.filter((prefix) => formFor(prefix));
+    // The designer chose: the panel of an earlier save must not select its hotspot instead.
+    selectNewest = false;
     draw();
   }
 
@@ -217,6 +219,8 @@
       pointerId: event.pointerId,
     };
     selected = [form.dataset.prefix];
+    // A hotspot drawn while the last save's panel settles stays selected, to be linked next.
+    selectNewest = false;
     canvas.setPointerCapture(event.pointerId);
     event.preventDefault();
     draw();
