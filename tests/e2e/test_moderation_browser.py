@@ -77,7 +77,7 @@ def short_streams(settings):
     channel._brokers.clear()
 
 
-def moderated_study(workspace, designer, script):
+def moderated_study(workspace, designer, script, time_limit_seconds=None):
     prototype = create_scripted_prototype(workspace, designer, "Flow", script)
     version = publish_script(prototype, designer)
     study = factories.StudyFactory(
@@ -91,6 +91,7 @@ def moderated_study(workspace, designer, script):
         start_screen=version.screens.get(step="start"),
         instruction="Return the jumper you bought.",
         ask_seq=False,
+        time_limit_seconds=time_limit_seconds,
     )
     task.goal_screens.set(version.screens.filter(step="done"))
     return services.schedule(study, "Ada", timezone.now(), designer)
@@ -109,9 +110,11 @@ def start_as_participant(participant, url):
 
 
 def test_a_moderated_session_end_to_end(live_server, new_page, designer, workspace, log_in):
-    moderated = moderated_study(workspace, designer, RETURNS)
+    moderated = moderated_study(workspace, designer, RETURNS, time_limit_seconds=120)
     console = new_page()
     participant = new_page()
+    # The participant's clock can be moved on, to see that a pause stops the task's time limit.
+    participant.clock.install()
     log_in(console, designer)
     console.goto(live_server.url + reverse("moderated_console", args=[moderated.pk]))
     join(console)
@@ -148,14 +151,22 @@ def test_a_moderated_session_end_to_end(live_server, new_page, designer, workspa
     assert_accessible(console, "the facilitator's console")
     assert_accessible(participant, "the player with a facilitator there")
 
-    # Pause and resume: the participant is told and cannot click meanwhile.
+    # Pause and resume: the participant is told and cannot click meanwhile, and the task's time
+    # limit stops: five minutes of pause do not time out a two-minute task.
     console.get_by_role("button", name="Pause").click()
     expect(participant.locator("#moderation-pause")).to_be_visible(timeout=ACROSS)
     expect(presence).to_contain_text("paused", timeout=ACROSS)
     assert_accessible(participant, "the player paused by the facilitator")
+    timer = participant.locator("[data-slot=timer]")
+    left = timer.inner_text()
+    participant.clock.fast_forward("05:00")
+    expect(timer).to_have_text(left)
+    expect(participant.locator("[data-slot=ended-dialog]")).to_be_hidden()
     console.get_by_role("button", name="Resume").click()
     expect(participant.locator("#moderation-pause")).to_be_hidden(timeout=ACROSS)
     expect(presence).to_have_text("Your facilitator is here.", timeout=ACROSS)
+    participant.clock.fast_forward("00:03")
+    expect(timer).not_to_have_text(left)
 
     # The facilitator moves the participant on: the only task ends, the questions' end comes.
     console.get_by_role("button", name="Next task").click()

@@ -96,6 +96,10 @@
     presence.classList.toggle("is-paused", state === "paused");
     pauseNote.hidden = state !== "paused";
     root.inert = state === "paused";
+    if (player()) {
+      if (state === "paused") player().pause();
+      else player().resume();
+    }
     if (state === "ended" && player()) player().end();
   }
 

@@ -487,6 +487,8 @@
     state.screenId = task.start_screen;
     state.history = [];
     state.taskStartedMs = started.t_ms;
+    state.taskPausedMs = 0;
+    if (state.pausedAtMs != null) state.pausedAtMs = started.t_ms;
     saveState();
     enterPrototype();
     showScreen(task.start_screen);
@@ -519,9 +521,12 @@
     const display = slot("timer");
     display.hidden = !task.time_limit_seconds;
     if (!task.time_limit_seconds) return;
-    const deadline = state.taskStartedMs + task.time_limit_seconds * 1000;
+    // A facilitator's pause (moderation-participant.js) gives the task its paused time back.
+    const deadline =
+      state.taskStartedMs + task.time_limit_seconds * 1000 + (state.taskPausedMs || 0);
+    const paused = state.pausedAtMs != null;
     const tick = () => {
-      const left = deadline - queue.now();
+      const left = deadline - (paused ? state.pausedAtMs : queue.now());
       if (left <= 0) {
         endTask("timed_out");
         return;
@@ -531,7 +536,23 @@
       display.textContent = format(strings.time_left, { time: time });
     };
     tick();
-    timer = window.setInterval(tick, 1000);
+    if (!paused) timer = window.setInterval(tick, 1000);
+  }
+
+  /** The facilitator paused the session: the task's time limit stops until they resume. */
+  function pauseClock() {
+    if (!state || state.pausedAtMs != null) return;
+    state.pausedAtMs = queue.now();
+    saveState();
+    if (state.phase === "prototype") startTimer(currentTask());
+  }
+
+  function resumeClock() {
+    if (!state || state.pausedAtMs == null) return;
+    state.taskPausedMs = (state.taskPausedMs || 0) + Math.max(0, queue.now() - state.pausedAtMs);
+    state.pausedAtMs = null;
+    saveState();
+    if (state.phase === "prototype") startTimer(currentTask());
   }
 
   function stopTimer() {
@@ -1334,6 +1355,8 @@
     nextTask: () => {
       if (state && state.phase === "prototype") endTask("done");
     },
+    pause: pauseClock,
+    resume: resumeClock,
     end: () => {
       if (!state || !state.sessionToken || ["finishing", "done"].includes(state.phase)) return;
       if (state.phase === "prototype") endTask("done");
