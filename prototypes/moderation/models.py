@@ -1,6 +1,6 @@
 """What a moderated session keeps: its schedule and state, the facilitator's commands (the
-participant's player follows them in order), notes only designers see, and the Wizard of Oz
-turns of a scripted flow."""
+participant's player follows them in order), notes only the workspace sees (and the summary's
+readers, once quoted), and the Wizard of Oz turns of a scripted flow."""
 
 from django.conf import settings
 from django.db import models
