@@ -12,6 +12,17 @@ class ObserverInviteForm(PlainLabels, forms.ModelForm):
         labels = {"label": "Who is it for?"}
 
 
+def tags_field():
+    """A note's tags as typed, by observers and facilitators alike (observe.parse_tags reads
+    them)."""
+    return forms.CharField(
+        label="Tags",
+        required=False,
+        max_length=200,
+        help_text="Words separated by spaces or commas, e.g. pricing, confusion.",
+    )
+
+
 class NoteForm(PlainLabels, forms.Form):
     text = forms.CharField(
         label="Note",
@@ -19,12 +30,7 @@ class NoteForm(PlainLabels, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Write the note first."},
     )
-    tags = forms.CharField(
-        label="Tags",
-        required=False,
-        max_length=200,
-        help_text="Words separated by spaces or commas, e.g. pricing, confusion.",
-    )
+    tags = tags_field()
     # The moment of the session the note is about, set by the observer's page.
     t_ms = forms.IntegerField(
         required=False, min_value=0, max_value=MAX_T_MS, widget=forms.HiddenInput

@@ -1,6 +1,7 @@
 from django import forms
 
 from prototypes.forms import PlainLabels
+from prototypes.live.forms import tags_field
 from prototypes.moderation.machine import TRANSITIONS
 from prototypes.moderation.models import MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_REPLY_CHARS
 
@@ -26,6 +27,7 @@ class NoteForm(PlainLabels, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Write the note first."},
     )
+    tags = tags_field()
 
 
 class CommandForm(forms.Form):

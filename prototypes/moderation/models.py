@@ -1,6 +1,6 @@
 """What a moderated session keeps: its schedule and state, the facilitator's commands (the
-participant's player follows them in order), notes only designers see, and the Wizard of Oz
-turns of a scripted flow."""
+participant's player follows them in order), notes only the workspace sees (and the summary's
+readers, once quoted), and the Wizard of Oz turns of a scripted flow."""
 
 from django.conf import settings
 from django.db import models
@@ -101,7 +101,8 @@ class Command(models.Model):
 
 
 class Note(models.Model):
-    """A facilitator's timestamped note. Never sent to the participant."""
+    """A facilitator's timestamped note, tagged like observers' notes. Never sent to the
+    participant. A designer may quote it in the study's summary, beside quoted observer notes."""
 
     WORKSPACE_PATH = "moderated__study__workspace"
 
@@ -113,6 +114,9 @@ class Note(models.Model):
     # Milliseconds since the participant's session started (None before it did), the clock the
     # replay plays on.
     t_ms = models.PositiveBigIntegerField(null=True, blank=True)
+    # Lower-case words, e.g. ["pricing", "confusion"] (live.observe.parse_tags).
+    tags = models.JSONField(default=list, blank=True)
+    quoted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -39,8 +39,11 @@ def moderation_log(session):
         )
     notes = [
         {
+            "id": note.pk,
             "clock": clock(note.t_ms),
             "text": note.text,
+            "tags": note.tags,
+            "quoted": note.quoted,
             "author": note.author.get_username() if note.author else "",
         }
         for note in moderated.notes.select_related("author")

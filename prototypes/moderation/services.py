@@ -1,4 +1,4 @@
-"""Scheduling moderated sessions, the facilitator's commands and Wizard of Oz turns.
+"""Scheduling moderated sessions, the facilitator's commands and notes, and Wizard of Oz turns.
 
 Every change is stored before the participant hears of it: a command or a wizard's answer is a
 row first, and the participant's player reads the rows after the last one it saw, whether the
@@ -14,6 +14,7 @@ from django.utils import timezone
 from prototypes.authoring.script_publish import load_flow, route_typed_answer
 from prototypes.live import channel
 from prototypes.live.feed import session_topic
+from prototypes.live.observe import parse_tags
 from prototypes.moderation import machine
 from prototypes.moderation.models import Command, ModeratedSession, Note, WizardTurn
 from prototypes.player.services import shown_version
@@ -143,9 +144,31 @@ def command_catch_up(moderated, last_event_id):
     return [command_message(command) for command in moderated.commands.filter(id__gt=after)[:200]]
 
 
-def add_note(moderated, user, text):
+def add_note(moderated, user, text, tags=""):
+    """Store a facilitator's note, its tags read as observers' are."""
     return Note.objects.create(
-        moderated=moderated, author=user, text=text, t_ms=elapsed_ms(moderated)
+        moderated=moderated,
+        author=user,
+        text=text,
+        tags=parse_tags(tags),
+        t_ms=elapsed_ms(moderated),
+    )
+
+
+def quote(note, quoted):
+    note.quoted = quoted
+    note.save(update_fields=["quoted"])
+
+
+def quoted_notes(study):
+    """The study's quoted facilitator notes, by session and moment, for its summary (one
+    query). A note whose participant session is gone, or never began, has no session to name."""
+    return (
+        Note.objects.filter(
+            moderated__study=study, quoted=True, moderated__participant_session__isnull=False
+        )
+        .select_related("moderated")
+        .order_by("moderated__participant_session_id", "t_ms", "id")
     )
 
 

@@ -20,6 +20,11 @@ urlpatterns = [
     path("moderated/<int:moderated_pk>/stream/", views.moderated_stream, name="moderated_stream"),
     path("moderated/<int:moderated_pk>/notes/", views.moderated_note, name="moderated_note"),
     path(
+        "moderated/notes/<int:facilitator_note_pk>/quote/",
+        views.facilitator_note_quote,
+        name="facilitator_note_quote",
+    ),
+    path(
         "moderated/<int:moderated_pk>/turns/<int:turn_pk>/",
         views.wizard_answer,
         name="wizard_answer",

@@ -1,9 +1,9 @@
 """The designer's side of moderated sessions: schedule them, and the facilitator's console.
 
-Members of the study's workspace, invited viewers included, may facilitate; scheduling takes a
-designer. The console reads the participant's session from its recorded events (the feed) and
-sends commands and wizard answers, which are stored before the participant's player hears of
-them.
+Members of the study's workspace, invited viewers included, may facilitate; scheduling, and
+quoting a facilitator's note in the summary, take a designer. The console reads the
+participant's session from its recorded events (the feed) and sends commands and wizard
+answers, which are stored before the participant's player hears of them.
 """
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from prototypes.live.feed import session_topic
 from prototypes.moderation import machine, services
 from prototypes.moderation.feed import feed
 from prototypes.moderation.forms import CommandForm, NoteForm, ScheduleForm, WizardAnswerForm
-from prototypes.moderation.models import ModeratedSession, WizardTurn
+from prototypes.moderation.models import ModeratedSession, Note, WizardTurn
 from prototypes.player.services import shown_version
 from prototypes.studies.models import Study
 from prototypes.workspaces.access import check_role, get_scoped_object_or_404, workspace_view
@@ -176,7 +176,9 @@ def moderated_note(request: WorkspaceRequest, moderated_pk):
     moderated = scoped_session(request, moderated_pk)
     form = NoteForm(request.POST)
     if form.is_valid():
-        services.add_note(moderated, request.user, form.cleaned_data["text"])
+        services.add_note(
+            moderated, request.user, form.cleaned_data["text"], form.cleaned_data["tags"]
+        )
     elif request.htmx:
         return render(
             request,
@@ -185,7 +187,9 @@ def moderated_note(request: WorkspaceRequest, moderated_pk):
             status=400,
         )
     else:
-        messages.error(request, form.errors["text"][0])
+        messages.error(
+            request, " ".join(error for errors in form.errors.values() for error in errors)
+        )
     if request.htmx:
         return render(request, "moderation/console.html#notes", notes_context(moderated))
     return redirect("moderated_console", moderated.pk)
@@ -197,6 +201,22 @@ def notes_context(moderated, form=None):
         "note_form": form or NoteForm(),
         "notes": moderated.notes.select_related("author"),
     }
+
+
+@require_POST
+@workspace_view(Role.DESIGNER)
+def facilitator_note_quote(request: WorkspaceRequest, facilitator_note_pk):
+    """Quote a facilitator's note in the study's summary, or stop: from the session's replay,
+    so only notes of a session that began."""
+    note = get_scoped_object_or_404(
+        request,
+        Note.objects.select_related("moderated").filter(
+            moderated__participant_session__isnull=False
+        ),
+        pk=facilitator_note_pk,
+    )
+    services.quote(note, request.POST.get("quoted") == "on")
+    return redirect("session_replay", session_pk=note.moderated.participant_session_id)
 
 
 @require_POST

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 
 from prototypes.analysis import FAIL, GO, NO_GO, NOT_YET
 from prototypes.live.observe import quoted_notes
+from prototypes.moderation import services as moderation
 from prototypes.reports import charts, quotes
 from prototypes.reports.concepts import compare_concepts
 from prototypes.reports.decisions import latest_decision
@@ -149,6 +150,7 @@ def summary_context(report, for_pdf=False, approved_only=False):
         "concepts": compare_concepts(report.study, report.revision),
         "decision": latest_decision(report.study),
         "observer_notes": list(quoted_notes(report.study)),
+        "facilitator_notes": list(moderation.quoted_notes(report.study)),
     }
 
 

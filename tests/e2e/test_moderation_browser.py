@@ -140,14 +140,16 @@ def test_a_moderated_session_end_to_end(live_server, new_page, designer, workspa
     )
     expect(console.locator("section[data-step=pick]")).to_be_visible(timeout=ACROSS)
 
-    # Notes are timestamped and stay on the designer's side.
+    # Notes are timestamped, tagged and stay on the designer's side.
     console.get_by_role("textbox", name="Note").fill("Found the return button at once")
+    console.get_by_role("textbox", name="Tags").fill("returns, #Speed")
     console.get_by_role("button", name="Add the note").click()
     expect(console.locator("#notes")).to_contain_text(
-        "Found the return button at once", timeout=ACROSS
+        "Found the return button at once #returns #speed", timeout=ACROSS
     )
     note = Note.objects.get()
     assert note.t_ms is not None and note.t_ms > 0
+    assert note.tags == ["returns", "speed"]
     assert_accessible(console, "the facilitator's console")
     assert_accessible(participant, "the player with a facilitator there")
 

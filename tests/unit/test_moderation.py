@@ -287,6 +287,14 @@ def test_a_note_is_timed_on_the_participants_clock(started, designer):
     assert 74_000 <= note.t_ms <= 76_000 and note.clock == "1:15"
 
 
+def test_a_notes_tags_are_read_as_observers_are(started, designer):
+    note = services.add_note(started, designer, "Looks for prices", "#Pricing, confusion pricing")
+    assert note.tags == ["pricing", "confusion"]
+    many = services.add_note(started, designer, "x", " ".join(f"t{i}" for i in range(12)))
+    assert many.tags == [f"t{i}" for i in range(8)]
+    assert services.add_note(started, designer, "y").tags == []
+
+
 # --- The participant's API ----------------------------------------------------------------------
 
 
@@ -320,13 +328,20 @@ def test_the_player_attaches_its_session_and_reads_commands(client, moderated, d
 
 def test_the_participant_never_sees_the_notes(client, started, designer):
     services.command(started, "join", designer)
-    Note.objects.create(moderated=started, author=designer, text="SECRET-NOTE: looks lost")
+    Note.objects.create(
+        moderated=started,
+        author=designer,
+        text="SECRET-NOTE: looks lost",
+        tags=["secret-tag"],
+        quoted=True,
+    )
     responses = [
         client.get(f"/m/{started.token}/"),
         client.get(api("moderated_api_commands", started)),
     ]
     for response in responses:
         assert "SECRET-NOTE" not in response.content.decode()
+        assert "secret-tag" not in response.content.decode()
 
 
 def test_the_route_answers_a_wizard_turn_and_its_timeout(client, started, designer, settings):
@@ -453,6 +468,21 @@ def test_notes_are_added_to_the_console_by_htmx(designer_client, started):
     assert empty.status_code == 400 and "Write the note first" in empty.content.decode()
 
 
+def test_a_note_is_tagged_from_the_console_and_shows_its_tags(designer_client, started):
+    url = reverse("moderated_note", args=[started.pk])
+    response = designer_client.post(
+        url, {"text": "Misses the price", "tags": "pricing, #Confusion"}, HTTP_HX_REQUEST="true"
+    )
+    assert Note.objects.get().tags == ["pricing", "confusion"]
+    assert '<span class="muted">#pricing</span> <span class="muted">#confusion</span>' in (
+        response.content.decode()
+    )
+    console = designer_client.get(reverse("moderated_console", args=[started.pk]))
+    assert 'name="tags"' in console.content.decode() and "#confusion" in console.content.decode()
+    too_long = designer_client.post(url, {"text": "Hm", "tags": "x" * 201})
+    assert too_long.status_code == 302 and Note.objects.count() == 1
+
+
 def test_the_console_draws_the_flow_for_a_scripted_study(designer_client, started):
     page = designer_client.get(reverse("moderated_console", args=[started.pk])).content.decode()
     assert 'data-step="ask"' in page
@@ -537,6 +567,53 @@ def test_the_replay_shows_which_replies_came_from_the_wizard_and_the_notes(
     assert "<strong>the wizard</strong> replied “Let me check.”" in page
     assert "<strong>the script's fallback</strong>" in page and "went on to confused" in page
     assert "Waits patiently" in page
+
+
+def test_a_designer_quotes_a_note_from_the_replay_and_stops(designer_client, started, designer):
+    note = services.add_note(started, designer, "Reads the terms twice", "trust")
+    replay = reverse("session_replay", args=[started.participant_session.pk])
+    quote = reverse("facilitator_note_quote", args=[note.pk])
+
+    page = designer_client.get(replay).content.decode()
+    assert '<span class="tag">#trust</span>' in page
+    assert f'action="{quote}"' in page and "Quote in the summary" in page
+
+    response = designer_client.post(quote, {"quoted": "on"})
+    assert response.status_code == 302 and response["Location"] == replay
+    note.refresh_from_db()
+    assert note.quoted
+    assert "Stop quoting" in designer_client.get(replay).content.decode()
+
+    designer_client.post(quote)
+    note.refresh_from_db()
+    assert not note.quoted
+
+
+def test_only_a_designer_of_the_workspace_quotes_a_note(
+    client, viewer, outsider, started, designer
+):
+    note = services.add_note(started, designer, "Reads the terms twice")
+    quote = reverse("facilitator_note_quote", args=[note.pk])
+    replay = reverse("session_replay", args=[started.participant_session.pk])
+
+    # The participant (no account) is sent to log in; their session's token opens nothing.
+    assert client.post(quote, {"quoted": "on"})["Location"].startswith(reverse("login"))
+    client.force_login(outsider)
+    assert client.post(quote, {"quoted": "on"}).status_code == 404
+    client.force_login(viewer)
+    assert client.post(quote, {"quoted": "on"}).status_code == 403
+    assert "Quote in the summary" not in client.get(replay).content.decode()
+    assert client.get(quote).status_code == 405
+    note.refresh_from_db()
+    assert not note.quoted
+
+
+def test_a_note_of_a_session_that_never_began_cannot_be_quoted(
+    designer_client, moderated, designer
+):
+    note = services.add_note(moderated, designer, "Ada is late")
+    quote = reverse("facilitator_note_quote", args=[note.pk])
+    assert designer_client.post(quote, {"quoted": "on"}).status_code == 404
 
 
 def test_an_unmoderated_replay_has_no_moderation_section(designer_client, scripted_study):

@@ -14,8 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from prototypes.live import observe
 from prototypes.models import ReportExport, ReportShare
-from prototypes.moderation.models import ModeratedSession, WizardTurn
+from prototypes.moderation import services
+from prototypes.moderation.models import ModeratedSession, Note, WizardTurn
 from prototypes.moderation.report import (
     FALLBACK,
     WAITING,
@@ -246,6 +248,70 @@ def test_report_json_has_the_wizard_object(client, viewer, study):
         "answered_at": None,
         "response_ms": 6000,
     }
+
+
+# --- Quoted facilitator notes --------------------------------------------------------------------
+
+
+def test_a_quoted_facilitator_note_joins_observers_notes_in_the_summary_and_share_link(
+    client, designer, study
+):
+    moderated = ModeratedSession.objects.get()
+    session = moderated.participant_session
+    note = Note.objects.create(
+        moderated=moderated,
+        author=designer,
+        text="Hesitates at checkout",
+        t_ms=75_400,
+        tags=["pricing", "trust"],
+    )
+    observe.add_note(session, "Scrolls past the price", "pricing", 70_000, author=designer)
+    observe.quote(session.observer_notes.get(), True)
+    summary = reverse("study_summary", args=[study.pk])
+    client.force_login(designer)
+    assert "Hesitates at checkout" not in client.get(summary).content.decode()
+
+    client.post(reverse("facilitator_note_quote", args=[note.pk]), {"quoted": "on"})
+
+    label = f"A facilitator's note on session {session.pk}, at 75 s · #pricing · #trust"
+    page = client.get(summary).content.decode()
+    section = page[page.index('<section id="observer-notes">') :]
+    section = section[: section.index("</section>")]
+    assert "Scrolls past the price" in section and "Hesitates at checkout" in section
+    assert label in section
+    share = ReportShare.objects.create(study=study)
+    client.logout()
+    shared = client.get(reverse("report_share_view", args=[share.token])).content.decode()
+    assert "Hesitates at checkout" in shared and label in shared
+
+
+def test_the_summary_reads_quoted_facilitator_notes_in_the_same_queries_however_many(
+    client, viewer, study, django_assert_max_num_queries
+):
+    def quoted_note(moderated, index):
+        return Note.objects.create(
+            moderated=moderated, text=f"Facilitator remark {index}", t_ms=index, quoted=True
+        )
+
+    quoted_note(ModeratedSession.objects.get(), 0)
+    url = reverse("study_summary", args=[study.pk])
+    client.force_login(viewer)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for index in range(1, 7):
+        quoted_note(ModeratedSessionFactory(study=study, participant_name=f"P{index}"), index)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get(url).content.decode()
+    assert page.count("A facilitator's note on session") == 7
+    assert len(services.quoted_notes(study)) == 7
+
+
+def test_an_unquoted_or_sessionless_facilitator_note_stays_out_of_the_summary(study, designer):
+    moderated = ModeratedSession.objects.get()
+    Note.objects.create(moderated=moderated, text="Not quoted")
+    never_began = services.schedule(study, "Bo", timezone.now(), designer)
+    Note.objects.create(moderated=never_began, text="Bo is late", quoted=True)
+    assert list(services.quoted_notes(study)) == []
 
 
 # --- Exports ------------------------------------------------------------------------------------

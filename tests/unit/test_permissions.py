@@ -17,7 +17,7 @@ from prototypes.authoring.shared import share
 from prototypes.figma.models import FigmaImport
 from prototypes.friction.models import EvidenceImport, Item, Theme
 from prototypes.live.models import Observation, ObserverInvite, ObserverNote
-from prototypes.moderation.models import WizardTurn
+from prototypes.moderation.models import Note, WizardTurn
 from prototypes.moderation.services import schedule
 from prototypes.recruitment.models import (
     Contact,
@@ -132,6 +132,7 @@ def build_workspace_graph(workspace):
     turn = WizardTurn.objects.create(
         moderated=moderated, step="start", text="hello", deadline=timezone.now()
     )
+    facilitator_note = Note.objects.create(moderated=moderated, text="Hesitates", tags=["nav"])
     # Observed live: the study allows it and its participant was told (consent version 1).
     Observation.objects.create(study=study, allowed=True, since_consent_version=1)
     observer_invite = ObserverInvite.objects.create(study=study, label="Ada")
@@ -142,6 +143,7 @@ def build_workspace_graph(workspace):
         "delivery_pk": delivery.pk,
         "moderated_pk": moderated.pk,
         "turn_pk": turn.pk,
+        "facilitator_note_pk": facilitator_note.pk,
         "invite_pk": observer_invite.pk,
         "note_pk": note.pk,
         "figma_import_pk": figma_import.pk,
