@@ -168,6 +168,9 @@ def new_editor(hand, page):
         if index:
             hand.press("]")
             expect(page.get_by_role("heading", level=1)).to_contain_text(numbered)
+        # The editor's script has run (a drag before it would meet no listener), as a person
+        # who waits for the page to be ready does.
+        expect(page.locator("[data-editor].is-enhanced")).to_have_count(1)
         count = page.locator("[data-hotspot-form]:not([data-new])").count()
         for label, box, target, action in links(elements):
             if (label in TABS and index > 0) or (label == "Back" and index > 1):
