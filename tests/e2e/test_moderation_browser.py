@@ -16,6 +16,7 @@ from prototypes.sessions.models import Event
 from prototypes.studies.models import Study
 from tests import factories
 from tests.e2e.axe import assert_accessible
+from tests.e2e.test_player_browser import wait_until_sent
 from tests.unit.test_player_support import build_player_study
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -256,6 +257,37 @@ def test_wizard_of_oz_three_answers_and_a_timeout(
     ]
     texts = Event.objects.filter(type="text").values_list("data__text", flat=True)
     assert list(texts) == ["Where is my parcel?", "I don't have it here", "It's 482913", "hello?"]
+
+
+def test_a_participant_who_reloads_while_the_wizard_answers_is_not_asked_again(
+    live_server, new_page, designer, workspace, log_in, settings
+):
+    settings.WIZARD_TIMEOUT_SECONDS = 60
+    moderated = moderated_study(workspace, designer, PARCEL)
+    console = new_page()
+    participant = new_page()
+    log_in(console, designer)
+    console.goto(live_server.url + reverse("moderated_console", args=[moderated.pk]))
+    join(console)
+    start_as_participant(participant, live_server.url + moderated.get_absolute_url())
+    wizard = console.locator("[data-console=wizard]")
+
+    say(participant, "Where is my parcel?")
+    expect(wizard.locator("[data-console=turn-text]")).to_have_text(
+        "Where is my parcel?", timeout=ACROSS
+    )
+    participant.reload()
+    # The reloaded page waits for the same answer: the bot is typing, nothing is asked again.
+    expect(participant.locator(".sketch-typing")).to_be_visible(timeout=ACROSS)
+    wizard.get_by_role("button", name=re.compile(r"^Go to Order number.*script's answer")).click()
+    expect(participant.locator("section[data-step]:visible .sketch-title")).to_have_text(
+        "Order number", timeout=ACROSS
+    )
+
+    wait_until_sent(participant)
+    assert WizardTurn.objects.count() == 1
+    texts = Event.objects.filter(type="text").values_list("data__text", flat=True)
+    assert list(texts) == ["Where is my parcel?"]
 
 
 def test_the_console_shows_a_paper_prototypes_screen_clicks_and_misclicks(

@@ -23,6 +23,8 @@
   // With the push working, a poll now and then still notices a facilitator whose console closed.
   const PRESENCE_POLL_MS = 10000;
   const lastKey = "protoplatform.moderation." + urls.commands;
+  // The answer a person is giving, kept so that a reload waits for it rather than asking again.
+  const answerKey = "protoplatform.moderation.answer." + urls.route;
 
   let lastCommand = Number(readStored() || 0);
   let firstLook = readStored() === null;
@@ -176,25 +178,73 @@
     });
   }
 
+  function pendingAnswer() {
+    try {
+      return JSON.parse(window.localStorage.getItem(answerKey) || "null");
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function keepAnswer(value) {
+    try {
+      if (value) window.localStorage.setItem(answerKey, JSON.stringify(value));
+      else window.localStorage.removeItem(answerKey);
+    } catch (error) {
+      // Without storage a reload asks the participant again; the first answer is still settled.
+    }
+  }
+
   window.ScriptPlayer = window.ScriptPlayer || {};
   window.ScriptPlayer.resolveAnswer = async function (request) {
-    const body = new URLSearchParams({ step: request.step, text: request.text });
-    if (request.choice !== null) body.set("choice", String(request.choice));
-    const response = await window.fetch(urls.route, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-    });
-    if (!response.ok) throw new Error("HTTP " + response.status);
-    const answer = await response.json();
-    if (!answer.turn) return { target: answer.target, reply: "" };
+    const choice = request.choice === null ? null : request.choice;
+    const pending = pendingAnswer();
+    let turnId;
+    let waitMs;
+    if (
+      pending &&
+      pending.step === request.step &&
+      pending.text === request.text &&
+      pending.choice === choice
+    ) {
+      // The page reloaded while this answer waited for a person: wait for the same turn.
+      turnId = pending.turn;
+      waitMs = Math.max(0, pending.deadline - Date.now());
+    } else {
+      const body = new URLSearchParams({ step: request.step, text: request.text });
+      if (choice !== null) body.set("choice", String(choice));
+      const response = await window.fetch(urls.route, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      const answer = await response.json();
+      if (!answer.turn) return { target: answer.target, reply: "" };
+      turnId = answer.turn.id;
+      waitMs = answer.wait_ms;
+      keepAnswer({
+        step: request.step,
+        text: request.text,
+        choice: choice,
+        turn: turnId,
+        deadline: Date.now() + waitMs,
+      });
+    }
     request.typing(true);
     try {
-      const turn = await waitForPerson(answer.turn.id, answer.wait_ms);
+      const turn = await waitForPerson(turnId, waitMs);
+      keepAnswer(null);
       return { target: turn.target, reply: turn.reply };
     } finally {
       request.typing(false);
     }
+  };
+  /** What the participant answered on `step` before the page went away, while a person was
+   * answering ({text, choice}), or null: script-player.js gives it again on its way back. */
+  window.ScriptPlayer.pendingAnswer = function (step) {
+    const pending = pendingAnswer();
+    return pending && pending.step === step ? { text: pending.text, choice: pending.choice } : null;
   };
 
   // Wiring -----------------------------------------------------------------------------------

@@ -236,6 +236,21 @@
       }
     }
 
+    function answerAgain(pending) {
+      const section = sections.get(current);
+      if (pending.choice !== null) {
+        const choice = steps.get(current).choices[pending.choice];
+        const buttons = Array.from(section.querySelectorAll("button[data-choice]"));
+        if (choice) askPerson(pending.choice, choice.label, buttons);
+        return;
+      }
+      const form = section.querySelector("form[data-answer]");
+      const field = form && form.querySelector('[name="answer"]');
+      if (!field) return;
+      field.value = pending.text;
+      answer(form);
+    }
+
     function choose(button, event) {
       const step = steps.get(current);
       const choice = step.choices[Number(button.dataset.choice)];
@@ -353,6 +368,10 @@
       },
     };
     show(steps.has(options.start) ? options.start : flow.start, "start", null, false);
+    // A page that went away while a person was answering the participant waits for that answer
+    // again, rather than asking the participant to answer twice.
+    const pending = window.ScriptPlayer.pendingAnswer && window.ScriptPlayer.pendingAnswer(current);
+    if (pending && steps.get(current).wizard && resolveAnswer) answerAgain(pending);
     return controller;
   }
 
