@@ -124,11 +124,11 @@ def summarize_attempt(
     if not ordered:
         return None
     starts = [step for step in ordered if step.type == "task_start"]
-    ends = [step for step in ordered if step.type == "task_end"]
-    end = ends[0] if ends else None
+    ends = [index for index, step in enumerate(ordered) if step.type == "task_end"]
+    end = ordered[ends[0]] if ends else None
     # Anything after the first task_end (a double-tapped button, a resumed page) is not part of
     # the attempt; answers (the SEQ) come afterwards by design.
-    during = [step for step in ordered if end is None or _order(step) <= _order(end)]
+    during = ordered[: ends[0] + 1] if ends else ordered
 
     if task.kind in NAVIGATION_KINDS:
         return _navigation_attempt(task, ordered, starts, end, during)
