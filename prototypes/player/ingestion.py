@@ -14,6 +14,7 @@ at once": see _update_attempts.
 
 import json
 import math
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ PLAN_CACHE_SECONDS = 30
 PLAN_CACHE_SIZE = 1000
 
 EVENT_TYPES = frozenset(Event.Type.values)
+CANONICAL_UUID = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # The types as plain strings, for clean_event: comparing with an enum member costs several times
 # more, once per type tried for every event.
 CLICK, NAVIGATE, MISCLICK = (
@@ -169,7 +171,9 @@ class StudyPlan:
 
 
 class CleanEvent(NamedTuple):
-    uuid: uuid.UUID
+    # The UUID's canonical text (lowercase, hyphenated): strings are compared, hashed and sent
+    # several times faster than UUID objects, and every use of it here wants the text.
+    uuid: str
     type: str
     t_ms: int
     task: int | None
@@ -299,9 +303,12 @@ def store_events(session, batch):
     None."""
     if connection.vendor == "postgresql":
         return _insert_new_events_postgresql(session, batch)
-    known = set(
-        Event.objects.filter(uuid__in=list(batch)).order_by().values_list("uuid", flat=True)
-    )
+    known = {
+        str(key)
+        for key in Event.objects.filter(uuid__in=list(batch))
+        .order_by()
+        .values_list("uuid", flat=True)
+    }
     new = [event for key, event in batch.items() if key not in known]
     Event.objects.bulk_create(
         [
@@ -368,9 +375,8 @@ INSERT_EVENTS_POSTGRESQL = f"""
 def _insert_new_events_postgresql(session, batch):
     if not batch:
         return [], None
-    # The UUIDs travel as text both ways: Python compares and hashes strings several times
-    # faster than UUID objects.
-    ids = [str(key) for key in batch]
+    # The UUIDs travel as text both ways (see CleanEvent).
+    ids = list(batch)
     rows = json.dumps(
         [
             {
@@ -611,7 +617,8 @@ def clean_event(raw, plan, index=0):
     try:
         if not isinstance(event_id, str) or len(event_id) > 45:
             raise ValueError
-        event_uuid = uuid.UUID(event_id)
+        # The player sends the canonical form; any other form Python reads is made canonical.
+        event_uuid = event_id if CANONICAL_UUID.fullmatch(event_id) else str(uuid.UUID(event_id))
     except ValueError:
         fail('"id" must be a UUID string.')
     event_type = raw.get("type")
@@ -962,8 +969,9 @@ def _step(event_uuid, event_type, t_ms, screen, hotspot, data):
     elif isinstance(data, str):
         data = json.loads(data)
     return attempts.Step(
-        # A UUID object on PostgreSQL, its hex digits on SQLite: either orders the steps of one
-        # millisecond the same way.
+        # The canonical text on PostgreSQL (a new event's, one read as text, a UUID object made
+        # text), the hex digits on SQLite (which reads every step stored): either orders the
+        # steps of one millisecond the same way.
         uuid=str(event_uuid),
         type=event_type,
         t_ms=t_ms,
@@ -1011,11 +1019,14 @@ def _update_answers(session):
 
 
 def _create_comments(session, comments):
-    stored = dict(
-        Event.objects.filter(session_id=session.id, uuid__in=[event.uuid for event in comments])
+    stored = {
+        str(key): pk
+        for key, pk in Event.objects.filter(
+            session_id=session.id, uuid__in=[event.uuid for event in comments]
+        )
         .order_by()
         .values_list("uuid", "pk")
-    )
+    }
     Comment.objects.bulk_create(
         [
             Comment(
