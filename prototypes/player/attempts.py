@@ -9,6 +9,7 @@ order always give the same attempt.
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from prototypes.treetests.analysis import attempt_outcome as tree_outcome
 
@@ -71,9 +72,12 @@ class Link:
     target: int | None
 
 
-@dataclass(frozen=True)
-class Step:
-    """One stored event of the task."""
+class Step(NamedTuple):
+    """One stored event of the task.
+
+    A named tuple rather than a frozen dataclass, whose every field is set through
+    object.__setattr__: a batch ending a task makes one for each event of the task.
+    """
 
     uuid: str
     type: str

@@ -87,12 +87,7 @@ SESSION_QUERY = """
     WHERE session.token = %s
 """
 # The events whose data summarize_attempt reads.
-STEP_DATA_TYPES = (
-    Event.Type.TASK_END,
-    Event.Type.ANSWER,
-    Event.Type.TREE_STEP,
-    Event.Type.CARD_PLACE,
-)
+STEP_DATA_TYPES = frozenset({TASK_END, ANSWER, TREE_STEP, CARD_PLACE})
 EVENT_KEYS = frozenset({"id", "type", "t_ms", "task", "screen", "hotspot", "x", "y", "data"})
 DATA_KEYS = {
     Event.Type.TASK_END: {"reason", "node"},
