@@ -16,7 +16,7 @@ driver keeps its compiled statements already).
 """
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 
 class PreparingCursor(psycopg.Cursor):
@@ -34,18 +34,21 @@ def cursor():
     around another cursor class; it loads and dumps values with the connection's adapters, as
     Django's own cursors do.
     """
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        prepared = connection.connection
+    # The wrapper itself, not the `connection` proxy, which looks the wrapper up again on each
+    # attribute: several times a statement otherwise, on the events API's path.
+    database = connections[DEFAULT_DB_ALIAS]
+    if database.vendor != "postgresql":
+        return database.cursor()
+    database.close_if_health_check_failed()
+    database.ensure_connection()
+    with database.wrap_database_errors:
+        prepared = database.connection
         if prepared.prepare_threshold is None:
             # Django turns automatic preparing off; this cursor asks for it statement by
             # statement, which psycopg honours only on a connection that allows it at all.
             # Django's own cursors bind on the client and never prepare, whatever this says.
             prepared.prepare_threshold = PREPARE_THRESHOLD
-        return connection._prepare_cursor(PreparingCursor(prepared))
+        return database._prepare_cursor(PreparingCursor(prepared))
 
 
 # psycopg's default: a server-binding cursor that does not ask (there is none) would prepare a

@@ -9,6 +9,7 @@ order always give the same attempt.
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from prototypes.treetests.analysis import attempt_outcome as tree_outcome
 
@@ -71,9 +72,12 @@ class Link:
     target: int | None
 
 
-@dataclass(frozen=True)
-class Step:
-    """One stored event of the task."""
+class Step(NamedTuple):
+    """One stored event of the task.
+
+    A named tuple rather than a frozen dataclass, whose every field is set through
+    object.__setattr__: a batch ending a task makes one for each event of the task.
+    """
 
     uuid: str
     type: str
@@ -124,11 +128,11 @@ def summarize_attempt(
     if not ordered:
         return None
     starts = [step for step in ordered if step.type == "task_start"]
-    ends = [step for step in ordered if step.type == "task_end"]
-    end = ends[0] if ends else None
+    ends = [index for index, step in enumerate(ordered) if step.type == "task_end"]
+    end = ordered[ends[0]] if ends else None
     # Anything after the first task_end (a double-tapped button, a resumed page) is not part of
     # the attempt; answers (the SEQ) come afterwards by design.
-    during = [step for step in ordered if end is None or _order(step) <= _order(end)]
+    during = ordered[: ends[0] + 1] if ends else ordered
 
     if task.kind in NAVIGATION_KINDS:
         return _navigation_attempt(task, ordered, starts, end, during)

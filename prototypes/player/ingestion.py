@@ -14,6 +14,7 @@ at once": see _update_attempts.
 
 import json
 import math
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -55,6 +56,21 @@ PLAN_CACHE_SECONDS = 30
 PLAN_CACHE_SIZE = 1000
 
 EVENT_TYPES = frozenset(Event.Type.values)
+CANONICAL_UUID = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# The types as plain strings, for clean_event: comparing with an enum member costs several times
+# more, once per type tried for every event.
+CLICK, NAVIGATE, MISCLICK = (
+    Event.Type.CLICK.value,
+    Event.Type.NAVIGATE.value,
+    Event.Type.MISCLICK.value,
+)
+TASK_START, TASK_END, GIVE_UP = (
+    Event.Type.TASK_START.value,
+    Event.Type.TASK_END.value,
+    Event.Type.GIVE_UP.value,
+)
+TREE_STEP, CARD_PLACE = Event.Type.TREE_STEP.value, Event.Type.CARD_PLACE.value
+COMMENT, TEXT, ANSWER = Event.Type.COMMENT.value, Event.Type.TEXT.value, Event.Type.ANSWER.value
 # What a batch reads of its session and study (a SessionRow). A plain query: it runs on every
 # batch, and the ORM takes several times longer to build it and its objects than PostgreSQL takes
 # to answer.
@@ -71,12 +87,7 @@ SESSION_QUERY = """
     WHERE session.token = %s
 """
 # The events whose data summarize_attempt reads.
-STEP_DATA_TYPES = (
-    Event.Type.TASK_END,
-    Event.Type.ANSWER,
-    Event.Type.TREE_STEP,
-    Event.Type.CARD_PLACE,
-)
+STEP_DATA_TYPES = frozenset({TASK_END, ANSWER, TREE_STEP, CARD_PLACE})
 EVENT_KEYS = frozenset({"id", "type", "t_ms", "task", "screen", "hotspot", "x", "y", "data"})
 DATA_KEYS = {
     Event.Type.TASK_END: {"reason", "node"},
@@ -155,7 +166,9 @@ class StudyPlan:
 
 
 class CleanEvent(NamedTuple):
-    uuid: uuid.UUID
+    # The UUID's canonical text (lowercase, hyphenated): strings are compared, hashed and sent
+    # several times faster than UUID objects, and every use of it here wants the text.
+    uuid: str
     type: str
     t_ms: int
     task: int | None
@@ -285,9 +298,12 @@ def store_events(session, batch):
     None."""
     if connection.vendor == "postgresql":
         return _insert_new_events_postgresql(session, batch)
-    known = set(
-        Event.objects.filter(uuid__in=list(batch)).order_by().values_list("uuid", flat=True)
-    )
+    known = {
+        str(key)
+        for key in Event.objects.filter(uuid__in=list(batch))
+        .order_by()
+        .values_list("uuid", flat=True)
+    }
     new = [event for key, event in batch.items() if key not in known]
     Event.objects.bulk_create(
         [
@@ -335,7 +351,7 @@ INSERT_EVENTS_POSTGRESQL = f"""
         ON CONFLICT (uuid) DO NOTHING
         RETURNING uuid
     )
-    SELECT 'new', uuid, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
+    SELECT 'new', uuid::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
         NULL::jsonb
     FROM inserted
     UNION ALL
@@ -343,7 +359,7 @@ INSERT_EVENTS_POSTGRESQL = f"""
     FROM prototypes_taskattempt
     WHERE %(read_ended)s AND session_id = %(session)s AND ended_ms IS NOT NULL
     UNION ALL
-    SELECT 'step', uuid, type, t_ms, task_id, screen_id, hotspot_id, data
+    SELECT 'step', uuid::text, type, t_ms, task_id, screen_id, hotspot_id, data
     FROM prototypes_event
     WHERE %(read_steps)s AND session_id = %(session)s AND task_id IS NOT NULL
         AND type IN ({", ".join(f"'{kind}'" for kind in attempts.ATTEMPT_EVENT_TYPES)})
@@ -354,10 +370,12 @@ INSERT_EVENTS_POSTGRESQL = f"""
 def _insert_new_events_postgresql(session, batch):
     if not batch:
         return [], None
+    # The UUIDs travel as text both ways (see CleanEvent).
+    ids = list(batch)
     rows = json.dumps(
         [
             {
-                "uuid": str(event.uuid),
+                "uuid": event_id,
                 "type": event.type,
                 "t_ms": event.t_ms,
                 "task": event.task,
@@ -367,7 +385,7 @@ def _insert_new_events_postgresql(session, batch):
                 "y": event.y,
                 "data": event.data,
             }
-            for event in batch.values()
+            for event_id, event in zip(ids, batch.values(), strict=True)
         ]
     )
     # What _update_attempts will want, judged from the whole batch (it decides on the new events
@@ -401,17 +419,21 @@ def _insert_new_events_postgresql(session, batch):
     inserted, ended, steps = set(), set(), {}
     with prepared.cursor() as cursor:
         cursor.execute(INSERT_EVENTS_POSTGRESQL, params)
-        for kind, event_uuid, event_type, t_ms, task_id, screen_id, hotspot_id, data in cursor:
-            if kind == "new":
-                inserted.add(event_uuid)
-            elif kind == "ended":
-                ended.add(task_id)
-            else:
-                steps.setdefault(task_id, []).append(
-                    _step(event_uuid, event_type, t_ms, screen_id, hotspot_id, data)
-                )
+        # All at once: row by row, Django's and psycopg's wrappers cost more than the rows.
+        rows = cursor.fetchall()
+    for kind, event_uuid, event_type, t_ms, task_id, screen_id, hotspot_id, data in rows:
+        if kind == "new":
+            inserted.add(event_uuid)
+        elif kind == "ended":
+            ended.add(task_id)
+        else:
+            steps.setdefault(task_id, []).append(
+                _step(event_uuid, event_type, t_ms, screen_id, hotspot_id, data)
+            )
     read = ReadAlong(ended_tasks=frozenset(ended) if read_ended else None, tasks=tasks, steps=steps)
-    return [event for key, event in batch.items() if key in inserted], read
+    return [
+        event for event_id, event in zip(ids, batch.values(), strict=True) if event_id in inserted
+    ], read
 
 
 def clean_batch(events, plan):
@@ -572,7 +594,12 @@ def choice_labels(choices):
 
 
 def clean_event(raw, plan, index=0):
-    """A validated event, or BatchError naming the event and what is wrong with it."""
+    """A validated event, or BatchError naming the event and what is wrong with it.
+
+    It runs for every event of every batch, so the usual case is written for speed: plain
+    strings rather than Event.Type's members, the optional fields checked inline, and a
+    missing field looked for by name only once one is known to be missing.
+    """
 
     def fail(message):
         raise BatchError(f"events[{index}]: {message}")
@@ -585,27 +612,38 @@ def clean_event(raw, plan, index=0):
     try:
         if not isinstance(event_id, str) or len(event_id) > 45:
             raise ValueError
-        event_uuid = uuid.UUID(event_id)
+        # The player sends the canonical form; any other form Python reads is made canonical.
+        event_uuid = event_id if CANONICAL_UUID.fullmatch(event_id) else str(uuid.UUID(event_id))
     except ValueError:
         fail('"id" must be a UUID string.')
     event_type = raw.get("type")
     if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
         fail(f'"type" must be one of {", ".join(Event.Type.values)}.')
     t_ms = raw.get("t_ms")
-    if not _is_int(t_ms) or not 0 <= t_ms <= MAX_T_MS:
+    if type(t_ms) is not int or not 0 <= t_ms <= MAX_T_MS:
         fail(f'"t_ms" must be a whole number of milliseconds from 0 to {MAX_T_MS}.')
 
-    task = _optional_id(raw, "task", plan.tasks, fail)
-    screen = _optional_id(raw, "screen", plan.screens, fail)
-    hotspot = _optional_id(raw, "hotspot", plan.links, fail)
-    x = _optional_fraction(raw, "x", fail)
-    y = _optional_fraction(raw, "y", fail)
+    task = raw.get("task")
+    if task is not None and (type(task) is not int or task not in plan.tasks):
+        fail('"task" must be the id of a task of this study.')
+    screen = raw.get("screen")
+    if screen is not None and (type(screen) is not int or screen not in plan.screens):
+        fail('"screen" must be the id of a screen of this study.')
+    hotspot = raw.get("hotspot")
+    if hotspot is not None and (type(hotspot) is not int or hotspot not in plan.links):
+        fail('"hotspot" must be the id of a hotspot of this study.')
+    x = raw.get("x")
+    if x is not None:
+        x = _fraction(x, "x", fail)
+    y = raw.get("y")
+    if y is not None:
+        y = _fraction(y, "y", fail)
     data = raw.get("data")
     if data is None:
         data = {}
-    if not isinstance(data, dict):
+    elif not isinstance(data, dict):
         fail('"data" must be an object.')
-    if data and not data.keys() <= DATA_KEYS.get(event_type, set()):
+    elif data and not data.keys() <= DATA_KEYS.get(event_type, frozenset()):
         allowed = ", ".join(sorted(DATA_KEYS.get(event_type, ()))) or "nothing"
         fail(f'"data" of a {event_type} event may hold {allowed}.')
 
@@ -614,50 +652,47 @@ def clean_event(raw, plan, index=0):
         if missing:
             fail(f"a {event_type} event needs {', '.join(missing)}.")
 
-    Type = Event.Type
-    if event_type == Type.TASK_START:
-        # Tree tests and card sorts start on no screen.
-        require(task=task)
-        if plan.tasks[task].start_screen is not None:
+    if event_type == CLICK:
+        if screen is None or hotspot is None or x is None or y is None:
+            require(screen=screen, hotspot=hotspot, x=x, y=y)
+        if plan.links[hotspot].screen != screen:
+            fail("the hotspot is not on that screen.")
+    elif event_type == NAVIGATE:
+        if screen is None:
             require(screen=screen)
-    elif event_type == Type.TASK_END:
-        require(task=task)
+    elif event_type == MISCLICK:
+        if screen is None or x is None or y is None:
+            require(screen=screen, x=x, y=y)
+        if hotspot is not None:
+            fail("a misclick has no hotspot.")
+    elif event_type == TASK_START:
+        # Tree tests and card sorts start on no screen.
+        if task is None:
+            require(task=task)
+        if screen is None and plan.tasks[task].start_screen is not None:
+            require(screen=screen)
+    elif event_type == TASK_END:
+        if task is None:
+            require(task=task)
         if data.get("reason") not in attempts.END_REASONS:
             fail(f"data.reason must be one of {', '.join(attempts.END_REASONS)}.")
         data = navigation_events.clean_data(event_type, data, plan.tasks[task], fail)
-    elif event_type in (Type.TREE_STEP, Type.CARD_PLACE):
-        require(task=task)
+    elif event_type in (TREE_STEP, CARD_PLACE):
+        if task is None:
+            require(task=task)
         data = navigation_events.clean_data(event_type, data, plan.tasks[task], fail)
-    elif event_type == Type.GIVE_UP:
-        require(task=task)
-    elif event_type == Type.CLICK:
-        require(screen=screen, hotspot=hotspot, x=x, y=y)
-        if plan.links[hotspot].screen != screen:
-            fail("the hotspot is not on that screen.")
-    elif event_type == Type.MISCLICK:
-        require(screen=screen, x=x, y=y)
-        if hotspot is not None:
-            fail("a misclick has no hotspot.")
-    elif event_type == Type.NAVIGATE:
-        require(screen=screen)
-    elif event_type == Type.COMMENT:
-        require(screen=screen, x=x, y=y)
+    elif event_type == GIVE_UP:
+        if task is None:
+            require(task=task)
+    elif event_type == COMMENT:
+        if screen is None or x is None or y is None:
+            require(screen=screen, x=x, y=y)
         data = {"text": _text(data.get("text"), MAX_TEXT_CHARS, fail, "data.text")}
-    elif event_type == Type.TEXT:
+    elif event_type == TEXT:
         data = {"text": _text(data.get("text"), MAX_TEXT_CHARS, fail, "data.text", blank=True)}
-    elif event_type == Type.ANSWER:
+    elif event_type == ANSWER:
         data = _clean_answer(data, task, plan, fail)
-    return CleanEvent(
-        uuid=event_uuid,
-        type=event_type,
-        t_ms=t_ms,
-        task=task,
-        screen=screen,
-        hotspot=hotspot,
-        x=x,
-        y=y,
-        data=data,
-    )
+    return CleanEvent(event_uuid, event_type, t_ms, task, screen, hotspot, x, y, data)
 
 
 def _clean_answer(data, task, plan, fail):
@@ -709,19 +744,7 @@ def _clean_answer(data, task, plan, fail):
     return {"question": question_id, "value": value}
 
 
-def _optional_id(raw, name, known, fail):
-    value = raw.get(name)
-    if value is None:
-        return None
-    if not _is_int(value) or value not in known:
-        fail(f'"{name}" must be the id of a {name} of this study.')
-    return value
-
-
-def _optional_fraction(raw, name, fail):
-    value = raw.get(name)
-    if value is None:
-        return None
+def _fraction(value, name, fail):
     # NaN and the infinities are outside the range too.
     if type(value) not in (int, float) or not 0 <= value <= 1:
         fail(f'"{name}" must be a number from 0 to 1 (a fraction of the screen).')
@@ -941,8 +964,9 @@ def _step(event_uuid, event_type, t_ms, screen, hotspot, data):
     elif isinstance(data, str):
         data = json.loads(data)
     return attempts.Step(
-        # A UUID object on PostgreSQL, its hex digits on SQLite: either orders the steps of one
-        # millisecond the same way.
+        # The canonical text on PostgreSQL (a new event's, one read as text, a UUID object made
+        # text), the hex digits on SQLite (which reads every step stored): either orders the
+        # steps of one millisecond the same way.
         uuid=str(event_uuid),
         type=event_type,
         t_ms=t_ms,
@@ -990,11 +1014,14 @@ def _update_answers(session):
 
 
 def _create_comments(session, comments):
-    stored = dict(
-        Event.objects.filter(session_id=session.id, uuid__in=[event.uuid for event in comments])
+    stored = {
+        str(key): pk
+        for key, pk in Event.objects.filter(
+            session_id=session.id, uuid__in=[event.uuid for event in comments]
+        )
         .order_by()
         .values_list("uuid", "pk")
-    )
+    }
     Comment.objects.bulk_create(
         [
             Comment(

@@ -198,6 +198,22 @@ def test_the_same_event_twice_in_one_batch_is_stored_once(client, setup, session
     assert Event.objects.filter(session=session).count() == 7
 
 
+def test_an_event_id_in_another_form_of_the_same_uuid_is_the_same_event(client, setup, session):
+    events = direct_run(setup)
+    first = post_events(client, session, events)
+    other_forms = [
+        events[0] | {"id": events[0]["id"].upper()},
+        events[1] | {"id": "{" + events[1]["id"] + "}"},
+        events[2] | {"id": "urn:uuid:" + events[2]["id"]},
+        events[3] | {"id": events[3]["id"].replace("-", "")},
+    ]
+    second = post_events(client, session, other_forms)
+
+    assert first.json() == {"stored": 7, "duplicates": 0}
+    assert second.json() == {"stored": 0, "duplicates": 4}
+    assert Event.objects.filter(session=session).count() == 7
+
+
 def test_an_empty_batch_is_fine(client, session):
     response = post_events(client, session, [])
 
