@@ -33,8 +33,9 @@ GOAL_SECONDS = 1.5
 GOAL_RATIO = 5
 # Asserted: the anytime-valid criteria (confidence sequences over every participant) cost about
 # 25 ms of a 1,000-session report, which leaves PostgreSQL at 5.1x on a quiet machine. The goal is
-# printed with whether it is met; the assertion keeps a regression floor with room for a busy one.
-FLOOR_RATIO = 6
+# printed with whether it is met; the assertion keeps a regression floor with room for a busy one
+# (CI runs on one machine measured 4.5x to 6.4x for the same code).
+FLOOR_RATIO = 7
 RUNS = 15
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "test"}
 
@@ -301,7 +302,8 @@ def main():
     small, _, _ = create_study(workspace, user, SMALL_SESSIONS, seed=2)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # Vacuumed as well, so that autovacuum does not visit the new rows mid-measurement.
+            cursor.execute("VACUUM ANALYZE")
 
     build_report(study)  # warm caches (imports, critical values) as a running server would have
     with CaptureQueriesContext(connection) as large_queries:
