@@ -193,9 +193,9 @@ def say(participant, text):
     step.get_by_role("button", name="Send").click()
 
 
-def test_wizard_of_oz_three_answers_and_a_timeout(
-    live_server, new_page, designer, workspace, log_in, settings
-):
+def wizard_chat(live_server, new_page, designer, workspace, log_in, settings):
+    """The Parcel chat with a facilitator in the console and a participant on its first step:
+    (moderated, console, participant)."""
     settings.WIZARD_TIMEOUT_SECONDS = 60
     moderated = moderated_study(workspace, designer, PARCEL)
     console = new_page()
@@ -204,6 +204,15 @@ def test_wizard_of_oz_three_answers_and_a_timeout(
     console.goto(live_server.url + reverse("moderated_console", args=[moderated.pk]))
     join(console)
     start_as_participant(participant, live_server.url + moderated.get_absolute_url())
+    return moderated, console, participant
+
+
+def test_wizard_of_oz_three_answers_and_a_timeout(
+    live_server, new_page, designer, workspace, log_in, settings
+):
+    moderated, console, participant = wizard_chat(
+        live_server, new_page, designer, workspace, log_in, settings
+    )
     wizard = console.locator("[data-console=wizard]")
     title = participant.locator("section[data-step]:visible .sketch-title")
 
@@ -262,14 +271,9 @@ def test_wizard_of_oz_three_answers_and_a_timeout(
 def test_a_participant_who_reloads_while_the_wizard_answers_is_not_asked_again(
     live_server, new_page, designer, workspace, log_in, settings
 ):
-    settings.WIZARD_TIMEOUT_SECONDS = 60
-    moderated = moderated_study(workspace, designer, PARCEL)
-    console = new_page()
-    participant = new_page()
-    log_in(console, designer)
-    console.goto(live_server.url + reverse("moderated_console", args=[moderated.pk]))
-    join(console)
-    start_as_participant(participant, live_server.url + moderated.get_absolute_url())
+    moderated, console, participant = wizard_chat(
+        live_server, new_page, designer, workspace, log_in, settings
+    )
     wizard = console.locator("[data-console=wizard]")
 
     say(participant, "Where is my parcel?")
